@@ -22,6 +22,7 @@ class Request:
     query: dict[str, list[str]]
     headers: dict[str, str]
     body: bytes
+    target: str = ""  # the raw request-target (path and query as sent), which signature schemes cover
 
     def json(self):
         return json.loads(self.body or b"null")
@@ -67,6 +68,7 @@ class FakeServer:
                     query=parse_qs(parts.query),
                     headers={k.lower(): v for k, v in self.headers.items()},
                     body=body,
+                    target=self.path,
                 )
                 reply = owner._dispatch(request)
                 if reply.delay:
@@ -105,12 +107,15 @@ class FakeServer:
         with self._lock:
             self.requests.append(request)
             scripted = self._scripted.popleft() if self._scripted else None
-        if scripted is not None:
-            return scripted
-        return self.handle(request)
+        reply = scripted if scripted is not None else self.handle(request)
+        return self.finish(request, reply)
 
     def handle(self, request: Request) -> Reply:
         return Reply(404, {"error": "not found"})
+
+    def finish(self, request: Request, reply: Reply) -> Reply:
+        """Last look at every reply, scripted or not; a vendor that signs its responses signs here."""
+        return reply
 
     def start(self) -> FakeServer:
         self._thread.start()
