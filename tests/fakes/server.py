@@ -1,7 +1,7 @@
 """A tiny threaded HTTP server on 127.0.0.1 that vendor fakes build on.
 
 Each fake subclasses ``FakeServer`` and implements ``handle(request) -> Reply``. Tests script failures with
-``server.script(...)`` (e.g. a 429, a delay, garbage) and inspect ``server.requests`` afterwards.
+``server.script(...)`` (e.g. a 429, a delay, garbage, ``server.slow(s)``) and inspect ``server.requests`` afterwards.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import json
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -34,6 +34,7 @@ class Reply:
     body: bytes | str | dict | list = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    passthrough: bool = False  # scripted only: let the fake answer as usual, after `delay`
 
     def encoded(self) -> tuple[bytes, dict[str, str]]:
         headers = dict(self.headers)
@@ -59,8 +60,11 @@ class FakeServer:
             protocol_version = "HTTP/1.1"
 
             def _serve(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
+                if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+                    body = self._read_chunked()
+                else:
+                    length = int(self.headers.get("Content-Length") or 0)
+                    body = self.rfile.read(length) if length else b""
                 parts = urlsplit(self.path)
                 request = Request(
                     method=self.command,
@@ -84,6 +88,16 @@ class FakeServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a timeout test); nothing to tell it
 
+            def _read_chunked(self) -> bytes:
+                # httpx/requests stream bodies of unknown length (file-like uploads) this way
+                chunks = []
+                while size := int(self.rfile.readline().split(b";")[0], 16):
+                    chunks.append(self.rfile.read(size))
+                    self.rfile.readline()
+                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return b"".join(chunks)
+
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
 
             def log_message(self, *args) -> None:
@@ -103,11 +117,21 @@ class FakeServer:
         with self._lock:
             self._scripted.extend(replies)
 
+    def slow(self, seconds: float) -> Reply:
+        """A reply to script that answers as usual but only after ``seconds`` (provokes client timeouts)."""
+        return Reply(delay=seconds, passthrough=True)
+
     def _dispatch(self, request: Request) -> Reply:
         with self._lock:
             self.requests.append(request)
             scripted = self._scripted.popleft() if self._scripted else None
-        reply = scripted if scripted is not None else self.handle(request)
+        if scripted is None:
+            reply = self.handle(request)
+        elif scripted.passthrough:
+            reply = self.handle(request)
+            reply = replace(reply, delay=reply.delay + scripted.delay)
+        else:
+            reply = scripted
         return self.finish(request, reply)
 
     def handle(self, request: Request) -> Reply:
