@@ -1,0 +1,131 @@
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from config.celery import app as celery_app
+from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _isolated_state(settings, tmp_path):
+    """Each test: empty cache (throttles, breakers), its own media folder, tasks inline unless it asks for a worker."""
+    cache.clear()
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    celery_app.conf.task_always_eager = True
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+def _client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def owner(db):
+    return UserFactory(username="owner")
+
+
+@pytest.fixture
+def teammate(db):
+    return UserFactory(username="teammate")
+
+
+@pytest.fixture
+def outsider(db):
+    return UserFactory(username="outsider")
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(username="staff", is_staff=True)
+
+
+@pytest.fixture
+def owner_client(owner):
+    return _client_for(owner)
+
+
+@pytest.fixture
+def outsider_client(outsider):
+    return _client_for(outsider)
+
+
+@pytest.fixture
+def staff_client(staff):
+    return _client_for(staff)
+
+
+def _database_url(settings_dict: dict) -> str:
+    if settings_dict["ENGINE"].endswith("mysql"):
+        user = settings_dict.get("USER") or "root"
+        password = settings_dict.get("PASSWORD") or ""
+        auth = f"{user}:{password}@" if password else f"{user}@"
+        host = settings_dict.get("HOST") or "127.0.0.1"
+        port = settings_dict.get("PORT") or 3306
+        return f"mysql://{auth}{host}:{port}/{settings_dict['NAME']}"
+    return f"sqlite:///{settings_dict['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A real ``celery worker`` process on the test database, when a broker is configured.
+
+    Without a broker (the embedded SQLite run) tasks run eagerly; ``XINTU_REQUIRE_WORKER=1`` (set by CI for the
+    MariaDB run) turns a missing broker into a failure rather than a silent eager run.
+    """
+    if settings.CELERY_BROKER_URL == "memory://":
+        if os.environ.get("XINTU_REQUIRE_WORKER") == "1":
+            pytest.fail("XINTU_REQUIRE_WORKER=1 but CELERY_BROKER_URL is not set")
+        yield None
+        return
+    from django.db import connection
+
+    # The worker serves this session's queue (settings.CELERY_TASK_DEFAULT_QUEUE) under a unique node name, so a
+    # stray worker on the same broker can neither take our tasks nor answer our ping.
+    node = f"xintu-test-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
+    env = dict(os.environ, DATABASE_URL=_database_url(connection.settings_dict))
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-n", node, "-Q", queue, "-c", "2"]
+    proc = subprocess.Popen([*command, "-l", "warning"], env=env, cwd=settings.BASE_DIR)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"celery worker exited with {proc.returncode}")
+            try:
+                if celery_app.control.ping(destination=[node], timeout=1.0):
+                    break
+            except Exception:  # the broker may still be starting
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("celery worker did not answer a ping within 60 s")
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture
+def celery_worker(celery_worker_process):
+    """Send tasks through the broker to the real worker (or run them eagerly when there is no broker)."""
+    celery_app.conf.task_always_eager = celery_worker_process is None
+    yield celery_worker_process
+    celery_app.conf.task_always_eager = True
