@@ -1,0 +1,363 @@
+"""Offline photo classifier: EfficientNet-Lite0 (ImageNet-1k), BlazeFace and PP-OCRv4, combined by rules.
+
+Pipeline (cheapest first):
+1. ``screenshot_rule``: pixel size, container format, EXIF and flat-UI pixel statistics; no model.
+2. One shared downscale to at most ``WORK_SIDE`` px; EfficientNet-Lite0 (224² centre crop) and BlazeFace
+   (192² letterbox) run on it.
+3. Text detection (PP-OCRv4 det, ≤480 px) only when the cheap signals or ImageNet suggest text; recognition
+   (line crops from the full-resolution image) only when detection finds at least ``MIN_LINES_FOR_REC`` lines.
+   A status-bar clock is read from the top strip alone for tall, UI-looking images.
+
+Categories and the rule that picks each (first match wins):
+- ``idcard``: ID-document cues in the text (居民身份证, 公民身份号码, 签发机关, 有效期限, 护照, 驾驶证, PASSPORT,
+  DRIVING LICENCE, MRZ ``<<`` lines, an 18-digit ID number; field labels 姓名/性别/民族/出生/住址 count less),
+  score ≥ ``ID_MIN_SCORE``. A detected face and a card-like 1.4–1.8 aspect of the text block add confidence.
+- ``screenshot``: the cheap rule, or a status-bar clock on a tall image, or dense UI text on flat UI pixels.
+- ``pets``: ImageNet mass on dogs, cats and small pets ≥ ``GROUP_MIN`` (a large human face overrides).
+- ``single_person`` / ``social_activities``: 1 / ≥2 significant faces (area ≥ ``FACE_MIN_AREA`` of the image).
+- ``foods`` / ``travel_scenery``: ImageNet mass on dishes/produce/tableware or landscapes/landmarks.
+- ``other``: nothing above fired.
+
+Confidence (0–1) is the strength of the signal that decided, so thresholds on it are meaningful:
+ImageNet-driven categories report the group's softmax mass; face-driven ones the detector score scaled down
+when faces are small; text rules map their cue score to 0.6–0.99; the screenshot rule reports fixed values
+that reflect how rarely each cue combination occurs in camera photos (0.97 EXIF says screenshot, 0.95 exact
+screen size + PNG, 0.9 screen size + UI pixels, 0.8 PNG + very flat UI pixels). ``other`` reports
+1 − the largest group mass, i.e. how little the photo looks like any named category.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from . import labels as groups
+from .faces import Face, detect_faces
+from .ocr import TextBox, crop_line, detect_text, recognize
+from .runtime import ModelStore, get_store
+from .screenshot import ScreenSignals, rule_confidence, signals
+from .text_rules import has_clock, id_evidence
+
+CATEGORIES = (
+    "social_activities",
+    "pets",
+    "single_person",
+    "foods",
+    "travel_scenery",
+    "screenshot",
+    "idcard",
+    "other",
+)
+CLASSIFIER_MODEL = "efficientnet_lite0.onnx"
+LABELS_FILE = "imagenet_classes.json"
+WORK_SIDE = 480
+# Raw JPEGs this large are re-decoded with draft() (DCT scaling) instead of downscaling the decoded image:
+# measured in bench/local_classify.py, it is cheaper only for very large inputs.
+DRAFT_MIN_PIXELS = 8_000_000
+GROUP_MIN = 0.35
+FACE_MIN_AREA = 0.0015
+TEXTY_MIN = 0.08
+MIN_LINES_FOR_REC = 3
+MAX_REC_LINES = 24
+ID_MIN_SCORE = 4
+
+
+@dataclass(frozen=True)
+class PhotoResult:
+    category: str
+    confidence: float
+    description: str
+    labels: dict = field(default_factory=dict)
+
+
+# -- screenshot rule (no models) ---------------------------------------------------------------------------
+
+
+def _screenshot_result(
+    sig: ScreenSignals, confidence: float, size: tuple[int, int], extra: str = ""
+) -> PhotoResult:
+    kind = "手机截图" if sig.screen_size or size[1] >= 1.6 * size[0] else "屏幕截图"
+    return PhotoResult(
+        category="screenshot",
+        confidence=round(confidence, 3),
+        description=kind + extra,
+        labels={"screen": sig.as_dict(), "signals": ["screenshot_rule"]},
+    )
+
+
+def screenshot_rule(
+    image: Image.Image, *, source_format: str | None = None, exif: dict | None = None
+) -> PhotoResult | None:
+    """The cheap screenshot check alone (no models); None when the cheap signals do not decide."""
+    sig = signals(image, source_format, exif)
+    confidence = rule_confidence(sig)
+    return None if confidence is None else _screenshot_result(sig, confidence, image.size)
+
+
+# -- preprocessing ------------------------------------------------------------------------------------------
+
+
+def work_image(image: Image.Image, raw: bytes | None = None, source_format: str | None = None) -> Image.Image:
+    """The single shared downscale (RGB, longest side ≤ WORK_SIDE) that every model's input is made from."""
+    w, h = image.size
+    fmt = (source_format or image.format or "").upper()
+    if raw is not None and fmt in {"JPEG", "JPG", "MPO"} and w * h >= DRAFT_MIN_PIXELS:
+        fresh = Image.open(io.BytesIO(raw))
+        fresh.draft("RGB", (WORK_SIDE, WORK_SIDE))
+        fresh = ImageOps.exif_transpose(fresh)
+        if fresh.size[0] >= WORK_SIDE or fresh.size[1] >= WORK_SIDE:
+            image, (w, h) = fresh, fresh.size
+    if image.mode not in ("RGB", "L", "RGBA"):
+        image = image.convert("RGBA" if "transparency" in image.info or image.mode in ("LA", "PA") else "RGB")
+    scale = min(1.0, WORK_SIDE / max(w, h))
+    if scale < 1.0:
+        image = image.resize(
+            (max(1, round(w * scale)), max(1, round(h * scale))), Image.BILINEAR, reducing_gap=2.0
+        )
+    if image.mode == "RGBA":
+        background = Image.new("RGB", image.size, (255, 255, 255))
+        background.paste(image, mask=image.getchannel("A"))
+        return background
+    return image.convert("RGB") if image.mode != "RGB" else image
+
+
+def classifier_tensor(work: Image.Image) -> np.ndarray:
+    """Shorter side to 224, centre crop 224², normalised as the TF EfficientNet-Lite models: (x − 127) / 128."""
+    w, h = work.size
+    scale = 224 / min(w, h)
+    resized = work.resize((max(224, round(w * scale)), max(224, round(h * scale))), Image.BILINEAR)
+    left, top = (resized.width - 224) // 2, (resized.height - 224) // 2
+    arr = np.asarray(resized.crop((left, top, left + 224, top + 224)), dtype=np.float32)
+    return np.ascontiguousarray(((arr - 127.0) / 128.0).transpose(2, 0, 1)[None])
+
+
+def imagenet_probs(store: ModelStore, tensor: np.ndarray) -> np.ndarray:
+    sess = store.session(CLASSIFIER_MODEL)
+    logits = sess.run(None, {sess.get_inputs()[0].name: tensor})[0][0].astype(np.float64)
+    exp = np.exp(logits - logits.max())
+    return exp / exp.sum()
+
+
+_labels_cache: dict[int, list[str]] = {}
+
+
+def imagenet_labels(store: ModelStore) -> list[str]:
+    if id(store) not in _labels_cache:
+        _labels_cache[id(store)] = store.json_file(LABELS_FILE)
+    return _labels_cache[id(store)]
+
+
+# -- text ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TextFindings:
+    detected_lines: int = 0
+    recognized_lines: int = 0
+    area_ratio: float = 0.0
+    block_aspect: float = 0.0
+    id_score: int = 0
+    id_cues: list[str] = field(default_factory=list)
+    status_bar_clock: bool = False
+
+    def as_dict(self) -> dict:
+        return {
+            "detected_lines": self.detected_lines,
+            "recognized_lines": self.recognized_lines,
+            "area_ratio": round(self.area_ratio, 4),
+            "block_aspect": round(self.block_aspect, 2),
+            "id_cues": self.id_cues,
+            "status_bar_clock": self.status_bar_clock,
+        }
+
+
+def _read_lines(store: ModelStore, source: Image.Image, boxes: list[TextBox], scale: float) -> list[str]:
+    crops = [crop_line(source, b, scale) for b in boxes]
+    return [text for text, score in recognize(store, crops) if score >= 0.5 and text.strip()]
+
+
+def read_text(store: ModelStore, image: Image.Image, work: Image.Image, tall_ui: bool) -> TextFindings:
+    found = TextFindings()
+    boxes = detect_text(store, work)
+    found.detected_lines = len(boxes)
+    if boxes:
+        pts = np.concatenate([b.points for b in boxes])
+        span = pts.max(axis=0) - pts.min(axis=0)
+        found.block_aspect = float(max(span) / max(1.0, min(span)))
+        found.area_ratio = sum(b.width * b.height for b in boxes) / (work.width * work.height)
+    scale = image.width / work.width
+    if len(boxes) >= MIN_LINES_FOR_REC:
+        # Largest lines first: document titles and field labels are the tallest text on a card.
+        chosen = sorted(boxes, key=lambda b: -b.height * min(b.width, 8 * b.height))[:MAX_REC_LINES]
+        lines = _read_lines(store, image, chosen, scale)
+        found.recognized_lines = len(lines)
+        found.id_score, found.id_cues = id_evidence(lines)
+    if tall_ui:
+        found.status_bar_clock = _status_bar_clock(store, image)
+    return found
+
+
+def _status_bar_clock(store: ModelStore, image: Image.Image) -> bool:
+    """Read only the top strip (status bar) of a tall image and look for a hh:mm clock."""
+    strip_h = max(8, round(image.height * 0.045))
+    strip = image.crop((0, 0, image.width, strip_h)).convert("RGB")
+    if strip.width > 640:
+        strip = strip.resize((640, max(8, round(strip_h * 640 / strip.width))), Image.BILINEAR)
+    boxes = detect_text(store, strip, max_side=640)
+    if not boxes:
+        return False
+    lines = [text for text, _ in recognize(store, [crop_line(strip, b, 1.0) for b in boxes[:6]])]
+    return has_clock(lines)
+
+
+# -- decision -----------------------------------------------------------------------------------------------
+
+
+def _group_masses(probs: np.ndarray) -> dict[str, float]:
+    def mass(idx: frozenset[int]) -> float:
+        return float(probs[list(idx)].sum())
+
+    return {
+        "pets": mass(groups.PETS),
+        "foods": mass(groups.FOOD),
+        "travel_scenery": mass(groups.SCENERY),
+        "texty": mass(groups.TEXTY),
+    }
+
+
+def _id_kind(cues: list[str]) -> str:
+    joined = " ".join(cues)
+    if "驾驶证" in joined or "DRIVING" in joined:
+        return "驾驶证"
+    if "护照" in joined or "PASSPORT" in joined.replace(" ", "") or "MRZ" in joined:
+        return "护照"
+    return "身份证" if ("居民身份证" in joined or "公民身份号码" in joined) else "证件"
+
+
+def _decide(
+    masses: dict[str, float],
+    faces: list[Face],
+    text: TextFindings | None,
+    sig: ScreenSignals,
+    size: tuple[int, int],
+) -> tuple[str, float, list[str]]:
+    reasons: list[str] = []
+    big = [f for f in faces if f.area >= FACE_MIN_AREA]
+    largest = max((f.area for f in big), default=0.0)
+    if text is not None and text.id_score >= ID_MIN_SCORE:
+        conf = (
+            0.6
+            + 0.05 * text.id_score
+            + (0.05 if big else 0.0)
+            + (0.05 if 1.3 <= text.block_aspect <= 1.9 else 0.0)
+        )
+        return "idcard", min(0.99, conf), ["id_text_cues"]
+    tall = size[1] >= 1.6 * size[0]
+    if text is not None and text.status_bar_clock and tall:
+        return "screenshot", 0.9, ["status_bar_clock"]
+    if (
+        text is not None
+        and sig.ui_pixels
+        and text.detected_lines >= 8
+        and text.area_ratio >= 0.06
+        and not sig.camera_exif
+    ):
+        return "screenshot", 0.75, ["dense_ui_text"]
+    best_group = max(("pets", "foods", "travel_scenery"), key=lambda g: masses[g])
+    best_mass = masses[best_group]
+    if masses["pets"] >= GROUP_MIN and largest < 0.03:
+        return "pets", masses["pets"], ["imagenet_pets"]
+    if big:
+        # Small faces in a strong food or scenery shot are bystanders, not the subject.
+        if best_mass >= 0.6 and largest < 0.004 and best_group != "pets":
+            return best_group, best_mass, ["imagenet_" + best_group, "small_faces_ignored"]
+        score = float(np.mean([f.score for f in big[:3]]))
+        size_factor = min(1.0, 0.7 + largest / 0.02 * 0.3)
+        if len(big) >= 2:
+            return "social_activities", score * size_factor, ["faces>=2"]
+        return "single_person", score * size_factor, ["one_face"]
+    if best_mass >= GROUP_MIN:
+        return best_group, best_mass, ["imagenet_" + best_group]
+    reasons.append("no_rule_fired")
+    return "other", 1.0 - best_mass, reasons
+
+
+def _describe(
+    category: str, faces: list[Face], top: list[tuple[int, float]], text: TextFindings | None
+) -> str:
+    parts: list[str] = []
+    if category == "idcard" and text is not None:
+        parts.append(f"疑似{_id_kind(text.id_cues)}")
+    if category == "screenshot":
+        parts.append("屏幕截图")
+    big = [f for f in faces if f.area >= FACE_MIN_AREA]
+    if big:
+        parts.append(f"检测到 {len(big)} 张人脸")
+    if category != "idcard" and top and top[0][1] >= 0.15:
+        name = groups.zh_name(top[0][0])
+        if name:
+            parts.append(f"主要物体：{name}")
+    if text is not None and text.detected_lines:
+        parts.append(f"检测到 {text.detected_lines} 处文字")
+    return "，".join(parts) if parts else "未识别出明确主体"
+
+
+def classify_image(
+    image: Image.Image,
+    *,
+    raw: bytes | None = None,
+    source_format: str | None = None,
+    exif: dict | None = None,
+) -> PhotoResult:
+    """Classify an already decoded (EXIF-transposed) image into one of CATEGORIES.
+
+    Raises ModelIntegrityError when a model file is missing or does not match the manifest.
+    """
+    started = time.perf_counter()
+    sig = signals(image, source_format, exif)
+    rule = rule_confidence(sig)
+    if rule is not None:
+        return _screenshot_result(sig, rule, image.size)
+    store = get_store()
+    timings: dict[str, float] = {}
+    work = work_image(image, raw, source_format)
+    timings["downscale"] = time.perf_counter() - started
+    probs = imagenet_probs(store, classifier_tensor(work))
+    faces = detect_faces(store, work)
+    timings["models"] = time.perf_counter() - started
+    masses = _group_masses(probs)
+    top_idx = np.argsort(-probs)[:5]
+    top = [(int(i), float(probs[i])) for i in top_idx]
+    strongest = max(masses["pets"], masses["foods"], masses["travel_scenery"])
+    small_face = any(f.area < 0.05 for f in faces) and strongest < GROUP_MIN
+    tall_ui = image.height >= 1.6 * image.width and (sig.ui_pixels or sig.lossless) and not sig.camera_exif
+    wants_text = masses["texty"] >= TEXTY_MIN or sig.ui_pixels or small_face or tall_ui or strongest < 0.15
+    text = read_text(store, image, work, tall_ui) if wants_text else None
+    timings["total"] = time.perf_counter() - started
+    category, confidence, reasons = _decide(masses, faces, text, sig, image.size)
+    names = imagenet_labels(store)
+    detail = {
+        "imagenet": [{"index": i, "label": names[i], "score": round(p, 4)} for i, p in top],
+        "groups": {k: round(v, 4) for k, v in masses.items()},
+        "faces": {
+            "count": len([f for f in faces if f.area >= FACE_MIN_AREA]),
+            "boxes": [list(f.box) for f in faces],
+            "scores": [round(f.score, 3) for f in faces],
+            "max_area_ratio": round(max((f.area for f in faces), default=0.0), 4),
+            "total_area_ratio": round(sum(f.area for f in faces), 4),
+        },
+        "text": text.as_dict() if text is not None else None,
+        "screen": sig.as_dict(),
+        "signals": reasons,
+        "timings_ms": {k: round(v * 1000, 1) for k, v in timings.items()},
+    }
+    return PhotoResult(
+        category=category,
+        confidence=round(float(min(max(confidence, 0.0), 1.0)), 3),
+        description=_describe(category, faces, top, text),
+        labels=detail,
+    )

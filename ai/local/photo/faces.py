@@ -1,0 +1,92 @@
+"""BlazeFace full-range face detection (MediaPipe model converted to ONNX) with anchor decoding and NMS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from .runtime import ModelStore
+
+MODEL = "blazeface_full_range.onnx"
+SIZE = 192
+MIN_SCORE = 0.6
+NMS_IOU = 0.3
+# Full-range model: one anchor per cell of a 48x48 grid (stride 4), anchor offset 0.5, as in MediaPipe.
+_GRID = (np.arange(48, dtype=np.float32) + 0.5) / 48
+ANCHORS = np.stack([np.tile(_GRID, 48), np.repeat(_GRID, 48)], axis=1)
+
+
+@dataclass(frozen=True)
+class Face:
+    box: tuple[float, float, float, float]  # x0, y0, x1, y1 relative to the image (0..1)
+    score: float
+
+    @property
+    def area(self) -> float:
+        return max(0.0, self.box[2] - self.box[0]) * max(0.0, self.box[3] - self.box[1])
+
+
+def letterbox(image: Image.Image) -> tuple[np.ndarray, float, float, float]:
+    """Fit the image into SIZE x SIZE keeping aspect; return NCHW tensor in [-1, 1], scale and padding."""
+    w, h = image.size
+    scale = SIZE / max(w, h)
+    nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
+    canvas = np.zeros((SIZE, SIZE, 3), dtype=np.float32)
+    px, py = (SIZE - nw) // 2, (SIZE - nh) // 2
+    canvas[py : py + nh, px : px + nw] = np.asarray(image.resize((nw, nh), Image.BILINEAR), dtype=np.float32)
+    tensor = (canvas / 127.5 - 1.0).transpose(2, 0, 1)[None]
+    return np.ascontiguousarray(tensor), scale, px, py
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    ix = np.clip(np.minimum(a[2], b[:, 2]) - np.maximum(a[0], b[:, 0]), 0, None)
+    iy = np.clip(np.minimum(a[3], b[:, 3]) - np.maximum(a[1], b[:, 1]), 0, None)
+    inter = ix * iy
+    area = (a[2] - a[0]) * (a[3] - a[1]) + (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]) - inter
+    return inter / np.maximum(area, 1e-9)
+
+
+def decode(
+    regressors: np.ndarray, logits: np.ndarray, min_score: float = MIN_SCORE
+) -> list[tuple[np.ndarray, float]]:
+    """Boxes (x0, y0, x1, y1 in letterbox units 0..1) and scores above min_score, after NMS."""
+    scores = 1.0 / (1.0 + np.exp(-np.clip(logits.reshape(-1), -80.0, 80.0)))
+    keep = np.flatnonzero(scores >= min_score)
+    if keep.size == 0:
+        return []
+    reg = regressors.reshape(-1, 16)[keep] / SIZE
+    centre = reg[:, :2] + ANCHORS[keep]
+    half = reg[:, 2:4] / 2
+    boxes = np.concatenate([centre - half, centre + half], axis=1)
+    order = np.argsort(-scores[keep])
+    boxes, kept_scores = boxes[order], scores[keep][order]
+    result: list[tuple[np.ndarray, float]] = []
+    alive = np.ones(len(boxes), dtype=bool)
+    for i in range(len(boxes)):
+        if not alive[i]:
+            continue
+        result.append((boxes[i], float(kept_scores[i])))
+        alive[i + 1 :] &= _iou(boxes[i], boxes[i + 1 :]) <= NMS_IOU
+    return result
+
+
+def detect_faces(store: ModelStore, image: Image.Image) -> list[Face]:
+    tensor, scale, px, py = letterbox(image)
+    sess = store.session(MODEL)
+    regressors, logits = sess.run(None, {sess.get_inputs()[0].name: tensor})
+    w, h = image.size
+    faces = []
+    for box, score in decode(regressors, logits):
+        # Undo the letterbox: letterbox units -> pixels of the scaled image -> fraction of the original.
+        x0, x1 = ((box[[0, 2]] * SIZE - px) / scale / w).clip(0, 1)
+        y0, y1 = ((box[[1, 3]] * SIZE - py) / scale / h).clip(0, 1)
+        if x1 > x0 and y1 > y0:
+            faces.append(
+                Face(
+                    (round(float(x0), 4), round(float(y0), 4), round(float(x1), 4), round(float(y1), 4)),
+                    score,
+                )
+            )
+    return faces
