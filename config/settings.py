@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "core",
     "accounts",
+    "ai",
 ]
 
 MIDDLEWARE = [
@@ -214,6 +215,59 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_BEAT_SCHEDULE: dict = {}
+
+# --- AI providers (ai app) -----------------------------------------------------------------------------------
+DASHSCOPE_API_KEY = env.str("DASHSCOPE_API_KEY", default="")
+DASHSCOPE_BASE_URL = env.str("DASHSCOPE_BASE_URL", default="https://dashscope.aliyuncs.com/api/v1")
+OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
+OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="https://api.openai.com/v1")
+AI_MODELS = {
+    "dashscope": {
+        "classify_photo": env.str("DASHSCOPE_VISION_MODEL", default="qwen-vl-max"),
+        "analyze_image": env.str("DASHSCOPE_VISION_MODEL", default="qwen-vl-max"),
+        "compare_images": env.str("DASHSCOPE_VISION_MODEL", default="qwen-vl-max"),
+        "generate_image": env.str("DASHSCOPE_IMAGE_MODEL", default="wanx2.1-t2i-turbo"),
+        "edit_image": env.str("DASHSCOPE_EDIT_MODEL", default="wanx2.1-imageedit"),
+    },
+    "openai": {
+        "classify_photo": env.str("OPENAI_VISION_MODEL", default="gpt-4o-mini"),
+        "analyze_image": env.str("OPENAI_VISION_MODEL", default="gpt-4o-mini"),
+        "compare_images": env.str("OPENAI_VISION_MODEL", default="gpt-4o-mini"),
+        "generate_image": env.str("OPENAI_IMAGE_MODEL", default="gpt-image-1"),
+        "edit_image": env.str("OPENAI_IMAGE_MODEL", default="gpt-image-1"),
+    },
+    "local": {"classify_photo": "local-onnx-v1"},
+}
+_DEFAULT_CHAIN = "dashscope,openai,local"
+AI_CHAINS = {
+    capability: env.list(f"AI_{capability.split('_')[0].upper()}_CHAIN", default=_DEFAULT_CHAIN.split(","))
+    for capability in ("classify_photo", "analyze_image", "compare_images", "generate_image", "edit_image")
+}
+AI_CONNECT_TIMEOUT = env.float("AI_CONNECT_TIMEOUT", default=5.0)
+AI_READ_TIMEOUT = env.float("AI_READ_TIMEOUT", default=60.0)
+AI_MAX_RETRIES = env.int("AI_MAX_RETRIES", default=2)
+AI_RETRY_BASE_DELAY = env.float("AI_RETRY_BASE_DELAY", default=0.5)
+AI_RETRY_MAX_DELAY = env.float("AI_RETRY_MAX_DELAY", default=8.0)
+AI_BREAKER_THRESHOLD = env.int("AI_BREAKER_THRESHOLD", default=5)
+AI_BREAKER_COOLDOWN = env.int("AI_BREAKER_COOLDOWN", default=60)
+AI_IMAGE_MAX_SIDE = env.int("AI_IMAGE_MAX_SIDE", default=1024)
+AI_IMAGE_JPEG_QUALITY = env.int("AI_IMAGE_JPEG_QUALITY", default=85)
+AI_TASK_POLL_INTERVAL = env.float("AI_TASK_POLL_INTERVAL", default=1.0)
+AI_TASK_TIMEOUT = env.int("AI_TASK_TIMEOUT", default=180)
+# CNY per 1k input/output tokens and per generated image; override the whole table with AI_PRICES_JSON.
+AI_PRICES = env.json(
+    "AI_PRICES_JSON",
+    default={
+        "dashscope:qwen-vl-max": {"input_per_1k": "0.003", "output_per_1k": "0.009"},
+        "dashscope:qwen-vl-plus": {"input_per_1k": "0.0015", "output_per_1k": "0.0045"},
+        "dashscope:wanx2.1-t2i-turbo": {"per_image": "0.14"},
+        "dashscope:wanx2.1-imageedit": {"per_image": "0.14"},
+        "openai:gpt-4o-mini": {"input_per_1k": "0.0011", "output_per_1k": "0.0044"},
+        "openai:gpt-4o": {"input_per_1k": "0.018", "output_per_1k": "0.072"},
+        "openai:gpt-image-1": {"input_per_1k": "0.036", "output_per_1k": "0.288"},
+    },
+)
+LOCAL_MODEL_THREADS = env.int("LOCAL_MODEL_THREADS", default=1)
 
 # --- Logging --------------------------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -13,6 +13,8 @@ from rest_framework.test import APIClient
 from config.celery import app as celery_app
 from tests.factories import UserFactory
 
+pytest_plugins = ["tests.fakes.fixtures", "tests.fakes.wechat_fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _isolated_state(settings, tmp_path):

@@ -1,0 +1,137 @@
+"""DashScope (Qwen-VL for vision, Wanx image tasks) through the official SDK.
+
+Images go as base64 data URIs, never ``file://`` (the SDK would upload those to its own storage host).
+The SDK keeps its base URL in a module global, which we set from DASHSCOPE_BASE_URL before each call.
+"""
+
+import time
+from http import HTTPStatus
+
+import dashscope
+import requests
+from dashscope import ImageSynthesis, MultiModalConversation
+from django.conf import settings
+
+from .. import http
+from ..errors import ProviderError
+from ..images import data_uri, downscaled_jpeg, png_bytes
+from ..prompts import CLASSIFY_SYSTEM, CLASSIFY_USER, JSON_SYSTEM
+from ..types import (
+    AnalyzeRequest,
+    ClassifyRequest,
+    CompareRequest,
+    EditRequest,
+    GenerateRequest,
+    ProviderOutput,
+    Usage,
+)
+from ..validation import parse_json_object
+from .base import Provider
+
+
+def _raise_for(response) -> None:
+    status = response.status_code
+    if status == HTTPStatus.OK:
+        return
+    code = f"http_{status}:{getattr(response, 'code', '') or ''}".rstrip(":")
+    raise ProviderError(
+        code, getattr(response, "message", "") or "", transient=status == 429 or status >= 500, status=status
+    )
+
+
+class DashScopeProvider(Provider):
+    name = "dashscope"
+
+    def configured(self) -> bool:
+        return bool(settings.DASHSCOPE_API_KEY)
+
+    def _prepare(self) -> dict:
+        dashscope.base_http_api_url = settings.DASHSCOPE_BASE_URL
+        return {"api_key": settings.DASHSCOPE_API_KEY}
+
+    def _chat(self, capability: str, system: str, parts: list[dict]) -> ProviderOutput:
+        model = self.model_for(capability)
+        messages = [{"role": "system", "content": [{"text": system}]}, {"role": "user", "content": parts}]
+        try:
+            response = MultiModalConversation.call(
+                model=model, messages=messages, request_timeout=settings.AI_READ_TIMEOUT, **self._prepare()
+            )
+        except requests.Timeout as exc:
+            raise ProviderError("timeout", str(exc), transient=True) from exc
+        except requests.ConnectionError as exc:
+            raise ProviderError("connection_error", str(exc), transient=True) from exc
+        _raise_for(response)
+        content = response.output.choices[0].message.content
+        text = (
+            "".join(part.get("text", "") for part in content) if isinstance(content, list) else str(content)
+        )
+        usage = response.usage or {}
+        return ProviderOutput(
+            parse_json_object(text),
+            model,
+            Usage(int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0)),
+        )
+
+    def classify_photo(self, request: ClassifyRequest) -> ProviderOutput:
+        image = data_uri(downscaled_jpeg(request.image))
+        return self._chat("classify_photo", CLASSIFY_SYSTEM, [{"image": image}, {"text": CLASSIFY_USER}])
+
+    def analyze_image(self, request: AnalyzeRequest) -> ProviderOutput:
+        image = data_uri(downscaled_jpeg(request.image))
+        return self._chat("analyze_image", JSON_SYSTEM, [{"image": image}, {"text": request.instruction}])
+
+    def compare_images(self, request: CompareRequest) -> ProviderOutput:
+        parts = [
+            {"image": data_uri(downscaled_jpeg(request.reference))},
+            {"image": data_uri(downscaled_jpeg(request.actual))},
+            {"text": request.instruction},
+        ]
+        return self._chat("compare_images", JSON_SYSTEM, parts)
+
+    def _task(self, capability: str, **kwargs) -> ProviderOutput:
+        model = self.model_for(capability)
+        auth = self._prepare()
+        try:
+            task = ImageSynthesis.async_call(
+                model=model, n=1, request_timeout=settings.AI_READ_TIMEOUT, **auth, **kwargs
+            )
+            _raise_for(task)
+            deadline = time.monotonic() + settings.AI_TASK_TIMEOUT
+            while True:
+                status = ImageSynthesis.fetch(task, **auth)
+                _raise_for(status)
+                state = status.output.task_status
+                if state == "SUCCEEDED":
+                    break
+                if state in ("FAILED", "CANCELED", "UNKNOWN"):
+                    code = getattr(status.output, "code", None) or state.lower()
+                    raise ProviderError(
+                        f"task_{state.lower()}", f"{code}: {getattr(status.output, 'message', '')}"
+                    )
+                if time.monotonic() > deadline:
+                    raise ProviderError("task_timeout", f"task {task.output.task_id}", transient=True)
+                time.sleep(settings.AI_TASK_POLL_INTERVAL)
+        except requests.Timeout as exc:
+            raise ProviderError("timeout", str(exc), transient=True) from exc
+        except requests.ConnectionError as exc:
+            raise ProviderError("connection_error", str(exc), transient=True) from exc
+        results = status.output.results or []
+        if not results or not results[0].get("url"):
+            raise ProviderError("invalid_output", "task succeeded without a result image")
+        images = int((status.usage or {}).get("image_count") or 1)
+        return ProviderOutput(http.download(results[0]["url"]), model, Usage(images=images))
+
+    def generate_image(self, request: GenerateRequest) -> ProviderOutput:
+        extra = {}
+        if request.reference_images:
+            extra["ref_img"] = data_uri(png_bytes(request.reference_images[0]), "image/png")
+        width, height = request.size
+        return self._task("generate_image", prompt=request.prompt, size=f"{width}*{height}", **extra)
+
+    def edit_image(self, request: EditRequest) -> ProviderOutput:
+        return self._task(
+            "edit_image",
+            function="description_edit",
+            prompt=request.instruction,
+            base_image_url=data_uri(downscaled_jpeg(request.image)),
+        )

@@ -1,0 +1,138 @@
+"""OpenAI (a vision chat model, gpt-image-1) through the official SDK, with its own retries off: the router
+is the only retry loop."""
+
+import base64
+from io import BytesIO
+
+import httpx
+import openai
+from django.conf import settings
+
+from ..errors import ProviderError
+from ..images import data_uri, downscaled_jpeg, png_bytes
+from ..prompts import CLASSIFY_SYSTEM, CLASSIFY_USER, JSON_SYSTEM
+from ..types import (
+    AnalyzeRequest,
+    ClassifyRequest,
+    CompareRequest,
+    EditRequest,
+    GenerateRequest,
+    ProviderOutput,
+    Usage,
+)
+from ..validation import parse_json_object
+from .base import Provider
+
+# gpt-image-1 accepts these sizes only; others are mapped to the nearest aspect.
+_IMAGE_SIZES = {"square": "1024x1024", "landscape": "1536x1024", "portrait": "1024x1536"}
+
+
+def _image_size(width: int, height: int) -> str:
+    if width > height * 1.2:
+        return _IMAGE_SIZES["landscape"]
+    if height > width * 1.2:
+        return _IMAGE_SIZES["portrait"]
+    return _IMAGE_SIZES["square"]
+
+
+def _translate(exc: openai.OpenAIError) -> ProviderError:
+    if isinstance(exc, openai.APITimeoutError):
+        return ProviderError("timeout", str(exc), transient=True)
+    if isinstance(exc, openai.APIConnectionError):
+        return ProviderError("connection_error", str(exc), transient=True)
+    if isinstance(exc, openai.APIStatusError):
+        status = exc.status_code
+        return ProviderError(
+            f"http_{status}", str(exc), transient=status == 429 or status >= 500, status=status
+        )
+    return ProviderError("openai_error", str(exc))
+
+
+class OpenAIProvider(Provider):
+    name = "openai"
+
+    def configured(self) -> bool:
+        return bool(settings.OPENAI_API_KEY)
+
+    def _client(self) -> openai.OpenAI:
+        return openai.OpenAI(
+            api_key=settings.OPENAI_API_KEY,
+            base_url=settings.OPENAI_BASE_URL,
+            max_retries=0,
+            timeout=httpx.Timeout(settings.AI_READ_TIMEOUT, connect=settings.AI_CONNECT_TIMEOUT),
+        )
+
+    def _chat(self, capability: str, system: str, text: str, images: list) -> ProviderOutput:
+        model = self.model_for(capability)
+        content = [{"type": "text", "text": text}] + [
+            {"type": "image_url", "image_url": {"url": data_uri(downscaled_jpeg(image))}} for image in images
+        ]
+        try:
+            response = self._client().chat.completions.create(
+                model=model,
+                messages=[{"role": "system", "content": system}, {"role": "user", "content": content}],
+                response_format={"type": "json_object"},
+            )
+        except openai.OpenAIError as exc:
+            raise _translate(exc) from exc
+        usage = response.usage
+        return ProviderOutput(
+            parse_json_object(response.choices[0].message.content or ""),
+            model,
+            Usage(usage.prompt_tokens if usage else 0, usage.completion_tokens if usage else 0),
+        )
+
+    def classify_photo(self, request: ClassifyRequest) -> ProviderOutput:
+        return self._chat("classify_photo", CLASSIFY_SYSTEM, CLASSIFY_USER, [request.image])
+
+    def analyze_image(self, request: AnalyzeRequest) -> ProviderOutput:
+        return self._chat("analyze_image", JSON_SYSTEM, request.instruction, [request.image])
+
+    def compare_images(self, request: CompareRequest) -> ProviderOutput:
+        return self._chat(
+            "compare_images", JSON_SYSTEM, request.instruction, [request.reference, request.actual]
+        )
+
+    def _images(self, capability: str, call) -> ProviderOutput:
+        model = self.model_for(capability)
+        try:
+            response = call(model)
+        except openai.OpenAIError as exc:
+            raise _translate(exc) from exc
+        if not response.data or not response.data[0].b64_json:
+            raise ProviderError("invalid_output", "no image in the answer")
+        usage = response.usage
+        return ProviderOutput(
+            base64.b64decode(response.data[0].b64_json),
+            model,
+            Usage(
+                usage.input_tokens if usage else 0,
+                usage.output_tokens if usage else 0,
+                images=len(response.data),
+            ),
+        )
+
+    def generate_image(self, request: GenerateRequest) -> ProviderOutput:
+        client = self._client()
+        size = _image_size(*request.size)
+        if request.reference_images:
+            files = [
+                (f"ref{i}.png", BytesIO(png_bytes(img)), "image/png")
+                for i, img in enumerate(request.reference_images)
+            ]
+            return self._images(
+                "generate_image",
+                lambda model: client.images.edit(model=model, image=files, prompt=request.prompt, size=size),
+            )
+        return self._images(
+            "generate_image",
+            lambda model: client.images.generate(model=model, prompt=request.prompt, size=size),
+        )
+
+    def edit_image(self, request: EditRequest) -> ProviderOutput:
+        client = self._client()
+        source = ("image.jpg", BytesIO(downscaled_jpeg(request.image)), "image/jpeg")
+        return self._images(
+            "edit_image",
+            lambda model: client.images.edit(model=model, image=source, prompt=request.instruction),
+        )

@@ -1,0 +1,131 @@
+"""The router: the only retry loop of the AI layer.
+
+For each provider of the capability's chain (AI_CHAINS): skip it when unconfigured or its breaker is open;
+try it, retrying transient errors (timeouts, 429, 5xx) with exponential backoff and jitter; validate its
+answer; record every attempt as an AICall. Permanent errors and invalid answers go straight to the next
+provider. When the chain is exhausted, raise AIUnavailable.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.cache import cache
+
+from . import breaker
+from .errors import AIUnavailable, ProviderError
+from .models import AICall
+from .pricing import cost_of
+from .providers import PROVIDERS
+from .types import CallInfo, ProviderOutput, Usage
+
+logger = logging.getLogger(__name__)
+_NO_USAGE = Usage()
+
+
+def chain_for(capability: str, override: list[str] | None = None) -> list[str]:
+    return list(override if override is not None else settings.AI_CHAINS[capability])
+
+
+def usable_providers(capability: str, chain: list[str] | None = None) -> list[str]:
+    """Providers of the chain that would be tried right now."""
+    usable = []
+    for name in chain_for(capability, chain):
+        provider = PROVIDERS.get(name)
+        if (
+            provider
+            and provider.configured()
+            and provider.supports(capability)
+            and not breaker.is_open(name, capability)
+        ):
+            usable.append(name)
+    return usable
+
+
+def _backoff(attempt: int) -> float:
+    delay = min(settings.AI_RETRY_MAX_DELAY, settings.AI_RETRY_BASE_DELAY * 2**attempt)
+    return delay * random.uniform(0.5, 1.0)
+
+
+def _record(
+    capability, provider, model, *, ok, error_code="", latency_ms, usage=_NO_USAGE, cost=Decimal(0), user=None
+):
+    AICall.objects.create(
+        capability=capability,
+        provider=provider,
+        model=model,
+        ok=ok,
+        error_code=error_code[:64],
+        latency_ms=latency_ms,
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        images=usage.images,
+        cost=cost,
+        user=user if getattr(user, "is_authenticated", False) else None,
+    )
+    if not ok:
+        cache.set(
+            f"ai:last_error:{provider}",
+            {"capability": capability, "code": error_code, "at": time.time()},
+            None,
+        )
+
+
+def run(
+    capability: str,
+    request,
+    *,
+    user=None,
+    chain: list[str] | None = None,
+    validate: Callable[[object], object] | None = None,
+) -> tuple[object, CallInfo]:
+    attempts_log: list[tuple[str, str]] = []
+    for name in chain_for(capability, chain):
+        provider = PROVIDERS.get(name)
+        if provider is None or not provider.supports(capability):
+            attempts_log.append((name, "skipped:unsupported"))
+            continue
+        if not provider.configured():
+            attempts_log.append((name, "skipped:not_configured"))
+            continue
+        if breaker.is_open(name, capability):
+            attempts_log.append((name, "skipped:breaker_open"))
+            continue
+        model = provider.model_for(capability)
+        for attempt in range(settings.AI_MAX_RETRIES + 1):
+            started = time.perf_counter()
+            try:
+                output: ProviderOutput = getattr(provider, capability)(request)
+                value = validate(output.value) if validate else output.value
+            except ProviderError as exc:
+                latency = int((time.perf_counter() - started) * 1000)
+                _record(capability, name, model, ok=False, error_code=exc.code, latency_ms=latency, user=user)
+                logger.warning(
+                    "AI %s via %s failed (attempt %d): %s %s", capability, name, attempt + 1, exc.code, exc
+                )
+                if exc.transient and attempt < settings.AI_MAX_RETRIES:
+                    time.sleep(_backoff(attempt))
+                    continue
+                breaker.record_failure(name, capability)
+                attempts_log.append((name, exc.code))
+                break
+            latency = int((time.perf_counter() - started) * 1000)
+            cost = cost_of(name, output.model, output.usage)
+            _record(
+                capability,
+                name,
+                output.model,
+                ok=True,
+                latency_ms=latency,
+                usage=output.usage,
+                cost=cost,
+                user=user,
+            )
+            breaker.record_success(name, capability)
+            return value, CallInfo(name, output.model, latency, output.usage, cost, attempt + 1)
+    raise AIUnavailable(capability, attempts_log)

@@ -1,0 +1,135 @@
+"""The AI layer's public interface: one function per capability, typed results.
+
+Callers (classifier, image editing, nail studio) use only these functions and the types in ``ai.types``.
+Each raises ``AIUnavailable`` when no provider of the chain produced a valid answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PIL import Image
+
+from . import router, validation
+from .errors import AIUnavailable, InvalidOutput
+from .images import sniff_content_type
+from .prompts import PROMPT_VERSION
+from .taxonomy import BY_CODE, CATEGORIES, CODES
+from .types import (
+    AnalyzeRequest,
+    Classification,
+    ClassifyRequest,
+    CompareRequest,
+    EditRequest,
+    GenerateRequest,
+    ImageResult,
+    JsonResult,
+)
+
+__all__ = [
+    "AIUnavailable",
+    "BY_CODE",
+    "CATEGORIES",
+    "CODES",
+    "PROMPT_VERSION",
+    "analyze_image",
+    "classify_photo",
+    "compare_images",
+    "edit_image",
+    "generate_image",
+    "remote_available",
+    "require_fields",
+]
+
+require_fields = validation.require_fields
+
+
+def remote_available(capability: str = "classify_photo", chain: list[str] | None = None) -> bool:
+    """True when some non-local provider of the chain would be tried now."""
+    return any(name != "local" for name in router.usable_providers(capability, chain))
+
+
+def classify_photo(
+    image: Image.Image,
+    *,
+    user=None,
+    chain: list[str] | None = None,
+    source_format: str | None = None,
+    exif: dict | None = None,
+) -> Classification:
+    request = ClassifyRequest(image=image, source_format=source_format, exif=exif)
+    value, call = router.run(
+        "classify_photo", request, user=user, chain=chain, validate=validation.classification
+    )
+    return Classification(call=call, **value)
+
+
+def _json(capability: str, request, validate: Callable[[dict], dict] | None, user, chain) -> JsonResult:
+    value, call = router.run(capability, request, user=user, chain=chain, validate=validate)
+    return JsonResult(data=value, call=call)
+
+
+def analyze_image(
+    image: Image.Image,
+    instruction: str,
+    *,
+    validate: Callable[[dict], dict] | None = None,
+    local: Callable[[], dict] | None = None,
+    user=None,
+    chain: list[str] | None = None,
+) -> JsonResult:
+    return _json("analyze_image", AnalyzeRequest(image, instruction, validate, local), validate, user, chain)
+
+
+def compare_images(
+    reference: Image.Image,
+    actual: Image.Image,
+    instruction: str,
+    *,
+    validate: Callable[[dict], dict] | None = None,
+    local: Callable[[], dict] | None = None,
+    user=None,
+    chain: list[str] | None = None,
+) -> JsonResult:
+    request = CompareRequest(reference, actual, instruction, validate, local)
+    return _json("compare_images", request, validate, user, chain)
+
+
+def _image(capability: str, request, user, chain) -> ImageResult:
+    data, call = router.run(capability, request, user=user, chain=chain, validate=_image_bytes)
+    return ImageResult(data=data, content_type=sniff_content_type(data), call=call)
+
+
+def _image_bytes(value) -> bytes:
+    if not isinstance(value, bytes | bytearray) or not value:
+        raise InvalidOutput("no image bytes")
+    try:
+        sniff_content_type(bytes(value))
+    except OSError as exc:
+        raise InvalidOutput(f"answer is not an image: {exc}") from exc
+    return bytes(value)
+
+
+def generate_image(
+    prompt: str,
+    reference_images: tuple[Image.Image, ...] | list[Image.Image] = (),
+    size: tuple[int, int] = (1024, 1024),
+    *,
+    local: Callable[[], bytes] | None = None,
+    user=None,
+    chain: list[str] | None = None,
+) -> ImageResult:
+    return _image(
+        "generate_image", GenerateRequest(prompt, tuple(reference_images), size, local), user, chain
+    )
+
+
+def edit_image(
+    image: Image.Image,
+    instruction: str,
+    *,
+    local: Callable[[], bytes] | None = None,
+    user=None,
+    chain: list[str] | None = None,
+) -> ImageResult:
+    return _image("edit_image", EditRequest(image, instruction, local), user, chain)
