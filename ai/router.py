@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 
 from django.conf import settings
@@ -26,6 +28,19 @@ from .types import CallInfo, ProviderOutput, Usage
 
 logger = logging.getLogger(__name__)
 _NO_USAGE = Usage()
+_deferred: ContextVar[list[AICall] | None] = ContextVar("ai_deferred_calls", default=None)
+
+
+@contextmanager
+def deferred_call_log() -> Iterator[list[AICall]]:
+    """Collect AICall rows instead of saving them, for work done in helper threads; the caller saves the
+    list (``AICall.objects.bulk_create``) from its own thread and database connection."""
+    sink: list[AICall] = []
+    token = _deferred.set(sink)
+    try:
+        yield sink
+    finally:
+        _deferred.reset(token)
 
 
 def chain_for(capability: str, override: list[str] | None = None) -> list[str]:
@@ -55,7 +70,7 @@ def _backoff(attempt: int) -> float:
 def _record(
     capability, provider, model, *, ok, error_code="", latency_ms, usage=_NO_USAGE, cost=Decimal(0), user=None
 ):
-    AICall.objects.create(
+    row = AICall(
         capability=capability,
         provider=provider,
         model=model,
@@ -68,6 +83,11 @@ def _record(
         cost=cost,
         user=user if getattr(user, "is_authenticated", False) else None,
     )
+    sink = _deferred.get()
+    if sink is None:
+        row.save()
+    else:
+        sink.append(row)
     if not ok:
         cache.set(
             f"ai:last_error:{provider}",

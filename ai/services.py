@@ -14,6 +14,7 @@ from . import router, validation
 from .errors import AIUnavailable, InvalidOutput
 from .images import sniff_content_type
 from .prompts import PROMPT_VERSION
+from .router import deferred_call_log
 from .taxonomy import BY_CODE, CATEGORIES, CODES
 from .types import (
     AnalyzeRequest,
@@ -35,6 +36,7 @@ __all__ = [
     "analyze_image",
     "classify_photo",
     "compare_images",
+    "deferred_call_log",
     "edit_image",
     "generate_image",
     "remote_available",
@@ -54,10 +56,11 @@ def classify_photo(
     *,
     user=None,
     chain: list[str] | None = None,
+    raw: bytes | None = None,
     source_format: str | None = None,
     exif: dict | None = None,
 ) -> Classification:
-    request = ClassifyRequest(image=image, source_format=source_format, exif=exif)
+    request = ClassifyRequest(image=image, raw=raw, source_format=source_format, exif=exif)
     value, call = router.run(
         "classify_photo", request, user=user, chain=chain, validate=validation.classification
     )

@@ -64,6 +64,7 @@ class ProviderOutput:
 @dataclass(frozen=True)
 class ClassifyRequest:
     image: Image.Image
+    raw: bytes | None = None
     source_format: str | None = None
     exif: dict | None = None
 
