@@ -36,7 +36,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from . import labels as groups
-from .faces import Face, detect_faces
+from .faces import Face, detect_faces, detect_faces_tiled
 from .ocr import TextBox, crop_line, detect_text, recognize
 from .runtime import ModelStore, get_store
 from .screenshot import ScreenSignals, rule_confidence, signals
@@ -59,8 +59,11 @@ WORK_SIDE = 480
 # measured in bench/local_classify.py, it is cheaper only for very large inputs.
 DRAFT_MIN_PIXELS = 8_000_000
 GROUP_MIN = 0.35
+WEAK_SCENERY_MIN = 0.15
 FACE_MIN_AREA = 0.0015
 TEXTY_MIN = 0.08
+DOCUMENT_MIN = 0.15
+FINE_SIDE = 960
 MIN_LINES_FOR_REC = 3
 MAX_REC_LINES = 24
 ID_MIN_SCORE = 4
@@ -180,9 +183,18 @@ def _read_lines(store: ModelStore, source: Image.Image, boxes: list[TextBox], sc
     return [text for text, score in recognize(store, crops) if score >= 0.5 and text.strip()]
 
 
-def read_text(store: ModelStore, image: Image.Image, work: Image.Image, tall_ui: bool) -> TextFindings:
+def read_text(
+    store: ModelStore, image: Image.Image, work: Image.Image, tall_ui: bool, document_like: bool
+) -> TextFindings:
     found = TextFindings()
     boxes = detect_text(store, work)
+    if len(boxes) < MIN_LINES_FOR_REC and document_like and max(image.size) > WORK_SIDE:
+        # A card photographed on a table: its print is too small at WORK_SIDE, look again at twice the size.
+        scale = FINE_SIDE / max(image.size)
+        work = image.resize(
+            (round(image.width * scale), round(image.height * scale)), Image.BILINEAR, reducing_gap=2.0
+        )
+        boxes = detect_text(store, work.convert("RGB"), max_side=FINE_SIDE)
     found.detected_lines = len(boxes)
     if boxes:
         pts = np.concatenate([b.points for b in boxes])
@@ -282,6 +294,10 @@ def _decide(
         return "single_person", score * size_factor, ["one_face"]
     if best_mass >= GROUP_MIN:
         return best_group, best_mass, ["imagenet_" + best_group]
+    # Landscapes have no ImageNet class of their own: predictions spread over lakeshore/valley/bench/tent…
+    others = max(m for g, m in masses.items() if g not in ("travel_scenery", "texty"))
+    if masses["travel_scenery"] >= WEAK_SCENERY_MIN and masses["travel_scenery"] >= 1.5 * others:
+        return "travel_scenery", masses["travel_scenery"], ["imagenet_travel_scenery_weak"]
     reasons.append("no_rule_fired")
     return "other", 1.0 - best_mass, reasons
 
@@ -328,15 +344,18 @@ def classify_image(
     timings["downscale"] = time.perf_counter() - started
     probs = imagenet_probs(store, classifier_tensor(work))
     faces = detect_faces(store, work)
-    timings["models"] = time.perf_counter() - started
     masses = _group_masses(probs)
+    strongest = max(masses["pets"], masses["foods"], masses["travel_scenery"])
+    if not faces and strongest < GROUP_MIN:
+        faces = detect_faces_tiled(store, work)
+    timings["models"] = time.perf_counter() - started
     top_idx = np.argsort(-probs)[:5]
     top = [(int(i), float(probs[i])) for i in top_idx]
-    strongest = max(masses["pets"], masses["foods"], masses["travel_scenery"])
     small_face = any(f.area < 0.05 for f in faces) and strongest < GROUP_MIN
     tall_ui = image.height >= 1.6 * image.width and (sig.ui_pixels or sig.lossless) and not sig.camera_exif
     wants_text = masses["texty"] >= TEXTY_MIN or sig.ui_pixels or small_face or tall_ui or strongest < 0.15
-    text = read_text(store, image, work, tall_ui) if wants_text else None
+    document_like = masses["texty"] >= DOCUMENT_MIN
+    text = read_text(store, image, work, tall_ui, document_like) if wants_text else None
     timings["total"] = time.perf_counter() - started
     category, confidence, reasons = _decide(masses, faces, text, sig, image.size)
     names = imagenet_labels(store)

@@ -21,10 +21,10 @@ FOOD = _span(924, 969) - {958} | frozenset(
     {923, 809, 659, 567, 909, 544, 521, 849, 504, 441, 907, 572, 440, 762, 415, 467, 582, 532, 868, 618, 928}
 )
 # Natural scenery and landmarks / townscapes typical of travel photos.
-SCENERY = _span(970, 980) | frozenset(
+SCENERY = _span(970, 980) - {971} | frozenset(
     {
         698, 663, 497, 668, 483, 442, 538, 832, 873, 682, 649, 718, 839, 821, 888, 449, 460, 525,
-        500, 562, 727, 437, 576, 900, 484, 628, 913, 914, 724, 780, 871, 536, 858, 825, 912,
+        500, 562, 727, 437, 576, 900, 672, 703, 472, 693, 984, 484, 628, 913, 914, 724, 780, 871, 536, 858, 825, 912,
     }
 )  # fmt: skip
 # Screens and paper: classes that suggest text is worth looking for.
