@@ -408,17 +408,58 @@ def build_real(out: Path, deb_root: Path) -> list[dict]:
     return items
 
 
+# Small committed fixtures (tests/fixtures/photos/<label>/...): (path in the set, longest side or None to copy).
+FIXTURES = (
+    ("real/pets/chelsea.png", 480),
+    ("real/pets/dog.jpg", 480),
+    ("real/foods/coffee.png", 480),
+    ("real/single_person/astronaut.png", 480),
+    ("real/single_person/grace_hopper.jpg", 480),
+    ("real/travel_scenery/china.jpg", None),
+    ("real/other/motorcycle_left.png", 480),
+    ("synthetic/screenshot/chat_1.png", None),
+    ("synthetic/screenshot/news_0_shared.jpg", None),
+    ("synthetic/idcard/id_back_0.jpg", None),
+    ("synthetic/idcard/passport_2.jpg", 2000),
+)
+
+
+def write_fixtures(out: Path, dest: Path) -> None:
+    """Copy (and shrink) a few images of the built set into the test fixtures; JPEG keeps them small."""
+    for rel, side in FIXTURES:
+        src = out / rel
+        label = rel.split("/")[1]
+        target = dest / label / src.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if side is None:
+            shutil.copyfile(src, target)
+            continue
+        img = Image.open(src)
+        exif = img.getexif()
+        img = img.convert("RGB")
+        img.thumbnail((side, side), Image.LANCZOS)
+        img.save(target.with_suffix(".jpg"), quality=85, exif=exif)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("out", type=Path)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "xintu-eval-debs")
+    parser.add_argument("--fixtures", type=Path, help="also write the small committed fixture set here")
     args = parser.parse_args()
-    deb_root = fetch_debs(args.cache)
-    args.out.mkdir(parents=True, exist_ok=True)
-    items = build_real(args.out, deb_root) + build_screenshots(args.out) + build_ids(args.out, deb_root)
-    (args.out / "manifest.json").write_text(json.dumps({"items": items}, indent=1, ensure_ascii=False) + "\n")
+    if not (args.fixtures and (args.out / "manifest.json").exists()):
+        build(args.out, args.cache)
+    if args.fixtures:
+        write_fixtures(args.out, args.fixtures)
+
+
+def build(out: Path, cache: Path) -> None:
+    deb_root = fetch_debs(cache)
+    out.mkdir(parents=True, exist_ok=True)
+    items = build_real(out, deb_root) + build_screenshots(out) + build_ids(out, deb_root)
+    (out / "manifest.json").write_text(json.dumps({"items": items}, indent=1, ensure_ascii=False) + "\n")
     counts: dict[str, int] = {}
     for it in items:
         counts[f"{it['kind']}/{it['label']}"] = counts.get(f"{it['kind']}/{it['label']}", 0) + 1
