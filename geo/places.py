@@ -195,3 +195,7 @@ def gazetteer() -> Gazetteer:
             if _instance is None:
                 _instance = Gazetteer()
     return _instance
+
+
+def loaded() -> bool:
+    return _instance is not None
