@@ -205,6 +205,22 @@ def test_prompt_negation_and_compound_words():
     assert plan_design(DesignSpec(prompt="no glitter, pink dots", styles=("glitter",))).decorations == ()
 
 
+def test_plan_resolution_details():
+    # Colour words are accepted where a hex value is expected; invalid values are ignored.
+    assert plan_design(DesignSpec(colors=("red", "#ABC", "nonsense"))).palette == (
+        (200, 16, 46),
+        (170, 187, 204),
+    )
+    # A French set without colours is the classic white tip on a sheer nude bed.
+    assert plan_design(DesignSpec(styles=("french",))).palette[:2] == ((250, 250, 247), (243, 220, 212))
+    # The prompt (latest instruction) can change the shape and length.
+    plan = plan_design(DesignSpec(shape="square", nail_size="small", prompt="改成杏仁形，长一点"))
+    assert plan.shape == "almond"
+    assert plan.length_ratio > plan_design(DesignSpec(shape="almond", nail_size="medium")).length_ratio
+    # Banning the plain fallback picks some other pattern instead of breaking the rule.
+    assert plan_design(DesignSpec(prohibitions=("纯色",))).pattern != "solid"
+
+
 def test_prohibited_colour_is_not_drawn():
     spec = DesignSpec(styles=("stripes",), colors=("#C8102E", "#2F6FD6"), prohibitions=("红色",))
     rendered = render_design(spec, size=SIZE)

@@ -143,7 +143,10 @@ def _align(ref: _Prepared, act: _Prepared) -> tuple[_Prepared, _Prepared, int, i
     coarse SSIM, and crop both to their overlap: a photo is never framed exactly like the design."""
     factor = 4
     small_ref, small_act = _downsample(ref.gray, factor), _downsample(act.gray, factor)
-    reach = max(1, int(round(MAX_SHIFT * max(small_ref.shape))))
+    # Never shift by more than a quarter of the short side (very thin images get no search at all).
+    reach = min(int(round(MAX_SHIFT * max(small_ref.shape))), min(small_ref.shape) // 4)
+    if reach < 1:
+        return ref, act, 0, 0
     dy, dx = shift_correlation(small_ref, small_act, reach)
     best = (ssim(small_ref, small_act), 0, 0)
     if dy or dx:

@@ -35,6 +35,11 @@ _GAP = 0.36  # space between plates (× unit), room for the tilt
 
 @dataclass(frozen=True)
 class RenderedDesign:
+    """A drawn design. `palette` lists the colours actually painted ('#RRGGBB', main first);
+    `elements` names what sits on the polish, in drawing order: pattern motifs (french_tip, dot,
+    stripe, flower) and decorations (glitter, rhinestone, pearl); `decoration_counts` says how many
+    gems/pearls were set (glitter: how many nails carry it); `notes` explain applied prohibitions."""
+
     png: bytes
     pattern: str
     palette: list[str]

@@ -18,7 +18,8 @@ from .colour import (
     parse_hex,
     rgb_to_lab,
 )
-from .vocabulary import COLOUR_HEX, DECORATIONS, PATTERNS, Token, tokens, word_tokens
+from .patterns import SHEER_NUDE, WHITE
+from .vocabulary import COLOUR_HEX, DECORATIONS, PATTERNS, Token, scan, tokens, word_tokens
 
 SHAPES = ("almond", "square", "oval", "round", "squoval", "coffin", "stiletto")
 NAIL_SIZES = ("small", "medium", "large")
@@ -131,8 +132,12 @@ def plan_design(spec: DesignSpec) -> DesignPlan:
         patterns = ["solid"] if "solid" in fallback else [fallback[spec.seed % len(fallback)]]
     decorations = [d for d in DECORATIONS if d in decorations]
 
-    palette = _palette(spec, style_tokens, banned_colours)
+    palette, source = _palette(spec, style_tokens, banned_colours)
     nail_count = TARGETS.get(spec.target, 5)
+    if patterns[0] == "french" and source == "default" and allowed(WHITE, banned_colours):
+        # A French set with no colour given is the classic: white tip on a sheer nude bed, with the
+        # default palette's lead colour as the thin smile line.
+        palette = [WHITE, SHEER_NUDE, palette[0]]
     if (
         nail_count == 1
         and patterns == ["solid"]
@@ -160,17 +165,32 @@ def allowed(rgb: RGB, banned_colours: frozenset[str]) -> bool:
     return not banned_colours or colour_family(rgb) not in banned_colours
 
 
-def _palette(spec: DesignSpec, style_tokens: list[Token], banned_colours: frozenset[str]) -> list[RGB]:
-    requested = [rgb for rgb in (parse_hex(c) for c in spec.colors) if rgb is not None]
+def _palette(
+    spec: DesignSpec, style_tokens: list[Token], banned_colours: frozenset[str]
+) -> tuple[list[RGB], str]:
+    """Colours in order of preference and where they came from: request, inspiration or default."""
+    requested = [rgb for value in spec.colors for rgb in _colour_value(value)]
     requested += [hex_rgb(COLOUR_HEX[t.value]) for t in style_tokens if t.kind == "colour"]
     palette = [c for c in _unique(requested) if allowed(c, banned_colours)]
-    if not palette and spec.inspirations:
+    if palette:
+        return palette[:MAX_COLOURS], "request"
+    if spec.inspirations:
         palette = [c for c in inspiration_palette(spec.inspirations) if allowed(c, banned_colours)]
-    if not palette:
-        options = [p for p in _DEFAULT_PALETTES if all(allowed(hex_rgb(h), banned_colours) for h in p)]
-        options = options or list(_DEFAULT_PALETTES)
-        palette = [c for c in map(hex_rgb, options[spec.seed % len(options)]) if allowed(c, banned_colours)]
-    return palette[:MAX_COLOURS]
+        if palette:
+            return palette[:MAX_COLOURS], "inspiration"
+    options = [p for p in _DEFAULT_PALETTES if all(allowed(hex_rgb(h), banned_colours) for h in p)]
+    options = options or list(_DEFAULT_PALETTES)
+    palette = [c for c in map(hex_rgb, options[spec.seed % len(options)]) if allowed(c, banned_colours)]
+    # Only an artist who bans every colour family in a palette gets here; a sheer nude is the least surprise.
+    return palette or [SHEER_NUDE], "default"
+
+
+def _colour_value(value: str) -> list[RGB]:
+    """A '#RRGGBB' value, or a colour word ('red', '酒红') as a friendly fallback; else nothing."""
+    rgb = parse_hex(value)
+    if rgb is not None:
+        return [rgb]
+    return [hex_rgb(COLOUR_HEX[name]) for kind, name in scan(value) if kind == "colour"][:1]
 
 
 def inspiration_palette(images: tuple[Image.Image, ...], count: int = 4) -> list[RGB]:
