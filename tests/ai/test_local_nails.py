@@ -98,6 +98,8 @@ def test_output_size_and_antialiased_edges():
     assert pixels.shape == (200, 300, 3)
     # Supersampling leaves intermediate colours along the outline, not just background and polish.
     assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 20
+    with pytest.raises(ValueError):
+        render_design(DesignSpec(), size=(10_000, 10_000))
 
 
 def test_each_shape_has_a_distinct_outline():

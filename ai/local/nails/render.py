@@ -19,6 +19,7 @@ from .spec import DesignPlan, DesignSpec, plan_design
 
 BACKGROUND: RGB = (246, 241, 238)
 SUPERSAMPLE = 2
+MIN_SIDE, MAX_SIDE = 64, 4096  # the 2× canvas of a larger image would cost hundreds of MB
 
 # Per finger, thumb → little finger: plate width and length relative to the middle finger,
 # tilt in degrees (positive leans the tip left) and drop below the arc's top (× unit).
@@ -67,6 +68,8 @@ def render_design(spec: DesignSpec, *, size: tuple[int, int] = (1024, 768)) -> R
 
 
 def render_plan(plan: DesignPlan, *, size: tuple[int, int] = (1024, 768)) -> RenderedDesign:
+    if not all(MIN_SIDE <= side <= MAX_SIDE for side in size):
+        raise ValueError(f"size sides must be within {MIN_SIDE}..{MAX_SIDE} px, got {size}")
     rng = random.Random(plan.digest())
     width, height = size[0] * SUPERSAMPLE, size[1] * SUPERSAMPLE
     canvas = Image.new("RGB", (width, height), BACKGROUND)
