@@ -23,6 +23,8 @@ DET_MODEL = "ppocrv4_det.onnx"
 REC_MODEL = "ppocrv4_rec.onnx"
 REC_HEIGHT = 48
 REC_BATCH = 8
+MIN_RATIO = 320 / 48  # the model's nominal input width / height
+MAX_RATIO = 12.0
 _postprocess = DBPostProcess(
     thresh=0.3, box_thresh=0.5, max_candidates=300, unclip_ratio=1.6, use_dilation=True
 )
@@ -102,22 +104,30 @@ def crop_line(source: Image.Image, box: TextBox, scale: float) -> np.ndarray:
 
 
 def recognize(store: ModelStore, lines: list[np.ndarray]) -> list[tuple[str, float]]:
-    """Text and mean character confidence for each RGB line crop."""
+    """Text and mean character confidence for each RGB line crop.
+
+    Lines longer than MAX_RATIO are cut to their left part (labels and document titles sit there), and a
+    batch only holds lines of similar length: a batch is padded to its widest line, so one long MRZ line
+    would otherwise multiply the cost of every short line in its batch.
+    """
     if not lines:
         return []
     sess = store.session(REC_MODEL)
     decoder = _decoder(store)
-    order = np.argsort([ln.shape[1] / ln.shape[0] for ln in lines])
+    lines = [ln[:, : int(ln.shape[0] * MAX_RATIO)] for ln in lines]
+    ratios = [max(MIN_RATIO, ln.shape[1] / ln.shape[0]) for ln in lines]
+    order = list(np.argsort(ratios))
     results: list[tuple[str, float]] = [("", 0.0)] * len(lines)
-    for start in range(0, len(lines), REC_BATCH):
-        idx = order[start : start + REC_BATCH]
-        ratio = max(320 / REC_HEIGHT, *(lines[i].shape[1] / lines[i].shape[0] for i in idx))
-        width = int(REC_HEIGHT * ratio)
+    while order:
+        first = ratios[order[0]]
+        idx = [i for i in order[:REC_BATCH] if ratios[i] <= 1.5 * first]
+        order = order[len(idx) :]
+        width = int(REC_HEIGHT * max(ratios[i] for i in idx))
         batch = np.zeros((len(idx), 3, REC_HEIGHT, width), dtype=np.float32)
         for row, i in enumerate(idx):
             line = lines[i]
             rw = min(width, math.ceil(REC_HEIGHT * line.shape[1] / line.shape[0]))
-            resized = cv2.resize(line[:, :, ::-1], (rw, REC_HEIGHT)).astype(np.float32)
+            resized = cv2.resize(np.ascontiguousarray(line[:, :, ::-1]), (rw, REC_HEIGHT)).astype(np.float32)
             batch[row, :, :, :rw] = (resized / 127.5 - 1.0).transpose(2, 0, 1)
         preds = sess.run(None, {sess.get_inputs()[0].name: batch})[0]
         for row, (text, score) in enumerate(decoder(preds)):

@@ -1,0 +1,151 @@
+"""Benchmark of the local photo classifier: latency per path, overhead over bare inference, peak RSS.
+
+Run from the repository root: ``.venv/bin/python bench/local_classify.py [--runs N]``; exit status 1 if a
+budget is missed. Inputs are made from the committed fixtures (tests/fixtures/photos):
+- 12 MP camera JPEG without text (a real dog photo upscaled to 4000x3000, camera EXIF);
+- 12 MP camera JPEG with text (the passport-on-a-table fixture upscaled to 4000x3000): the OCR path;
+- phone screenshots: native PNG (cheap rule) and a re-shared JPEG at a non-native size (status-bar OCR).
+The image is decoded once outside the timing, as the upload path does; ``raw`` bytes are passed along.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from PIL import Image, ImageOps  # noqa: E402
+
+from ai.local.photo import classify_image, reset_store  # noqa: E402
+from ai.local.photo.classifier import CLASSIFIER_MODEL, classifier_tensor, work_image  # noqa: E402
+from ai.local.photo.faces import MODEL as FACE_MODEL  # noqa: E402
+from ai.local.photo.faces import letterbox  # noqa: E402
+
+FIXTURES = ROOT / "tests" / "fixtures" / "photos"
+BUDGET_PHOTO_P50_MS = 60.0
+BUDGET_OVERHEAD = 1.3
+BUDGET_OCR_P50_MS = 400.0
+BUDGET_RSS_MB = 400.0
+
+
+def camera_jpeg(src: Path) -> bytes:
+    img = Image.open(src).convert("RGB").resize((4000, 3000), Image.BICUBIC)
+    exif = Image.Exif()
+    exif[271], exif[272] = "Bench Camera", "B-1"
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=90, exif=exif)
+    return out.getvalue()
+
+
+def decode(raw: bytes) -> tuple[Image.Image, str]:
+    with Image.open(io.BytesIO(raw)) as opened:
+        fmt = opened.format
+        image = ImageOps.exif_transpose(opened)
+        image.load()
+    return image, fmt
+
+
+def draft_decode(raw: bytes, size: tuple[int, int]) -> Image.Image:
+    fresh = Image.open(io.BytesIO(raw))
+    fresh.draft("RGB", size)
+    return ImageOps.exif_transpose(fresh).resize(size, Image.BILINEAR)
+
+
+def peak_rss_mb(raw: bytes) -> float:
+    """Peak RSS of a fresh process that decodes one 12 MP JPEG and classifies it (loads all four models)."""
+    code = (
+        "import io, resource, sys; from PIL import Image, ImageOps; "
+        "from ai.local.photo import classify_image, get_store; "
+        "raw = sys.stdin.buffer.read(); im = Image.open(io.BytesIO(raw)); fmt = im.format; "
+        "im = ImageOps.exif_transpose(im); r = classify_image(im, raw=raw, source_format=fmt); "
+        "[get_store().session(n) for n in get_store().manifest() if n.endswith('.onnx')]; "
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], input=raw, capture_output=True, check=True, cwd=ROOT)
+    return int(out.stdout.split()[-1]) / 1024
+
+
+def timed(fn, runs: int) -> tuple[float, float]:
+    fn()  # warm-up: sessions are created lazily on first use
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[min(len(samples) - 1, int(0.95 * len(samples)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+    inputs = {
+        "photo 12MP, no text": camera_jpeg(FIXTURES / "pets" / "dog.jpg"),
+        "photo 12MP, with text (OCR)": camera_jpeg(FIXTURES / "idcard" / "passport_2.jpg"),
+        "screenshot PNG 1080x2400": (FIXTURES / "screenshot" / "chat_1.png").read_bytes(),
+        "screenshot JPEG re-shared": (FIXTURES / "screenshot" / "news_0_shared.jpg").read_bytes(),
+    }
+    decoded = {name: decode(raw) for name, raw in inputs.items()}
+    results: dict[tuple[str, int], tuple[float, float]] = {}
+    for threads in (1, 2):
+        reset_store(threads=threads)
+        for name, raw in inputs.items():
+            image, fmt = decoded[name]
+            category = classify_image(image, raw=raw, source_format=fmt).category
+            p50, p95 = timed(
+                lambda i=image, r=raw, f=fmt: classify_image(i, raw=r, source_format=f), args.runs
+            )
+            results[(name, threads)] = (p50, p95)
+            print(f"{threads} thread(s)  {name:<30} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  -> {category}")
+
+    store = reset_store(threads=1)
+    image, fmt = decoded["photo 12MP, no text"]
+    raw = inputs["photo 12MP, no text"]
+    work = work_image(image)
+    cls_in, (face_in, *_) = classifier_tensor(work), letterbox(work)
+    cls, face = store.session(CLASSIFIER_MODEL), store.session(FACE_MODEL)
+
+    def bare() -> None:
+        cls.run(None, {cls.get_inputs()[0].name: cls_in})
+        face.run(None, {face.get_inputs()[0].name: face_in})
+
+    bare_p50, _ = timed(bare, args.runs)
+    e2e_p50, _ = timed(lambda: classify_image(image, raw=raw, source_format=fmt), args.runs)
+    overhead = e2e_p50 / bare_p50
+    print(
+        f"bare inference (classifier + face) on ready tensors p50 {bare_p50:.1f} ms; end-to-end {e2e_p50:.1f} ms"
+    )
+    print(f"overhead end-to-end / bare = {overhead:.2f}x")
+    shared, _ = timed(lambda: work_image(image), args.runs)
+    filtered, _ = timed(lambda: image.resize(work.size, Image.BILINEAR, reducing_gap=2.0), args.runs)
+    draft, _ = timed(lambda: draft_decode(raw, work.size), args.runs)
+    print(
+        f"12 MP -> {work.size[0]}x{work.size[1]}: shared downscale {shared:.1f} ms, "
+        f"filtered resize {filtered:.1f} ms, fresh draft() decode of the raw JPEG {draft:.1f} ms"
+    )
+    rss = peak_rss_mb(inputs["photo 12MP, with text (OCR)"])
+    print(f"peak RSS, fresh process, all models loaded, 12 MP OCR-path photo classified: {rss:.0f} MB")
+
+    failures = []
+    if results[("photo 12MP, no text", 1)][0] > BUDGET_PHOTO_P50_MS:
+        failures.append("photo p50")
+    if overhead > BUDGET_OVERHEAD:
+        failures.append("overhead")
+    if results[("photo 12MP, with text (OCR)", 1)][0] > BUDGET_OCR_P50_MS:
+        failures.append("OCR p50")
+    if rss > BUDGET_RSS_MB:
+        failures.append("RSS")
+    print("budgets: " + ("all met" if not failures else "MISSED " + ", ".join(failures)))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
