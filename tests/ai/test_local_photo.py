@@ -192,3 +192,22 @@ def test_concurrent_classification_matches_serial():
     with ThreadPoolExecutor(max_workers=4) as pool:
         concurrent = list(pool.map(run, inputs * 2))
     assert concurrent == serial * 2
+
+
+def test_evaluate_classifier_command(tmp_path: Path):
+    from django.conf import settings
+
+    if not settings.configured:
+        pytest.skip("management commands need Django settings")
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    for rel in ("pets/chelsea.jpg", "foods/coffee.jpg"):
+        (tmp_path / rel).parent.mkdir(parents=True)
+        shutil.copyfile(FIXTURES / rel, tmp_path / rel)
+    out = StringIO()
+    call_command("evaluate_classifier", str(tmp_path), "--json", stdout=out)
+    report = json.loads(out.getvalue())
+    assert report["total"] == 2 and report["accuracy"] == 1.0
+    assert report["confusion"]["pets"]["pets"] == 1 and report["per_category"]["foods"]["recall"] == 1.0
