@@ -133,7 +133,7 @@ def classifier_tensor(work: Image.Image) -> np.ndarray:
     """Shorter side to 224, centre crop 224², normalised as the TF EfficientNet-Lite models: (x − 127) / 128."""
     w, h = work.size
     scale = 224 / min(w, h)
-    resized = work.resize((max(224, round(w * scale)), max(224, round(h * scale))), Image.BILINEAR)
+    resized = work.resize((max(224, round(w * scale)), max(224, round(h * scale))), Image.BOX)
     left, top = (resized.width - 224) // 2, (resized.height - 224) // 2
     arr = np.asarray(resized.crop((left, top, left + 224, top + 224)), dtype=np.float32)
     return np.ascontiguousarray(((arr - 127.0) / 128.0).transpose(2, 0, 1)[None])

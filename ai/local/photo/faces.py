@@ -35,7 +35,7 @@ def letterbox(image: Image.Image) -> tuple[np.ndarray, float, float, float]:
     nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
     canvas = np.zeros((SIZE, SIZE, 3), dtype=np.float32)
     px, py = (SIZE - nw) // 2, (SIZE - nh) // 2
-    canvas[py : py + nh, px : px + nw] = np.asarray(image.resize((nw, nh), Image.BILINEAR), dtype=np.float32)
+    canvas[py : py + nh, px : px + nw] = np.asarray(image.resize((nw, nh), Image.BOX), dtype=np.float32)
     tensor = (canvas / 127.5 - 1.0).transpose(2, 0, 1)[None]
     return np.ascontiguousarray(tensor), scale, px, py
 
