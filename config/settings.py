@@ -141,6 +141,11 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "media/"
+# Private files (customer photos, designs) live outside MEDIA_ROOT and are only served through short-lived signed
+# links (core.private_media). Empty root: a "private_media" folder next to MEDIA_ROOT.
+PRIVATE_MEDIA_ROOT = env.str("PRIVATE_MEDIA_ROOT", default="")
+PRIVATE_MEDIA_URL_MAX_AGE = env.int("PRIVATE_MEDIA_URL_MAX_AGE", default=600)
+PRIVATE_MEDIA_ACCEL_REDIRECT = env.str("PRIVATE_MEDIA_ACCEL_REDIRECT", default="")  # nginx internal location
 
 # --- Uploads --------------------------------------------------------------------------------------------------
 MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=10)
