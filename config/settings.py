@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "core",
     "accounts",
+    "billing",
     "ai",
 ]
 
@@ -273,6 +274,27 @@ AI_PRICES = env.json(
     },
 )
 LOCAL_MODEL_THREADS = env.int("LOCAL_MODEL_THREADS", default=1)
+
+# --- Billing: WeChat login, WeChat Pay v3, credits (billing app) -----------------------------------------------
+WECHAT_APP_ID = env.str("WECHAT_APP_ID", default="")
+WECHAT_APP_SECRET = env.str("WECHAT_APP_SECRET", default="")
+WECHAT_API_BASE_URL = env.str("WECHAT_API_BASE_URL", default="https://api.weixin.qq.com")
+WECHAT_TIMEOUT_SECONDS = env.float("WECHAT_TIMEOUT_SECONDS", default=5.0)
+WECHATPAY_MCH_ID = env.str("WECHATPAY_MCH_ID", default="")
+WECHATPAY_PRIVATE_KEY_PATH = env.str("WECHATPAY_PRIVATE_KEY_PATH", default="")
+WECHATPAY_CERT_SERIAL_NO = env.str("WECHATPAY_CERT_SERIAL_NO", default="")
+WECHATPAY_APIV3_KEY = env.str("WECHATPAY_APIV3_KEY", default="")
+WECHATPAY_PUBLIC_KEY_PATH = env.str("WECHATPAY_PUBLIC_KEY_PATH", default="")
+WECHATPAY_PUBLIC_KEY_ID = env.str("WECHATPAY_PUBLIC_KEY_ID", default="")
+WECHATPAY_NOTIFY_URL = env.str("WECHATPAY_NOTIFY_URL", default="")
+WECHATPAY_BASE_URL = env.str("WECHATPAY_BASE_URL", default="https://api.mch.weixin.qq.com")
+WECHATPAY_ORDER_EXPIRE_MINUTES = env.int("WECHATPAY_ORDER_EXPIRE_MINUTES", default=120)
+FREE_REMOTE_CLASSIFICATIONS_PER_DAY = env.int("FREE_REMOTE_CLASSIFICATIONS_PER_DAY", default=20)
+CREDITS_PER_REMOTE_CLASSIFICATION = env.int("CREDITS_PER_REMOTE_CLASSIFICATION", default=1)
+CELERY_BEAT_SCHEDULE["billing-reconcile-orders"] = {
+    "task": "billing.tasks.reconcile_orders",
+    "schedule": env.int("BILLING_RECONCILE_EVERY_SECONDS", default=300),
+}
 
 # --- Logging --------------------------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -10,6 +10,7 @@ admin.site.index_title = "管理"
 api_v1 = [
     path("", include("core.urls")),
     path("", include("accounts.urls")),
+    path("", include("billing.urls")),
 ]
 
 urlpatterns = [

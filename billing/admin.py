@@ -1,0 +1,184 @@
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.template.response import TemplateResponse
+
+from . import services
+from .models import CreditAccount, CreditLedger, Membership, PaymentOrder, Product, WeChatAccount
+
+User = get_user_model()
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Books are written by services only; the admin may look, never touch."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class WeChatAccountInline(admin.StackedInline):
+    model = WeChatAccount
+    can_delete = False
+    fields = ["openid", "unionid", "nickname", "created_at", "last_login_at"]
+    readonly_fields = fields
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class CreditAccountInline(admin.StackedInline):
+    model = CreditAccount
+    can_delete = False
+    fields = ["balance", "updated_at"]
+    readonly_fields = fields
+    extra = 0
+    verbose_name_plural = "积分（用“调整积分”操作修改）"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class MembershipInline(admin.StackedInline):
+    model = Membership
+    can_delete = False
+    fields = ["expires_at", "updated_at"]
+    readonly_fields = ["updated_at"]
+    extra = 0
+    max_num = 1
+
+
+class AdjustCreditsForm(forms.Form):
+    delta = forms.IntegerField(label="积分变动（可为负）", help_text="正数增加，负数扣除；余额不能低于 0")
+    note = forms.CharField(label="备注", max_length=255)
+
+    def clean_delta(self):
+        delta = self.cleaned_data["delta"]
+        if delta == 0:
+            raise forms.ValidationError("变动不能为 0")
+        return delta
+
+
+@admin.action(description="调整积分", permissions=["change"])
+def adjust_credits(modeladmin, request, queryset):
+    form = AdjustCreditsForm(request.POST if "apply" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        done, short = 0, []
+        for user in queryset:
+            try:
+                services.adjust_credits(
+                    user=user,
+                    delta=form.cleaned_data["delta"],
+                    staff=request.user,
+                    note=form.cleaned_data["note"],
+                )
+                done += 1
+            except services.InsufficientCredits:
+                short.append(user.get_username())
+        if done:
+            modeladmin.message_user(request, f"已为 {done} 个用户调整积分 {form.cleaned_data['delta']:+d}")
+        if short:
+            modeladmin.message_user(request, f"余额不足，未调整：{', '.join(short)}", messages.ERROR)
+        return None
+    return TemplateResponse(
+        request,
+        "billing/admin/adjust_credits.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": "调整积分",
+            "form": form,
+            "users": queryset,
+            "opts": modeladmin.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        },
+    )
+
+
+@admin.display(description="积分")
+def credit_balance(user):
+    account = getattr(user, "credit_account", None)
+    return account.balance if account else 0
+
+
+@admin.display(description="会员到期")
+def member_until(user):
+    membership = getattr(user, "membership", None)
+    return membership.expires_at if membership else None
+
+
+@admin.display(description="openid")
+def wechat_openid(user):
+    account = getattr(user, "wechat_account", None)
+    return account.openid if account else ""
+
+
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+
+
+@admin.register(User)
+class BillingUserAdmin(UserAdmin):
+    inlines = [WeChatAccountInline, CreditAccountInline, MembershipInline]
+    actions = [adjust_credits]
+    list_display = [
+        "username",
+        "email",
+        wechat_openid,
+        credit_balance,
+        member_until,
+        "is_staff",
+        "date_joined",
+    ]
+    list_select_related = ["wechat_account", "credit_account", "membership"]
+    search_fields = [*UserAdmin.search_fields, "wechat_account__openid", "wechat_account__nickname"]
+    list_filter = [*UserAdmin.list_filter, "date_joined"]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "price_fen", "credits", "membership_days", "active", "sort_order"]
+    list_editable = ["active", "sort_order"]
+    list_filter = ["kind", "active"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(PaymentOrder)
+class PaymentOrderAdmin(ReadOnlyAdmin):
+    list_display = ["out_trade_no", "user", "product", "amount_fen", "status", "created_at", "paid_at"]
+    list_filter = ["status", "product", "created_at"]
+    search_fields = ["out_trade_no", "transaction_id", "user__username", "payer_openid"]
+    list_select_related = ["user", "product"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(CreditLedger)
+class CreditLedgerAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "user",
+        "delta",
+        "reason",
+        "balance_after",
+        "reference",
+        "created_by",
+        "note",
+    ]
+    list_filter = ["reason", "created_at"]
+    search_fields = ["user__username", "reference", "note"]
+    list_select_related = ["user", "created_by"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(WeChatAccount)
+class WeChatAccountAdmin(ReadOnlyAdmin):
+    list_display = ["openid", "user", "nickname", "unionid", "created_at", "last_login_at"]
+    search_fields = ["openid", "unionid", "nickname", "user__username"]
+    list_select_related = ["user"]
+    exclude = ["session_key_encrypted"]

@@ -1,0 +1,88 @@
+from rest_framework import serializers
+
+from accounts.serializers import TokenPairOutput
+
+from .models import CreditLedger, PaymentOrder, Product
+
+
+class WeChatLoginInput(serializers.Serializer):
+    code = serializers.CharField(max_length=128, help_text="wx.login() 返回的 code")
+    nickname = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+
+
+class WeChatUserOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    nickname = serializers.CharField()
+    openid = serializers.CharField()
+
+
+class WeChatLoginOutput(TokenPairOutput):
+    created = serializers.BooleanField(help_text="true when this login created the user")
+    user = WeChatUserOutput()
+
+
+class ProductOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Product
+        fields = ["code", "name", "kind", "price_fen", "credits", "membership_days"]
+
+
+class OrderCreateInput(serializers.Serializer):
+    product = serializers.SlugField(max_length=32, help_text="Product code")
+
+
+class OrderOutput(serializers.ModelSerializer):
+    product = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = PaymentOrder
+        fields = [
+            "out_trade_no",
+            "product",
+            "description",
+            "amount_fen",
+            "credits",
+            "membership_days",
+            "status",
+            "created_at",
+            "expires_at",
+            "paid_at",
+            "closed_at",
+        ]
+
+
+class RequestPaymentOutput(serializers.Serializer):
+    """Pass these to wx.requestPayment as they are."""
+
+    appId = serializers.CharField()
+    timeStamp = serializers.CharField()
+    nonceStr = serializers.CharField()
+    package = serializers.CharField()
+    signType = serializers.CharField()
+    paySign = serializers.CharField()
+
+
+class CheckoutOutput(serializers.Serializer):
+    order = OrderOutput()
+    payment = RequestPaymentOutput()
+
+
+class LedgerEntryOutput(serializers.ModelSerializer):
+    class Meta:
+        model = CreditLedger
+        fields = ["id", "delta", "reason", "reference", "balance_after", "created_at"]
+
+
+class CreditSummaryOutput(serializers.Serializer):
+    balance = serializers.IntegerField()
+    is_member = serializers.BooleanField()
+    membership_expires_at = serializers.DateTimeField(allow_null=True)
+    free_remote_classifications_left_today = serializers.IntegerField()
+    free_remote_classifications_per_day = serializers.IntegerField()
+    credits_per_remote_classification = serializers.IntegerField()
+
+
+class NotifyFailureOutput(serializers.Serializer):
+    code = serializers.CharField(default="FAIL")
+    message = serializers.CharField()

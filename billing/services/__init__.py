@@ -1,0 +1,72 @@
+"""The billing service API, for views and for other apps (the classifier, image editing, design generation).
+
+Usage policy for remote classification::
+
+    used = consume_remote_classification(user=user, reference=f"classify:{photo.pk}")
+    if used == "exceeded":
+        ...answer with the local model and say ``"quota": "exceeded"``...
+    elif remote call fails:
+        release_remote_classification(user=user, used=used, reference=...)
+
+Other paid actions call ``spend_credits`` (402 ``insufficient_credits`` when short) or, for long jobs,
+``reserve_credits`` at submit, then ``capture_reservation`` on success / ``release_reservation`` on failure.
+"""
+
+from .credits import (
+    InsufficientCredits,
+    adjust_credits,
+    balance,
+    capture_reservation,
+    grant_credits,
+    refund_credits,
+    release_reservation,
+    reserve_credits,
+    spend_credits,
+)
+from .login import WeChatLogin, wechat_login
+from .membership import extend_membership, is_member, membership_expires_at
+from .orders import (
+    Checkout,
+    ReconcileResult,
+    create_order,
+    handle_notification,
+    reconcile_orders,
+    refresh_order,
+    sync_order,
+)
+from .quota import (
+    Allowance,
+    consume_remote_classification,
+    free_left,
+    release_remote_classification,
+    remote_classification_allowance,
+)
+
+__all__ = [
+    "Allowance",
+    "Checkout",
+    "InsufficientCredits",
+    "ReconcileResult",
+    "WeChatLogin",
+    "adjust_credits",
+    "balance",
+    "capture_reservation",
+    "consume_remote_classification",
+    "create_order",
+    "extend_membership",
+    "free_left",
+    "grant_credits",
+    "handle_notification",
+    "is_member",
+    "membership_expires_at",
+    "reconcile_orders",
+    "refresh_order",
+    "refund_credits",
+    "release_remote_classification",
+    "release_reservation",
+    "remote_classification_allowance",
+    "reserve_credits",
+    "spend_credits",
+    "sync_order",
+    "wechat_login",
+]

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("auth/wechat", views.WeChatLoginView.as_view(), name="auth-wechat"),
+    path("billing/products", views.ProductListView.as_view(), name="billing-products"),
+    path("billing/orders", views.OrderListCreateView.as_view(), name="billing-orders"),
+    path("billing/orders/<str:out_trade_no>", views.OrderDetailView.as_view(), name="billing-order"),
+    path("billing/wechat/notify", views.WeChatPayNotifyView.as_view(), name="billing-wechat-notify"),
+    path("billing/credits", views.CreditSummaryView.as_view(), name="billing-credits"),
+    path("billing/ledger", views.LedgerListView.as_view(), name="billing-ledger"),
+]

@@ -1,0 +1,189 @@
+import dataclasses
+import logging
+
+from django.db import DatabaseError
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken
+
+from . import selectors, services
+from .models import CreditLedger, PaymentOrder
+from .serializers import (
+    CheckoutOutput,
+    CreditSummaryOutput,
+    LedgerEntryOutput,
+    NotifyFailureOutput,
+    OrderCreateInput,
+    OrderOutput,
+    ProductOutput,
+    WeChatLoginInput,
+    WeChatLoginOutput,
+)
+from .wechatpay import NotificationRejected
+
+logger = logging.getLogger(__name__)
+
+
+class OptionalJWTAuthentication(JWTAuthentication):
+    """A stale or broken token on the login call means "not signed in", not 401: logging in is the cure."""
+
+    def authenticate(self, request):
+        try:
+            return super().authenticate(request)
+        except (InvalidToken, AuthenticationFailed):
+            return None
+
+
+class WeChatLoginView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = [OptionalJWTAuthentication]
+    throttle_scope = "login"
+
+    @extend_schema(
+        request=WeChatLoginInput,
+        responses={200: WeChatLoginOutput},
+        summary="Log in with a WeChat mini-program code",
+        description=(
+            "Exchanges the `wx.login()` code with WeChat and returns the same JWT pair as password login; "
+            "creates the user on first login (`created`). Sent with a valid access token, it links the WeChat "
+            "identity to that user instead. Errors: 400 `wechat_code_invalid`, 503 `wechat_unavailable` / "
+            "`wechat_not_configured`, 409 `wechat_account_taken` / `wechat_account_conflict`."
+        ),
+        auth=[],  # anonymous; a valid JWT (optional) links instead
+        tags=["auth"],
+    )
+    def post(self, request):
+        data = WeChatLoginInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        current_user = request.user if request.user.is_authenticated else None
+        login = services.wechat_login(**data.validated_data, current_user=current_user)
+        return Response(
+            {
+                **login.tokens,
+                "created": login.created,
+                "user": {
+                    "id": login.user.pk,
+                    "username": login.user.username,
+                    "nickname": login.account.nickname,
+                    "openid": login.account.openid,
+                },
+            }
+        )
+
+
+class ProductListView(generics.ListAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = ProductOutput
+
+    def get_queryset(self):
+        return selectors.active_products()
+
+    @extend_schema(summary="Products on sale", tags=["billing"])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class OrderListCreateView(generics.ListAPIView):
+    serializer_class = OrderOutput
+    queryset = PaymentOrder.objects.none()  # for the schema; get_queryset is the real one
+
+    def get_queryset(self):
+        return selectors.orders_of(self.request.user)
+
+    @extend_schema(summary="My payment orders", tags=["billing"])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=OrderCreateInput,
+        responses={201: CheckoutOutput},
+        summary="Order a product and get the wx.requestPayment parameters",
+        description=(
+            "Creates a payment order and a WeChat Pay JSAPI prepay. Errors: 404 `product_not_found`, "
+            "400 `wechat_account_required` (log in with WeChat first), 503 `wechatpay_unavailable` / "
+            "`wechatpay_not_configured`, 502 `wechatpay_rejected`."
+        ),
+        tags=["billing"],
+    )
+    def post(self, request):
+        data = OrderCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        checkout = services.create_order(user=request.user, product_code=data.validated_data["product"])
+        return Response(
+            {"order": OrderOutput(checkout.order).data, "payment": checkout.payment},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class OrderDetailView(APIView):
+    @extend_schema(
+        responses=OrderOutput,
+        summary="One of my orders",
+        description="While the order is pending this asks WeChat Pay too, in case a notification was lost.",
+        tags=["billing"],
+    )
+    def get(self, request, out_trade_no: str):
+        order = selectors.order_of(user=request.user, out_trade_no=out_trade_no)
+        return Response(OrderOutput(services.refresh_order(order)).data)
+
+
+class WeChatPayNotifyView(APIView):
+    """WeChat Pay's payment notifications. Answers in WeChat's format, not the API error envelope."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes: list = []  # WeChat retries refused notifications; never drop one for rate
+
+    @extend_schema(
+        request=None,
+        responses={
+            204: OpenApiResponse(description="Accepted (also for duplicates)"),
+            (400, "application/json"): NotifyFailureOutput,
+            (401, "application/json"): NotifyFailureOutput,
+            (503, "application/json"): NotifyFailureOutput,
+        },
+        summary="WeChat Pay notification (called by WeChat Pay)",
+        description=(
+            "Verifies `Wechatpay-Signature` with the WeChat Pay public key, refuses timestamps older than 5 "
+            "minutes, decrypts the resource with the APIv3 key and checks it against the order."
+        ),
+        auth=[],
+        tags=["billing"],
+    )
+    def post(self, request):
+        try:
+            services.handle_notification(headers=request.headers, body=request.body)
+        except NotificationRejected as exc:
+            logger.warning("WeChat Pay notification refused: %s", exc.message)
+            return Response({"code": "FAIL", "message": exc.message}, status=exc.status)
+        except DatabaseError:
+            logger.exception("WeChat Pay notification could not be recorded")
+            return Response({"code": "FAIL", "message": "try again later"}, status=503)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CreditSummaryView(APIView):
+    @extend_schema(
+        responses=CreditSummaryOutput,
+        summary="My credits, membership and today's free quota",
+        tags=["billing"],
+    )
+    def get(self, request):
+        return Response(dataclasses.asdict(selectors.credit_summary(request.user)))
+
+
+class LedgerListView(generics.ListAPIView):
+    serializer_class = LedgerEntryOutput
+    queryset = CreditLedger.objects.none()  # for the schema; get_queryset is the real one
+
+    def get_queryset(self):
+        return selectors.ledger_of(self.request.user)
+
+    @extend_schema(summary="My credit ledger", tags=["billing"])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)

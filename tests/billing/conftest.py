@@ -1,0 +1,63 @@
+import pytest
+
+from billing.models import Product, WeChatAccount
+from tests.billing.helpers import NOTIFY_URL
+from tests.fakes.wechat_fixtures import fake_wechat, fake_wechatpay, no_internet, wechatpay_test_keys  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def _offline(no_internet):  # noqa: F811
+    """Billing talks to WeChat only through the local fakes; anything else fails the test."""
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """The user fixtures hash a password each; PBKDF2 at full strength costs ~0.3 s a user."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def wechat(settings, fake_wechat):  # noqa: F811
+    """WeChat login pointed at the local code2session fake."""
+    settings.WECHAT_APP_ID = fake_wechat.appid
+    settings.WECHAT_APP_SECRET = fake_wechat.secret
+    settings.WECHAT_API_BASE_URL = fake_wechat.url
+    settings.WECHAT_TIMEOUT_SECONDS = 0.5
+    return fake_wechat
+
+
+@pytest.fixture
+def wechatpay(settings, fake_wechatpay, wechatpay_test_keys):  # noqa: F811
+    """WeChat Pay pointed at the local v3 fake, with the generated merchant and platform keys."""
+    settings.WECHAT_APP_ID = fake_wechatpay.appid
+    settings.WECHATPAY_MCH_ID = fake_wechatpay.mchid
+    settings.WECHATPAY_PRIVATE_KEY_PATH = str(wechatpay_test_keys.merchant_private_key_path)
+    settings.WECHATPAY_CERT_SERIAL_NO = wechatpay_test_keys.merchant_cert_serial
+    settings.WECHATPAY_APIV3_KEY = wechatpay_test_keys.apiv3_key
+    settings.WECHATPAY_PUBLIC_KEY_PATH = str(wechatpay_test_keys.platform_public_key_path)
+    settings.WECHATPAY_PUBLIC_KEY_ID = wechatpay_test_keys.public_key_id
+    settings.WECHATPAY_NOTIFY_URL = NOTIFY_URL
+    settings.WECHATPAY_BASE_URL = fake_wechatpay.url
+    settings.WECHAT_TIMEOUT_SECONDS = 0.5
+    return fake_wechatpay
+
+
+@pytest.fixture
+def credits_product(db):
+    return Product.objects.create(
+        code="credits-100", name="芯图积分 100", kind="credits", price_fen=990, credits=100
+    )
+
+
+@pytest.fixture
+def member_product(db):
+    return Product.objects.create(
+        code="member-30", name="芯图会员 30 天", kind="membership", price_fen=1990, membership_days=30
+    )
+
+
+@pytest.fixture
+def payer(owner):
+    """The owner, logged in with WeChat at some point (so they have an openid to pay with)."""
+    WeChatAccount.objects.create(user=owner, openid="oPayer000000000000000000001")
+    return owner
