@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "accounts",
     "billing",
     "ai",
+    "nailstudio",
 ]
 
 MIDDLEWARE = [
@@ -147,6 +148,9 @@ MEDIA_URL = "media/"
 PRIVATE_MEDIA_ROOT = env.str("PRIVATE_MEDIA_ROOT", default="")
 PRIVATE_MEDIA_URL_MAX_AGE = env.int("PRIVATE_MEDIA_URL_MAX_AGE", default=600)
 PRIVATE_MEDIA_ACCEL_REDIRECT = env.str("PRIVATE_MEDIA_ACCEL_REDIRECT", default="")  # nginx internal location
+
+# --- Nail studio (nailstudio app) -----------------------------------------------------------------------------
+NAIL_DESIGN_CREDITS = env.int("NAIL_DESIGN_CREDITS", default=2)
 
 # --- Uploads --------------------------------------------------------------------------------------------------
 MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=10)

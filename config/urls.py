@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("core.urls")),
     path("", include("accounts.urls")),
     path("", include("billing.urls")),
+    path("", include("nailstudio.urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,98 @@
+"""The offline nail engines (``ai.local.nails``) as ``local=`` callables for ``ai.services``.
+
+The ``local`` provider runs them when no remote provider is configured or all of them fail, so every design,
+estimate and comparison has an answer offline. This is the only module that imports the engines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PIL import Image
+
+from ai.local.nails import DesignSpec, RenderedDesign, compare_designs, estimate_design, render_design
+
+from .prompts import DesignBrief
+
+RENDER_SIZE = (1024, 768)
+_PATTERNS_ZH = {
+    "solid": "纯色",
+    "gradient": "渐变",
+    "french": "法式",
+    "dots": "波点",
+    "stripes": "条纹",
+    "floral": "花卉",
+}
+
+
+def design_spec(
+    brief: DesignBrief, inspirations: tuple[Image.Image, ...] = (), *, seed: int = 0
+) -> DesignSpec:
+    # The engine reads the artist's words itself (negations, later clauses overriding earlier ones).
+    prompt = "。".join(text for text in (brief.custom_prompt, *brief.refinements) if text.strip())
+    return DesignSpec(
+        shape=brief.shape,
+        nail_size=brief.nail_size,
+        target=brief.target,
+        colors=brief.colours,
+        styles=brief.styles,
+        prohibitions=brief.prohibitions,
+        prompt=prompt,
+        inspirations=inspirations,
+        seed=seed,
+    )
+
+
+@dataclass
+class DesignRenderer:
+    """``local=`` for generate_image; keeps what it drew so the plan can describe it."""
+
+    spec: DesignSpec
+    rendered: RenderedDesign | None = None
+
+    def __call__(self) -> bytes:
+        self.rendered = render_design(self.spec, size=RENDER_SIZE)
+        return self.rendered.png
+
+    def description(self) -> str:
+        if self.rendered is None:
+            return ""
+        drawn = self.rendered
+        parts = [
+            f"{_PATTERNS_ZH.get(drawn.pattern, drawn.pattern)}设计",
+            f"配色 {' '.join(drawn.palette)}",
+        ]
+        if drawn.elements:
+            parts.append(f"元素 {'、'.join(drawn.elements)}")
+        parts += drawn.notes
+        return "；".join(parts)
+
+
+def estimator(spec: DesignSpec):
+    """``local=`` for analyze_image: the estimate in the same JSON shape a vision model is asked for."""
+
+    def run() -> dict:
+        estimate = estimate_design(spec)
+        return {
+            "minutes_min": estimate.minutes_min,
+            "minutes_max": estimate.minutes_max,
+            "materials": estimate.materials,
+            "complexity": estimate.complexity,
+        }
+
+    return run
+
+
+def comparator(reference: Image.Image, actual: Image.Image, inspirations: tuple[Image.Image, ...] = ()):
+    """``local=`` for compare_images: the offline comparison in the JSON shape a vision model is asked for."""
+
+    def run() -> dict:
+        result = compare_designs(reference, actual, inspirations=inspirations)
+        return {
+            "similarity": result.similarity,
+            "differences": result.differences,
+            "suggestions": result.suggestions,
+            "dimension_scores": result.dimension_scores,
+        }
+
+    return run

@@ -1,0 +1,34 @@
+import django_filters
+
+from .models import DesignPlan, InspirationImage, ServiceRecord
+
+
+class InspirationFilter(django_filters.FilterSet):
+    tag = django_filters.CharFilter(method="filter_tag", label="Only images with this tag")
+
+    class Meta:
+        model = InspirationImage
+        fields = ["tag"]
+
+    def filter_tag(self, queryset, name, value):
+        return queryset.filter(tags__name=value.strip().lower()).distinct()
+
+
+class DesignPlanFilter(django_filters.FilterSet):
+    # Plain ids: a model-choice filter would tell other users' ids (valid) from unknown ones (400).
+    customer = django_filters.NumberFilter(field_name="customer_id")
+
+    class Meta:
+        model = DesignPlan
+        fields = ["customer", "status", "target"]
+
+
+class ServiceRecordFilter(django_filters.FilterSet):
+    customer = django_filters.NumberFilter(field_name="customer_id")
+    design_plan = django_filters.NumberFilter(field_name="design_plan_id")
+    service_date_after = django_filters.DateFilter(field_name="service_date", lookup_expr="gte")
+    service_date_before = django_filters.DateFilter(field_name="service_date", lookup_expr="lte")
+
+    class Meta:
+        model = ServiceRecord
+        fields = ["customer", "design_plan", "status"]

@@ -1,0 +1,294 @@
+"""Input validation and output shapes. Images are returned as short-lived signed URLs, never storage names."""
+
+from __future__ import annotations
+
+import re
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from core.private_media import signed_url
+
+from .models import (
+    HEX_COLOUR,
+    ComparisonResult,
+    Customer,
+    CustomerPhoto,
+    CustomerProfile,
+    DesignPlan,
+    InspirationImage,
+    ServiceRecord,
+)
+
+MAX_WORDS = 20
+MAX_INSPIRATIONS = 8
+
+
+class OwnedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """Only the requesting user's rows can be referenced; another user's id is 400 'does not exist'."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return self.queryset.none()
+        return self.queryset.filter(owner=user)
+
+
+@extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+class SignedUrlField(serializers.Field):
+    """A storage name rendered as a signed, expiring link to ``GET /api/v1/media/<token>``."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return signed_url(self.context.get("request"), value)
+
+
+def _words(max_length: int = 40):
+    return serializers.ListField(
+        child=serializers.CharField(max_length=max_length, trim_whitespace=True),
+        max_length=MAX_WORDS,
+        required=False,
+    )
+
+
+def split_tags(value: list[str]) -> list[str]:
+    # Multipart clients may send one comma-separated string instead of repeated fields.
+    return [part for item in value for part in re.split(r"[,，]", item) if part.strip()]
+
+
+class CustomerPhotoSerializer(serializers.ModelSerializer):
+    image_url = SignedUrlField(source="image")
+
+    class Meta:
+        model = CustomerPhoto
+        fields = ["id", "image_url", "width", "height", "created_at"]
+        read_only_fields = fields
+
+
+class CustomerProfileSerializer(serializers.ModelSerializer):
+    colour_preferences = serializers.ListField(
+        child=serializers.RegexField(
+            HEX_COLOUR, error_messages={"invalid": "颜色必须是 #RRGGBB (use #RRGGBB)"}
+        ),
+        max_length=MAX_WORDS,
+        required=False,
+    )
+    style_preferences = _words()
+    prohibitions = _words()
+    photos = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CustomerProfile
+        fields = [
+            "nail_shape",
+            "nail_size",
+            "nail_condition",
+            "colour_preferences",
+            "style_preferences",
+            "prohibitions",
+            "photos",
+            "updated_at",
+        ]
+        read_only_fields = ["updated_at"]
+
+    def validate_colour_preferences(self, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(colour.upper() for colour in value))
+
+    def validate_style_preferences(self, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(w for w in value if w))
+
+    def validate_prohibitions(self, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(w for w in value if w))
+
+    @extend_schema_field(CustomerPhotoSerializer(many=True))
+    def get_photos(self, profile: CustomerProfile):
+        # photos belong to the customer, not to the profile row
+        return CustomerPhotoSerializer(profile.customer.photos.all(), many=True, context=self.context).data
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    profile = CustomerProfileSerializer(required=False, help_text="Optional on create; edit it at /profile.")
+
+    class Meta:
+        model = Customer
+        fields = ["id", "name", "phone", "notes", "profile", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def validate_phone(self, value: str) -> str:
+        if value and not re.fullmatch(r"[0-9+\- ()]{3,32}", value):
+            raise serializers.ValidationError("电话号码格式无效 (invalid phone number)")
+        return value
+
+
+class PhotoUploadSerializer(serializers.Serializer):
+    image = serializers.FileField(help_text="JPEG, PNG, WebP or HEIC")
+
+
+class InspirationSerializer(serializers.ModelSerializer):
+    image = serializers.FileField(write_only=True, help_text="JPEG, PNG, WebP or HEIC")
+    image_url = SignedUrlField(source="image")
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=32), max_length=MAX_WORDS, required=False, source="tag_names"
+    )
+
+    class Meta:
+        model = InspirationImage
+        fields = ["id", "image", "image_url", "tags", "width", "height", "created_at"]
+        read_only_fields = ["width", "height", "created_at"]
+
+    def validate_tags(self, value: list[str]) -> list[str]:
+        return split_tags(value)
+
+
+class InspirationUpdateSerializer(serializers.Serializer):
+    tags = _words(32)
+
+    def validate_tags(self, value: list[str]) -> list[str]:
+        return split_tags(value)
+
+
+class TagCountSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class MaterialSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    amount = serializers.CharField()
+    type = serializers.ChoiceField(choices=["polish", "decoration", "tool"])
+
+
+class DesignPlanSerializer(serializers.ModelSerializer):
+    image_url = SignedUrlField(source="image")
+    materials = MaterialSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = DesignPlan
+        fields = [
+            "id",
+            "customer",
+            "inspirations",
+            "custom_prompt",
+            "target",
+            "status",
+            "error",
+            "image_url",
+            "description",
+            "generated_prompt",
+            "parent",
+            "version",
+            "refinement_instruction",
+            "estimated_minutes_min",
+            "estimated_minutes_max",
+            "materials",
+            "complexity",
+            "provider",
+            "cost",
+            "credits_charged",
+            "created_at",
+            "updated_at",
+            "generated_at",
+        ]
+        read_only_fields = fields
+
+
+class DesignCreateSerializer(serializers.Serializer):
+    customer = OwnedPrimaryKeyRelatedField(queryset=Customer.objects.all())
+    inspirations = OwnedPrimaryKeyRelatedField(
+        queryset=InspirationImage.objects.all(), many=True, required=False
+    )
+    custom_prompt = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    target = serializers.ChoiceField(choices=DesignPlan.Target.choices, default=DesignPlan.Target.FIVE)
+
+    def validate_inspirations(self, value: list) -> list:
+        if len(value) > MAX_INSPIRATIONS:
+            raise serializers.ValidationError(
+                f"最多 {MAX_INSPIRATIONS} 张灵感图 (at most {MAX_INSPIRATIONS})"
+            )
+        return list(dict.fromkeys(value))
+
+
+class RefineSerializer(serializers.Serializer):
+    instruction = serializers.CharField(max_length=500)
+
+
+class ServiceRecordSerializer(serializers.ModelSerializer):
+    customer = OwnedPrimaryKeyRelatedField(queryset=Customer.objects.all())
+    design_plan = OwnedPrimaryKeyRelatedField(
+        queryset=DesignPlan.objects.all(), required=False, allow_null=True
+    )
+    photo_url = SignedUrlField(source="photo")
+
+    class Meta:
+        model = ServiceRecord
+        fields = [
+            "id",
+            "customer",
+            "design_plan",
+            "service_date",
+            "duration_minutes",
+            "notes",
+            "status",
+            "completed_at",
+            "photo_url",
+            "comparison_status",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["status", "completed_at", "comparison_status", "created_at", "updated_at"]
+        extra_kwargs = {"duration_minutes": {"min_value": 1, "max_value": 24 * 60}}
+
+
+class CompleteSerializer(serializers.Serializer):
+    photo = serializers.FileField(help_text="Photo of the finished nails (JPEG, PNG, WebP or HEIC)")
+    duration_minutes = serializers.IntegerField(min_value=1, max_value=24 * 60, required=False)
+
+
+class ComparisonSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["pending", "ready", "failed"])
+    similarity = serializers.IntegerField(min_value=0, max_value=100, allow_null=True)
+    differences = serializers.DictField(
+        child=serializers.CharField(), help_text="colour, pattern, detail, composition"
+    )
+    suggestions = serializers.ListField(child=serializers.CharField())
+    dimension_scores = serializers.DictField(child=serializers.IntegerField())
+    provider = serializers.CharField(allow_blank=True)
+    analysed_at = serializers.DateTimeField(allow_null=True)
+    error = serializers.CharField(allow_blank=True)
+
+    @staticmethod
+    def payload(record: ServiceRecord) -> dict:
+        result: ComparisonResult | None = getattr(record, "comparison", None)
+        return {
+            "status": record.comparison_status,
+            "similarity": result.similarity if result else None,
+            "differences": result.differences if result else {},
+            "suggestions": result.suggestions if result else [],
+            "dimension_scores": result.dimension_scores if result else {},
+            "provider": result.provider if result else "",
+            "analysed_at": result.analysed_at if result else None,
+            "error": record.comparison_error,
+        }
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["design", "service"])
+    at = serializers.DateTimeField()
+    design = serializers.SerializerMethodField()
+    service = serializers.SerializerMethodField()
+
+    @extend_schema_field(DesignPlanSerializer(allow_null=True))
+    def get_design(self, entry):
+        return DesignPlanSerializer(entry.item, context=self.context).data if entry.kind == "design" else None
+
+    @extend_schema_field(ServiceRecordSerializer(allow_null=True))
+    def get_service(self, entry):
+        return (
+            ServiceRecordSerializer(entry.item, context=self.context).data
+            if entry.kind == "service"
+            else None
+        )

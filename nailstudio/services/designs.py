@@ -1,0 +1,245 @@
+"""Design plans: request, generate (in a Celery task), refine into new versions, estimate."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from PIL import Image
+
+from ai import services as ai
+from core.errors import ApiError
+
+from .. import engines, validation
+from ..models import Customer, CustomerProfile, DesignPlan, InspirationImage
+from ..prompts import ESTIMATE_INSTRUCTION, DesignBrief, design_prompt
+from . import credits
+from .images import delete_after_commit, load_image, store_bytes
+
+logger = logging.getLogger(__name__)
+Status = DesignPlan.Status
+GENERATE_SIZE = (1024, 1024)
+
+
+def _enqueue(plan: DesignPlan) -> None:
+    from ..tasks import generate_design
+
+    transaction.on_commit(lambda: generate_design.delay(plan.pk))
+
+
+@transaction.atomic
+def request_design(
+    *,
+    owner,
+    customer: Customer,
+    inspirations: Sequence[InspirationImage] = (),
+    custom_prompt: str = "",
+    target: str = DesignPlan.Target.FIVE,
+) -> DesignPlan:
+    """Queue a new design (status ``queued``); charges credits when a paid model may draw it."""
+    if customer.owner_id != owner.pk or any(i.owner_id != owner.pk for i in inspirations):
+        raise ApiError(
+            400, "validation_error", "只能使用自己的顾客和灵感图 (not your customer or inspiration)"
+        )
+    plan = DesignPlan.objects.create(
+        owner=owner, customer=customer, custom_prompt=custom_prompt, target=target
+    )
+    plan.inspirations.set(inspirations)
+    _charge(plan)
+    _enqueue(plan)
+    return plan
+
+
+@transaction.atomic
+def refine_design(plan: DesignPlan, instruction: str) -> DesignPlan:
+    """Queue a new version of a ready design: same customer, inspirations and request, plus the instruction."""
+    if plan.status != Status.READY:
+        raise ApiError(
+            409, "design_not_ready", "设计尚未完成，不能修改 (design is not ready)", {"status": plan.status}
+        )
+    # Lock the chain's versions so two refinements cannot take the same number.
+    latest = max(
+        DesignPlan.objects.select_for_update().filter(lineage=plan.lineage).values_list("version", flat=True)
+    )
+    try:
+        with transaction.atomic():
+            child = DesignPlan.objects.create(
+                owner=plan.owner,
+                customer=plan.customer,
+                custom_prompt=plan.custom_prompt,
+                target=plan.target,
+                lineage=plan.lineage,
+                parent=plan,
+                refinement_instruction=instruction,
+                version=latest + 1,
+            )
+    except IntegrityError as exc:
+        raise ApiError(409, "conflict", "该设计正在被修改，请重试 (concurrent refinement, retry)") from exc
+    child.inspirations.set(plan.inspirations.all())
+    _charge(child)
+    _enqueue(child)
+    return child
+
+
+def _charge(plan: DesignPlan) -> None:
+    plan.credits_charged = credits.hold_for_generation(plan)
+    if plan.credits_charged:
+        plan.save(update_fields=["credits_charged"])
+
+
+def release_unfinished(plans) -> None:
+    """Give back the credits held for designs that will never be drawn (deleted while queued)."""
+    for plan in plans:
+        if plan.status in (Status.QUEUED, Status.GENERATING):
+            credits.settle_generation(plan, charged=False)
+
+
+@transaction.atomic
+def delete_design(plan: DesignPlan) -> None:
+    release_unfinished([plan])
+    delete_after_commit(plan.image)
+    plan.delete()
+
+
+def _profile(customer: Customer) -> CustomerProfile:
+    try:
+        return customer.profile
+    except CustomerProfile.DoesNotExist:
+        return CustomerProfile(customer=customer)
+
+
+def _refinements(plan: DesignPlan) -> tuple[str, ...]:
+    steps: list[str] = []
+    node: DesignPlan | None = plan
+    while node is not None:
+        if node.refinement_instruction:
+            steps.append(node.refinement_instruction)
+        node = node.parent
+    return tuple(reversed(steps))
+
+
+def brief_for(plan: DesignPlan) -> DesignBrief:
+    """The design request as the customer's profile stands now, plus the chain's refinements."""
+    profile = _profile(plan.customer)
+    tags = sorted({tag.name for i in plan.inspirations.all() for tag in i.tags.all()})
+    return DesignBrief(
+        shape=profile.nail_shape,
+        nail_size=profile.nail_size,
+        target=plan.target,
+        colours=tuple(profile.colour_preferences),
+        styles=tuple(profile.style_preferences),
+        prohibitions=tuple(profile.prohibitions),
+        custom_prompt=plan.custom_prompt,
+        inspiration_tags=tuple(tags),
+        inspiration_count=plan.inspirations.count(),
+        refinements=_refinements(plan),
+        nail_condition=profile.nail_condition,
+    )
+
+
+def _inspiration_images(plan: DesignPlan) -> tuple[Image.Image, ...]:
+    return tuple(load_image(i.image) for i in plan.inspirations.all())
+
+
+def generate(plan_id: int) -> DesignPlan | None:
+    """The generation job: prompt from profile and inspirations, image from the AI layer, plan ``ready``.
+
+    Runs again safely after a worker crash (``generating`` is resumed); anything else but ``queued`` is done.
+    """
+    plan = (
+        DesignPlan.objects.select_related("customer", "owner", "parent")
+        .filter(pk=plan_id, status__in=[Status.QUEUED, Status.GENERATING])
+        .first()
+    )
+    if plan is None:
+        return None
+    DesignPlan.objects.filter(pk=plan.pk).update(status=Status.GENERATING, updated_at=timezone.now())
+    try:
+        brief = brief_for(plan)
+        plan.generated_prompt = design_prompt(brief)
+        inspirations = _inspiration_images(plan)
+        # A refinement starts from the version it refines, then the inspirations.
+        parent = (load_image(plan.parent.image),) if plan.parent and plan.parent.image else ()
+        renderer = engines.DesignRenderer(engines.design_spec(brief, inspirations, seed=plan.version - 1))
+        result = ai.generate_image(
+            plan.generated_prompt, parent + inspirations, GENERATE_SIZE, local=renderer, user=plan.owner
+        )
+        name = store_bytes(result.data, result.content_type, "nailstudio/designs")
+    except ai.AIUnavailable as exc:
+        logger.warning("design %s: no image provider answered: %s", plan.pk, exc.attempts)
+        return _fail(plan, "图像生成服务暂不可用 (no image provider available)")
+    except Exception:
+        logger.exception("design %s: generation failed", plan.pk)
+        return _fail(plan, "生成失败 (generation failed)")
+    remote = result.call.provider != "local"
+    finished = _finish(
+        plan,
+        charged=remote,
+        image=name,
+        provider=result.call.provider,
+        cost=result.call.cost,
+        description=renderer.description() or _describe(brief, result.call.provider),
+        status=Status.READY,
+        error="",
+        generated_at=timezone.now(),
+    )
+    return plan if finished else None
+
+
+def _fail(plan: DesignPlan, message: str) -> DesignPlan:
+    _finish(plan, charged=False, status=Status.FAILED, error=message[:255])
+    return plan
+
+
+@transaction.atomic
+def _finish(plan: DesignPlan, *, charged: bool, **fields) -> bool:
+    """Store the outcome and settle the credits; False when the plan was deleted while it was being drawn."""
+    fields.update(generated_prompt=plan.generated_prompt, updated_at=timezone.now())
+    if not charged:
+        fields["credits_charged"] = 0
+    updated = DesignPlan.objects.filter(pk=plan.pk).update(**fields)
+    credits.settle_generation(plan, charged=charged and bool(updated))
+    if not updated:
+        delete_after_commit(fields.get("image", ""))
+        return False
+    for field, value in fields.items():
+        setattr(plan, field, value)
+    return True
+
+
+def _describe(brief: DesignBrief, provider: str) -> str:
+    parts = [f"由 {provider} 生成", f"{brief.shape} / {brief.nail_size} / {brief.target}"]
+    if brief.colours:
+        parts.append(f"配色 {' '.join(brief.colours)}")
+    if brief.styles:
+        parts.append(f"风格 {'、'.join(brief.styles)}")
+    return "；".join(parts)
+
+
+def estimate(plan: DesignPlan) -> DesignPlan:
+    """Minutes, materials and complexity of a ready design, from a vision model or the offline estimator."""
+    if plan.status != Status.READY or not plan.image:
+        raise ApiError(409, "design_not_ready", "设计尚未完成 (design is not ready)", {"status": plan.status})
+    spec = engines.design_spec(brief_for(plan), _inspiration_images(plan), seed=plan.version - 1)
+    try:
+        result = ai.analyze_image(
+            load_image(plan.image),
+            ESTIMATE_INSTRUCTION,
+            validate=validation.estimate,
+            local=engines.estimator(spec),
+            user=plan.owner,
+        )
+    except ai.AIUnavailable as exc:
+        raise ApiError(503, "ai_unavailable", "分析服务暂不可用 (analysis unavailable)") from exc
+    data = result.data
+    DesignPlan.objects.filter(pk=plan.pk).update(
+        estimated_minutes_min=data["minutes_min"],
+        estimated_minutes_max=data["minutes_max"],
+        materials=data["materials"],
+        complexity=data["complexity"],
+        updated_at=timezone.now(),
+    )
+    plan.refresh_from_db()
+    return plan

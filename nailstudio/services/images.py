@@ -1,0 +1,63 @@
+"""Customer images in private storage: stored re-encoded (no EXIF, no GPS), loaded back as RGB."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from io import BytesIO
+
+from django.db import transaction
+from PIL import Image
+
+from core.private_media import EXTENSIONS, delete_private, read_private, save_private
+from core.uploads import validate_image
+
+JPEG_QUALITY = 90
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    name: str
+    width: int
+    height: int
+
+
+def _encode(image: Image.Image) -> tuple[bytes, str]:
+    # Re-encoding drops every metadata block (EXIF location, device, owner names) of a customer's photo.
+    buffer = BytesIO()
+    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+        image.convert("RGBA").save(buffer, format="PNG", optimize=True)
+        return buffer.getvalue(), "image/png"
+    image.convert("RGB").save(buffer, format="JPEG", quality=JPEG_QUALITY)
+    return buffer.getvalue(), "image/jpeg"
+
+
+def store_upload(upload, folder: str) -> StoredImage:
+    """Validate an uploaded image (413/415/400 as the API conventions say) and store it privately."""
+    validated = validate_image(upload)
+    data, content_type = _encode(validated.image)
+    width, height = validated.image.size
+    return StoredImage(save_private(data, content_type, folder), width, height)
+
+
+def store_bytes(data: bytes, content_type: str, folder: str) -> str:
+    """Store a generated image as it came, unless its format is not one private media keeps."""
+    if content_type not in EXTENSIONS:
+        data, content_type = _encode(Image.open(BytesIO(data)))
+    return save_private(data, content_type, folder)
+
+
+def load_image(name: str) -> Image.Image:
+    image = Image.open(BytesIO(read_private(name)))
+    return image.convert("RGB")
+
+
+def delete_after_commit(*names: str) -> None:
+    """Delete files once the rows that referenced them are gone for good."""
+    names = tuple(n for n in names if n)
+
+    def delete() -> None:
+        for name in names:
+            delete_private(name)
+
+    if names:
+        transaction.on_commit(delete)

@@ -1,0 +1,11 @@
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter(trailing_slash=False)
+router.register("customers", views.CustomerViewSet, basename="nail-customer")
+router.register("inspirations", views.InspirationViewSet, basename="nail-inspiration")
+router.register("designs", views.DesignPlanViewSet, basename="nail-design")
+router.register("services", views.ServiceRecordViewSet, basename="nail-service")
+
+urlpatterns = router.urls
