@@ -41,6 +41,7 @@ __all__ = [
     "generate_image",
     "remote_available",
     "require_fields",
+    "screenshot_rule",
 ]
 
 require_fields = validation.require_fields
@@ -49,6 +50,13 @@ require_fields = validation.require_fields
 def remote_available(capability: str = "classify_photo", chain: list[str] | None = None) -> bool:
     """True when some non-local provider of the chain would be tried now."""
     return any(name != "local" for name in router.usable_providers(capability, chain))
+
+
+def screenshot_rule(image: Image.Image, *, source_format: str | None = None, exif: dict | None = None):
+    """The local engine's cheap screenshot check (no models, no provider call): a result or None."""
+    from .local import photo
+
+    return photo.screenshot_rule(image, source_format=source_format, exif=exif)
 
 
 def classify_photo(

@@ -4,7 +4,9 @@ Embedded default (no variables): SQLite, local-memory cache, eager Celery, DEBUG
 Production: DATABASE_URL, REDIS_URL, CELERY_BROKER_URL, SECRET_KEY, ALLOWED_HOSTS ... with DEBUG off.
 """
 
+import os
 import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -36,6 +38,7 @@ SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+USE_X_FORWARDED_FOR = env.bool("USE_X_FORWARDED_FOR", default=False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -54,6 +57,8 @@ INSTALLED_APPS = [
     "accounts",
     "billing",
     "ai",
+    "classifier",
+    "geo",
     "nailstudio",
 ]
 
@@ -98,6 +103,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
     DATABASES["default"]["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent writers (threads, a dev server and a worker) wait for the lock instead of failing at once;
+    # the test database is a file too, since in-memory shared-cache SQLite cannot wait for locks.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"xintu-test-{os.getpid()}.sqlite3")
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------------------------------
@@ -298,6 +316,15 @@ CREDITS_PER_REMOTE_CLASSIFICATION = env.int("CREDITS_PER_REMOTE_CLASSIFICATION",
 CELERY_BEAT_SCHEDULE["billing-reconcile-orders"] = {
     "task": "billing.tasks.reconcile_orders",
     "schedule": env.int("BILLING_RECONCILE_EVERY_SECONDS", default=300),
+}
+
+# --- Album classifier (classifier app) -------------------------------------------------------------------------
+CLASSIFY_BATCH_MAX = env.int("CLASSIFY_BATCH_MAX", default=20)
+CLASSIFY_BATCH_CONCURRENCY = env.int("CLASSIFY_BATCH_CONCURRENCY", default=4)
+REQUEST_LOG_RETENTION_DAYS = env.int("REQUEST_LOG_RETENTION_DAYS", default=90)
+CELERY_BEAT_SCHEDULE["classifier-purge-request-logs"] = {
+    "task": "classifier.tasks.purge_request_logs",
+    "schedule": 24 * 3600,
 }
 
 # --- Logging --------------------------------------------------------------------------------------------------

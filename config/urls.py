@@ -10,8 +10,10 @@ admin.site.index_title = "管理"
 api_v1 = [
     path("", include("core.urls")),
     path("", include("accounts.urls")),
-    path("", include("billing.urls")),
     path("", include("nailstudio.urls")),
+    path("", include("classifier.urls")),
+    path("", include("geo.urls")),
+    path("", include("billing.urls")),
 ]
 
 urlpatterns = [

@@ -84,7 +84,30 @@ def _database_url(settings_dict: dict) -> str:
 
 
 @pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker):
+def worker_fakes():
+    """Vendor fakes for the whole session, so a worker process started once can be pointed at them."""
+    from tests.fakes.dashscope import FakeDashScope
+    from tests.fakes.openai import FakeOpenAI
+
+    with FakeDashScope() as dashscope, FakeOpenAI() as openai:
+        yield dashscope, openai
+
+
+def _vendor_settings(fakes) -> dict[str, str]:
+    dashscope, openai = fakes
+    return {
+        "DASHSCOPE_API_KEY": "sk-test-dashscope",
+        "DASHSCOPE_BASE_URL": dashscope.base_http_api_url,
+        "OPENAI_API_KEY": "sk-test-openai",
+        "OPENAI_BASE_URL": openai.base_url,
+        "AI_RETRY_BASE_DELAY": "0.01",
+        "AI_RETRY_MAX_DELAY": "0.02",
+        "AI_TASK_POLL_INTERVAL": "0.01",
+    }
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory, worker_fakes):
     """A real ``celery worker`` process on the test database, when a broker is configured.
 
     Without a broker (the embedded SQLite run) tasks run eagerly; ``XINTU_REQUIRE_WORKER=1`` (set by CI for the
@@ -100,7 +123,13 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     # The worker serves this session's queue (settings.CELERY_TASK_DEFAULT_QUEUE) under a unique node name, so a
     # stray worker on the same broker can neither take our tasks nor answer our ping.
     node = f"xintu-test-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
-    env = dict(os.environ, DATABASE_URL=_database_url(connection.settings_dict))
+    media = tmp_path_factory.mktemp("worker-media")
+    env = dict(
+        os.environ,
+        DATABASE_URL=_database_url(connection.settings_dict),
+        MEDIA_ROOT=str(media),
+        **_vendor_settings(worker_fakes),
+    )
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
     command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-n", node, "-Q", queue, "-c", "2"]
     proc = subprocess.Popen([*command, "-l", "warning"], env=env, cwd=settings.BASE_DIR)
@@ -116,6 +145,7 @@ def celery_worker_process(django_db_setup, django_db_blocker):
                 pass
             if time.monotonic() > deadline:
                 pytest.fail("celery worker did not answer a ping within 60 s")
+        proc.media_root = media
         yield proc
     finally:
         proc.terminate()
@@ -126,8 +156,21 @@ def celery_worker_process(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
-def celery_worker(celery_worker_process):
-    """Send tasks through the broker to the real worker (or run them eagerly when there is no broker)."""
+def celery_worker(celery_worker_process, settings):
+    """Send tasks through the broker to the real worker (or run them eagerly when there is no broker).
+    With a worker, this test's MEDIA_ROOT is the worker's, so files pass between the two processes."""
     celery_app.conf.task_always_eager = celery_worker_process is None
+    if celery_worker_process is not None:
+        settings.MEDIA_ROOT = str(celery_worker_process.media_root)
     yield celery_worker_process
     celery_app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def worker_vendors(celery_worker, worker_fakes, settings):
+    """The session's vendor fakes, configured the same in this process and in the worker."""
+    for fake in worker_fakes:
+        fake.reset()
+    for name, value in _vendor_settings(worker_fakes).items():
+        setattr(settings, name, float(value) if name.startswith("AI_") else value)
+    return worker_fakes

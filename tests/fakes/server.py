@@ -124,6 +124,12 @@ class FakeServer:
         """A reply to script that answers as usual but only after ``seconds`` (provokes client timeouts)."""
         return Reply(delay=seconds, passthrough=True)
 
+    def reset(self) -> None:
+        """Forget recorded requests and scripted replies (for fakes shared across tests)."""
+        with self._lock:
+            self.requests.clear()
+            self._scripted.clear()
+
     def _dispatch(self, request: Request) -> Reply:
         with self._lock:
             self.requests.append(request)

@@ -9,7 +9,7 @@ from PIL.TiffImagePlugin import IFDRational as R
 from geo.coords import gcj02_offset
 from tests.images import upload
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.geo.urls")]
+pytestmark = pytest.mark.django_db
 URL = "/api/v1/geo/locate"
 G = ExifTags.GPS
 PLACE_FIELDS = ("country_code", "country", "country_en", "province", "city", "district", "display_name")

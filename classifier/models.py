@@ -1,0 +1,114 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class InferenceMethod(models.TextChoices):
+    CACHE = "cache", "缓存"
+    RULE = "rule", "规则"
+    REMOTE = "remote", "远程模型"
+    LOCAL = "local", "本地模型"
+
+
+class ImageClassification(models.Model):
+    """The global result cache, keyed by the SHA-256 of the uploaded bytes. No image is ever stored."""
+
+    image_hash = models.CharField(max_length=64, unique=True)
+    category = models.CharField(max_length=32, db_index=True)
+    confidence = models.FloatField()
+    description = models.CharField(max_length=120, blank=True)
+    inference_method = models.CharField(
+        max_length=8,
+        choices=[c for c in InferenceMethod.choices if c[0] != InferenceMethod.CACHE],
+        db_index=True,
+    )
+    provider = models.CharField(max_length=32, blank=True)
+    model = models.CharField(max_length=64, blank=True)
+    prompt_version = models.CharField(max_length=40)
+    image_size = models.PositiveIntegerField(default=0, help_text="bytes of the upload that produced it")
+    hit_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    last_hit_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "分类缓存"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.image_hash[:12]}… {self.category}"
+
+
+class RequestLog(models.Model):
+    class Status(models.TextChoices):
+        OK = "ok", "成功"
+        ERROR = "error", "失败"
+
+    request_id = models.UUIDField(default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    endpoint = models.CharField(max_length=32)
+    image_hash = models.CharField(max_length=64, blank=True)
+    category = models.CharField(max_length=32, blank=True)
+    confidence = models.FloatField(null=True, blank=True)
+    from_cache = models.BooleanField(default=False)
+    inference_method = models.CharField(max_length=8, choices=InferenceMethod.choices, blank=True)
+    provider = models.CharField(max_length=32, blank=True)
+    processing_time_ms = models.PositiveIntegerField(default=0)
+    cost = models.DecimalField(max_digits=12, decimal_places=6, default=0)
+    bytes_saved = models.PositiveIntegerField(
+        default=0, help_text="upload bytes a cache hit spared the client"
+    )
+    city = models.CharField(max_length=64, blank=True, help_text="city level only, never coordinates")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OK)
+    error_code = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "请求日志"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["created_at"]),
+            models.Index(fields=["user", "created_at"]),
+            models.Index(fields=["category", "created_at"]),
+            models.Index(fields=["inference_method", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint} {self.image_hash[:12]} {self.status}"
+
+
+class ClassifyJob(models.Model):
+    """An asynchronous batch: images wait in temporary storage until classified, then are deleted."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "处理中"
+        DONE = "done", "完成"
+        FAILED = "failed", "失败"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="classify_jobs")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    mode = models.CharField(max_length=8, default="auto")
+    total = models.PositiveIntegerField()
+    done = models.PositiveIntegerField(default=0)
+    items = models.JSONField(default=list, help_text="per image: temporary file name or its result/error")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "批量分类任务"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"job {self.id} {self.done}/{self.total} {self.status}"
+
+
+class ClassifierStats(ImageClassification):
+    """Admin entry for the stats page (no table of its own)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = verbose_name_plural = "分类统计"

@@ -1,0 +1,17 @@
+"""The album classifier's business logic: the hash-keyed global cache, the classification pipeline, jobs."""
+
+from .cache import check_cache
+from .jobs import job_create, job_run
+from .maintenance import purge_request_logs
+from .pipeline import Outcome, classify_batch, classify_local_only, classify_upload
+
+__all__ = [
+    "Outcome",
+    "check_cache",
+    "classify_batch",
+    "classify_local_only",
+    "classify_upload",
+    "job_create",
+    "job_run",
+    "purge_request_logs",
+]

@@ -1,0 +1,138 @@
+"""The global result cache. Keyed only by the SHA-256 the server computed over the uploaded bytes."""
+
+from __future__ import annotations
+
+import re
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ai import services as ai
+
+from ..models import ImageClassification, InferenceMethod, RequestLog
+from .logs import log_rows
+
+HASH_RE = re.compile(r"^[0-9a-f]{64}$")
+# Faces and documents are personal: the shared cache keeps a fixed text for them, never the model's words.
+GENERIC_DESCRIPTIONS = {"idcard": "证件照片", "single_person": "单人照片"}
+
+
+def normalise_hash(value: str) -> str | None:
+    value = (value or "").strip().lower()
+    return value if HASH_RE.match(value) else None
+
+
+def is_fresh(entry: ImageClassification, *, remote_usable) -> bool:
+    """Stale prompt versions are misses; a local answer counts only while no remote provider is usable."""
+    if entry.prompt_version != ai.PROMPT_VERSION:
+        return False
+    if entry.inference_method == InferenceMethod.LOCAL:
+        return not remote_usable()
+    return True
+
+
+def usable_for_mode(entry: ImageClassification, mode: str) -> bool:
+    return mode != "remote" or entry.inference_method == InferenceMethod.REMOTE
+
+
+def remote_usable_probe():
+    """A memoised 'is any remote provider usable right now?' (computed at most once per request)."""
+    answer: list[bool] = []
+
+    def probe() -> bool:
+        if not answer:
+            answer.append(ai.remote_available("classify_photo", remote_chain()))
+        return answer[0]
+
+    return probe
+
+
+def remote_chain() -> list[str]:
+    from django.conf import settings
+
+    return [name for name in settings.AI_CHAINS["classify_photo"] if name != "local"]
+
+
+def fresh_entries(hashes: list[str], *, mode: str = "auto", probe=None) -> dict[str, ImageClassification]:
+    probe = probe or remote_usable_probe()
+    entries = ImageClassification.objects.filter(image_hash__in=hashes)
+    return {e.image_hash: e for e in entries if is_fresh(e, remote_usable=probe) and usable_for_mode(e, mode)}
+
+
+def record_hits(hashes: list[str]) -> None:
+    # One UPDATE with F(): concurrent hits never lose a count (no read-modify-write in Python).
+    if hashes:
+        ImageClassification.objects.filter(image_hash__in=hashes).update(
+            hit_count=F("hit_count") + 1, last_hit_at=timezone.now()
+        )
+
+
+def store(
+    *,
+    image_hash: str,
+    category: str,
+    confidence: float,
+    description: str,
+    method: str,
+    provider: str,
+    model: str,
+    image_size: int,
+) -> None:
+    values = {
+        "category": category,
+        "confidence": confidence,
+        "description": GENERIC_DESCRIPTIONS.get(category, description),
+        "inference_method": method,
+        "provider": provider,
+        "model": model,
+        "prompt_version": ai.PROMPT_VERSION,
+        "image_size": image_size,
+    }
+    try:
+        with transaction.atomic():
+            ImageClassification.objects.update_or_create(image_hash=image_hash, defaults=values)
+    except IntegrityError:  # another request created it between our lookup and insert
+        ImageClassification.objects.filter(image_hash=image_hash).update(**values)
+
+
+def result_payload(entry: ImageClassification) -> dict:
+    category = ai.BY_CODE[entry.category]
+    return {
+        "category": entry.category,
+        "category_label": category.name_zh,
+        "confidence": entry.confidence,
+        "description": entry.description,
+        "inference_method": entry.inference_method,
+        "provider": entry.provider,
+        "created_at": entry.created_at.isoformat(),
+    }
+
+
+def check_cache(*, user, hashes: list[str], ip: str | None, request_id) -> list[dict]:
+    """Answer hit/miss for each (already validated) hash; count and log the hits."""
+    found = fresh_entries(list(dict.fromkeys(hashes)))
+    record_hits(list(found))
+    results, rows = [], []
+    for image_hash in hashes:
+        entry = found.get(image_hash)
+        results.append(
+            {"image_hash": image_hash, "hit": entry is not None, "result": entry and result_payload(entry)}
+        )
+        rows.append(
+            RequestLog(
+                request_id=request_id,
+                user=user,
+                ip_address=ip,
+                endpoint="check-cache",
+                image_hash=image_hash,
+                category=entry.category if entry else "",
+                confidence=entry.confidence if entry else None,
+                from_cache=entry is not None,
+                inference_method=InferenceMethod.CACHE if entry else "",
+                provider=entry.provider if entry else "",
+                bytes_saved=entry.image_size if entry else 0,
+            )
+        )
+    log_rows(rows)
+    return results

@@ -1,0 +1,14 @@
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)
+def run_classify_job(job_id: str) -> dict:
+    job = services.job_run(job_id)
+    return {"job": str(job.id), "done": job.done, "total": job.total}
+
+
+@shared_task
+def purge_request_logs() -> int:
+    return services.purge_request_logs()

@@ -1,0 +1,47 @@
+from drf_spectacular.utils import OpenApiExample, PolymorphicProxySerializer, extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.request import client_ip, request_uuid
+
+from .. import services
+from ..serializers import CheckCacheBatchSerializer, CheckCacheInput, CheckCacheResultSerializer
+
+
+class CheckCacheView(APIView):
+    @extend_schema(
+        request=CheckCacheInput,
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="CheckCacheResponse",
+                serializers=[CheckCacheResultSerializer, CheckCacheBatchSerializer],
+                resource_type_field_name=None,
+            )
+        },
+        examples=[
+            OpenApiExample(
+                "One hash",
+                value={"image_hash": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "A batch (up to 500)", value={"image_hashes": ["9f86d0…", "e3b0c4…"]}, request_only=True
+            ),
+        ],
+        summary="Ask by SHA-256 before uploading: hit returns the stored result",
+        description=(
+            "Hash the exact bytes you would upload (SHA-256, hex). A hit costs nothing and needs no upload; "
+            "on a miss, upload with POST /api/v1/classify."
+        ),
+    )
+    def post(self, request):
+        data = CheckCacheInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        hashes = data.validated_data["hashes"]
+        results = services.check_cache(
+            user=request.user, hashes=hashes, ip=client_ip(request), request_id=request_uuid(request)
+        )
+        if not data.validated_data["batch"]:
+            return Response(results[0])
+        hits = sum(1 for r in results if r["hit"])
+        return Response({"results": results, "hits": hits, "misses": len(results) - hits})

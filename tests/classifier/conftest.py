@@ -1,0 +1,28 @@
+import hashlib
+from io import BytesIO
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.ai.conftest import vendors  # noqa: F401  (re-exported fixture)
+
+
+def photo_bytes(seed: int = 0, size=(640, 480)) -> bytes:
+    """A camera-like JPEG (noise over a gradient, so never a 'screenshot'); the same seed gives the same bytes."""
+    rng = np.random.default_rng(seed)
+    gradient = np.linspace(0, 255, size[0], dtype=np.float32)[None, :, None]
+    pixels = np.clip(gradient + rng.normal(0, 40, (size[1], size[0], 3)), 0, 255).astype(np.uint8)
+    buffer = BytesIO()
+    Image.fromarray(pixels).save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@pytest.fixture
+def remote_only(settings):
+    settings.AI_CHAINS = {**settings.AI_CHAINS, "classify_photo": ["dashscope", "openai", "local"]}
+    return settings
