@@ -32,6 +32,7 @@ __all__ = [
     "BY_CODE",
     "CATEGORIES",
     "CODES",
+    "InvalidOutput",
     "PROMPT_VERSION",
     "analyze_image",
     "classify_photo",

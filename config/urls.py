@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("classifier.urls")),
     path("", include("geo.urls")),
     path("", include("billing.urls")),
+    path("", include("imageedit.urls")),
 ]
 
 urlpatterns = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ai.errors import InvalidOutput
+from ai.services import InvalidOutput
 
 MATERIAL_TYPES = ("polish", "decoration", "tool")
 COMPLEXITIES = ("low", "medium", "high")

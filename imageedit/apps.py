@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ImageEditConfig(AppConfig):
+    name = "imageedit"
+    verbose_name = "图片编辑"

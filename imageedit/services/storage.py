@@ -1,0 +1,75 @@
+"""Source and result images in private media (``core.private_media``): never a public URL, deleted with the task."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from django.conf import settings
+from django.db import transaction
+from PIL import Image
+
+from core.private_media import EXTENSIONS, content_type_of, delete_private, read_private, save_private
+
+SOURCE_FOLDER = "image-edits/sources"
+RESULT_FOLDER = "image-edits/results"
+JPEG_QUALITY = 92
+
+
+def encode(image: Image.Image, *, quality: int = JPEG_QUALITY) -> tuple[bytes, str]:
+    """PNG when there is transparency, otherwise JPEG (greyscale stays one channel); no metadata is kept."""
+    buffer = BytesIO()
+    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+        image.convert("RGBA").save(buffer, format="PNG", optimize=True)
+        return buffer.getvalue(), "image/png"
+    image.convert("L" if image.mode in ("L", "1") else "RGB").save(buffer, format="JPEG", quality=quality)
+    return buffer.getvalue(), "image/jpeg"
+
+
+def bounded(image: Image.Image) -> Image.Image:
+    """The image no larger than IMAGE_EDIT_MAX_SIDE, which bounds the work and the result size."""
+    limit = settings.IMAGE_EDIT_MAX_SIDE
+    if max(image.size) <= limit:
+        return image
+    copy = image.copy()
+    copy.thumbnail((limit, limit), Image.Resampling.LANCZOS)
+    return copy
+
+
+def store_source(image: Image.Image) -> str:
+    # Re-encoded at a high quality: this drops EXIF (GPS) and keeps the already-applied orientation.
+    data, content_type = encode(bounded(image), quality=95)
+    return save_private(data, content_type, SOURCE_FOLDER)
+
+
+def load_source(name: str) -> Image.Image:
+    image = Image.open(BytesIO(read_private(name)))
+    image.load()
+    return image
+
+
+def store_result(data: bytes, content_type: str) -> tuple[str, tuple[int, int]]:
+    """Store result bytes as they came when private media keeps that format, else re-encoded."""
+    image = Image.open(BytesIO(data))
+    if content_type not in EXTENSIONS:
+        data, content_type = encode(image)
+    return save_private(data, content_type, RESULT_FOLDER), image.size
+
+
+def copy_result(name: str) -> str | None:
+    """A private copy of a stored result (a cache hit gets its own file), or None when it is gone."""
+    try:
+        data = read_private(name)
+    except FileNotFoundError:
+        return None
+    return save_private(data, content_type_of(name), RESULT_FOLDER)
+
+
+def delete_files(*names: str) -> None:
+    for name in names:
+        delete_private(name)
+
+
+def delete_after_commit(*names: str) -> None:
+    names = tuple(n for n in names if n)
+    if names:
+        transaction.on_commit(lambda: delete_files(*names))
