@@ -18,12 +18,35 @@ pytest_plugins = ["tests.fakes.fixtures", "tests.fakes.wechat_fixtures"]
 
 @pytest.fixture(autouse=True)
 def _isolated_state(settings, tmp_path):
-    """Each test: empty cache (throttles, breakers), its own media folder, tasks inline unless it asks for a worker."""
+    """Each test: empty cache (throttles, breakers), its own media folders (private ones next to MEDIA_ROOT),
+    tasks inline unless it asks for a worker, and a fast password hash (users are made in most tests)."""
     cache.clear()
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.PRIVATE_MEDIA_ROOT = ""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     celery_app.conf.task_always_eager = True
     yield
     cache.clear()
+
+
+@pytest.fixture
+def vendors(settings, fake_dashscope, fake_openai):
+    """Both vendors configured and pointed at their local fakes, with fast retries and polls."""
+    settings.DASHSCOPE_API_KEY = "sk-test-dashscope"
+    settings.DASHSCOPE_BASE_URL = fake_dashscope.base_http_api_url
+    settings.OPENAI_API_KEY = "sk-test-openai"
+    settings.OPENAI_BASE_URL = fake_openai.base_url
+    settings.AI_RETRY_BASE_DELAY = 0.01
+    settings.AI_RETRY_MAX_DELAY = 0.02
+    settings.AI_TASK_POLL_INTERVAL = 0.01
+    settings.AI_READ_TIMEOUT = 2.0
+    return fake_dashscope, fake_openai
+
+
+@pytest.fixture
+def offline(settings):
+    """No remote provider configured: only the local engines can answer."""
+    settings.DASHSCOPE_API_KEY = settings.OPENAI_API_KEY = ""
 
 
 @pytest.fixture

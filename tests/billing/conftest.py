@@ -10,12 +10,6 @@ def _offline(no_internet):  # noqa: F811
     """Billing talks to WeChat only through the local fakes; anything else fails the test."""
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """The user fixtures hash a password each; PBKDF2 at full strength costs ~0.3 s a user."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def wechat(settings, fake_wechat):  # noqa: F811
     """WeChat login pointed at the local code2session fake."""

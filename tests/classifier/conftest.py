@@ -5,8 +5,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.ai.conftest import vendors  # noqa: F401  (re-exported fixture)
-
 
 def photo_bytes(seed: int = 0, size=(640, 480)) -> bytes:
     """A camera-like JPEG (noise over a gradient, so never a 'screenshot'); the same seed gives the same bytes."""

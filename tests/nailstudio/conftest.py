@@ -6,34 +6,6 @@ from tests.images import image_bytes, upload
 
 
 @pytest.fixture
-def vendors(settings, fake_dashscope, fake_openai):
-    """Both vendors configured and pointed at their local fakes, with fast retries and polls."""
-    settings.DASHSCOPE_API_KEY = "sk-test-dashscope"
-    settings.DASHSCOPE_BASE_URL = fake_dashscope.base_http_api_url
-    settings.OPENAI_API_KEY = "sk-test-openai"
-    settings.OPENAI_BASE_URL = fake_openai.base_url
-    settings.AI_RETRY_BASE_DELAY = 0.01
-    settings.AI_RETRY_MAX_DELAY = 0.02
-    settings.AI_TASK_POLL_INTERVAL = 0.01
-    settings.AI_READ_TIMEOUT = 2.0
-    return fake_dashscope, fake_openai
-
-
-@pytest.fixture
-def offline(settings):
-    """No remote provider configured: every AI call is answered by the offline nail engines."""
-    settings.DASHSCOPE_API_KEY = settings.OPENAI_API_KEY = ""
-
-
-@pytest.fixture(autouse=True)
-def _fast_isolated(settings):
-    # An empty root puts private files next to the per-test MEDIA_ROOT, so tests never share them.
-    settings.PRIVATE_MEDIA_ROOT = ""
-    # Users are made in every test; a deliberately slow password hash would dominate the run.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
 def customer(owner):
     return services.create_customer(
         owner=owner,
