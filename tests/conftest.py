@@ -17,6 +17,11 @@ pytest_plugins = ["tests.fakes.fixtures", "tests.fakes.wechat_fixtures"]
 
 
 @pytest.fixture(autouse=True)
+def _loopback_only(no_internet):
+    """No test reaches beyond 127.0.0.1: vendors are local fakes; a stray connection fails the test."""
+
+
+@pytest.fixture(autouse=True)
 def _isolated_state(settings, tmp_path):
     """Each test: empty cache (throttles, breakers), its own media folders (private ones next to MEDIA_ROOT),
     tasks inline unless it asks for a worker, and a fast password hash (users are made in most tests)."""

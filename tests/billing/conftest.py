@@ -2,16 +2,10 @@ import pytest
 
 from billing.models import Product, WeChatAccount
 from tests.billing.helpers import NOTIFY_URL
-from tests.fakes.wechat_fixtures import fake_wechat, fake_wechatpay, no_internet, wechatpay_test_keys  # noqa: F401
-
-
-@pytest.fixture(autouse=True)
-def _offline(no_internet):  # noqa: F811
-    """Billing talks to WeChat only through the local fakes; anything else fails the test."""
 
 
 @pytest.fixture
-def wechat(settings, fake_wechat):  # noqa: F811
+def wechat(settings, fake_wechat):
     """WeChat login pointed at the local code2session fake."""
     settings.WECHAT_APP_ID = fake_wechat.appid
     settings.WECHAT_APP_SECRET = fake_wechat.secret
@@ -21,7 +15,7 @@ def wechat(settings, fake_wechat):  # noqa: F811
 
 
 @pytest.fixture
-def wechatpay(settings, fake_wechatpay, wechatpay_test_keys):  # noqa: F811
+def wechatpay(settings, fake_wechatpay, wechatpay_test_keys):
     """WeChat Pay pointed at the local v3 fake, with the generated merchant and platform keys."""
     settings.WECHAT_APP_ID = fake_wechatpay.appid
     settings.WECHATPAY_MCH_ID = fake_wechatpay.mchid
