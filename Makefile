@@ -24,7 +24,7 @@ migrate: $(VENV)/.runtime
 
 ## Set up and run the embedded server with docs and the admin.
 run: migrate
-	$(BIN)/python manage.py bootstrap_dev
+	$(BIN)/python manage.py bootstrap_dev --base-url http://$(HOST):$(PORT)
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## Set up, lint and run the whole test suite.
