@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "classifier",
     "geo",
     "nailstudio",
+    "abilities",
     "imageedit",
 ]
 
@@ -170,6 +171,10 @@ PRIVATE_MEDIA_ACCEL_REDIRECT = env.str("PRIVATE_MEDIA_ACCEL_REDIRECT", default="
 
 # --- Nail studio (nailstudio app) -----------------------------------------------------------------------------
 NAIL_DESIGN_CREDITS = env.int("NAIL_DESIGN_CREDITS", default=2)
+
+# --- Ability center (abilities app) ---------------------------------------------------------------------------
+ABILITY_HALF_LIFE_DAYS = env.float("ABILITY_HALF_LIFE_DAYS", default=30.0)  # recency weighting of scores
+ABILITY_SUMMARY_CACHE_SECONDS = env.int("ABILITY_SUMMARY_CACHE_SECONDS", default=3600)
 
 # --- Uploads --------------------------------------------------------------------------------------------------
 MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=10)

@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("core.urls")),
     path("", include("accounts.urls")),
     path("", include("nailstudio.urls")),
+    path("", include("abilities.urls")),
     path("", include("classifier.urls")),
     path("", include("geo.urls")),
     path("", include("billing.urls")),

@@ -240,7 +240,7 @@ class ComparisonResult(models.Model):
     similarity = models.PositiveSmallIntegerField("相似度")
     differences = models.JSONField("差异", default=dict)
     suggestions = models.JSONField("建议", default=list)
-    # Per-dimension scores 0–100 (color_matching, pattern_precision, detail_work, composition, ...).
+    # Per ability dimension (abilities app): {code: {"score": 0–100, "evidence": "<why>"}}.
     dimension_scores = models.JSONField("分项得分", default=dict)
     provider = models.CharField("分析方", max_length=32, blank=True)
     analysed_at = models.DateTimeField("分析时间")

@@ -7,6 +7,7 @@ prompt (styles, the artist's own words, inspiration tags) and listed once, after
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 NEGATIVE_HEADER = "严格禁止 (must NOT appear):"
@@ -116,12 +117,18 @@ ESTIMATE_INSTRUCTION = (
     '"complexity": "low|medium|high"}'
 )
 
-COMPARE_INSTRUCTION = (
-    "第一张是美甲设计图，第二张是完成后的实拍照片。比较完成效果与设计的相似程度。"
-    "The first image is the nail design, the second a photo of the finished nails: how closely does the "
-    "result match the design? Answer JSON: "
-    '{"similarity": <0-100>, "differences": {"colour": "<中文>", "pattern": "<中文>", "detail": "<中文>", '
-    '"composition": "<中文>"}, "suggestions": ["<中文建议>"], "dimension_scores": {"color_matching": <0-100>, '
-    '"pattern_precision": <0-100>, "detail_work": <0-100>, "composition": <0-100>, "technique": <0-100>, '
-    '"creativity": <0-100>}}'
-)
+
+def compare_instruction(dimensions: Sequence) -> str:
+    """The comparison question, asking for a score and its evidence on each of ``dimensions`` (the active
+    ability dimensions: objects with ``code``, ``name`` and ``description``, the scoring rubric)."""
+    rubric = "".join(f"\n- {d.code}（{d.name}）：{d.description}" for d in dimensions)
+    scores = ", ".join(f'"{d.code}": {{"score": <0-100>, "evidence": "<中文依据>"}}' for d in dimensions)
+    return (
+        "第一张是美甲设计图，第二张是完成后的实拍照片。比较完成效果与设计的相似程度，"
+        "并按下列能力维度为完成效果打分（0-100），每项写出你在照片中看到的依据。"
+        "The first image is the nail design, the second a photo of the finished nails: how closely does the "
+        "result match the design? Also score the finished work 0-100 on each ability dimension below, with the "
+        f"evidence you see for the score.{rubric}\nAnswer JSON: "
+        '{"similarity": <0-100>, "differences": {"colour": "<中文>", "pattern": "<中文>", "detail": "<中文>", '
+        f'"composition": "<中文>"}}, "suggestions": ["<中文建议>"], "dimension_scores": {{{scores}}}}}'
+    )

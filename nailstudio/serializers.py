@@ -248,6 +248,11 @@ class CompleteSerializer(serializers.Serializer):
     duration_minutes = serializers.IntegerField(min_value=1, max_value=24 * 60, required=False)
 
 
+class DimensionScoreSerializer(serializers.Serializer):
+    score = serializers.IntegerField(min_value=0, max_value=100)
+    evidence = serializers.CharField(allow_blank=True)
+
+
 class ComparisonSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["pending", "ready", "failed"])
     similarity = serializers.IntegerField(min_value=0, max_value=100, allow_null=True)
@@ -255,7 +260,9 @@ class ComparisonSerializer(serializers.Serializer):
         child=serializers.CharField(), help_text="colour, pattern, detail, composition"
     )
     suggestions = serializers.ListField(child=serializers.CharField())
-    dimension_scores = serializers.DictField(child=serializers.IntegerField())
+    dimension_scores = serializers.DictField(
+        child=DimensionScoreSerializer(), help_text="per ability dimension (code): score and evidence"
+    )
     provider = serializers.CharField(allow_blank=True)
     analysed_at = serializers.DateTimeField(allow_null=True)
     error = serializers.CharField(allow_blank=True)

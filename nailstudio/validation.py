@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from ai.services import InvalidOutput
 
 MATERIAL_TYPES = ("polish", "decoration", "tool")
@@ -53,7 +55,10 @@ def estimate(value: dict) -> dict:
     }
 
 
-def comparison(value: dict) -> dict:
+def comparison(value: dict, dimensions: Collection[str] | None = None) -> dict:
+    """``dimension_scores`` comes back as ``{code: {"score": 0-100, "evidence": text}}`` for the asked
+    ``dimensions`` (others are dropped; all when None). A bare number is taken as a score without evidence;
+    a dimension left out is simply not scored."""
     differences = value.get("differences")
     if not isinstance(differences, dict) or any(not isinstance(differences.get(a), str) for a in ASPECTS):
         raise InvalidOutput(f"differences must give a text for each of {ASPECTS}")
@@ -61,15 +66,23 @@ def comparison(value: dict) -> dict:
     if not isinstance(suggestions, list) or not all(isinstance(s, str) for s in suggestions):
         raise InvalidOutput("suggestions is not a list of strings")
     scores = value.get("dimension_scores")
-    # Optional: a model that leaves them out still gives a usable comparison.
-    dimension_scores = (
-        {str(k): _int(v, f"dimension_scores.{k}", 0, 100) for k, v in scores.items()}
-        if isinstance(scores, dict)
-        else {}
-    )
+    scores = scores if isinstance(scores, dict) else {}
     return {
         "similarity": _int(value.get("similarity"), "similarity", 0, 100),
         "differences": {a: _text(differences[a], 500) for a in ASPECTS},
         "suggestions": [_text(s, 300) for s in suggestions if s.strip()][:10],
-        "dimension_scores": dimension_scores,
+        "dimension_scores": {
+            str(code): _dimension_score(entry, f"dimension_scores.{code}")
+            for code, entry in scores.items()
+            if dimensions is None or code in dimensions
+        },
     }
+
+
+def _dimension_score(entry, field: str) -> dict:
+    if isinstance(entry, dict):
+        return {
+            "score": _int(entry.get("score"), f"{field}.score", 0, 100),
+            "evidence": _text(entry.get("evidence"), 500),
+        }
+    return {"score": _int(entry, field, 0, 100), "evidence": ""}

@@ -103,7 +103,10 @@ COMPARISON_EXAMPLE = {
         "composition": "布局高度一致。",
     },
     "suggestions": ["细节笔触再收细一些。"],
-    "dimension_scores": {"color_matching": 88, "pattern_precision": 91, "detail_work": 72, "composition": 90},
+    "dimension_scores": {
+        "color_matching": {"score": 88, "evidence": "颜色基本一致（平均色差 ΔE2000≈4.1）。"},
+        "detail_work": {"score": 72, "evidence": "甲缘处有少量溢出，线条略粗。"},
+    },
     "provider": "local",
     "analysed_at": "2026-03-02T16:30:00+08:00",
     "error": "",

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
 
+from abilities import services as abilities
 from ai import services as ai
 from core.errors import ApiError
 
 from .. import engines, validation
 from ..models import ComparisonResult, Customer, DesignPlan, ServiceRecord
-from ..prompts import COMPARE_INSTRUCTION
+from ..prompts import compare_instruction
 from .images import delete_after_commit, load_image, store_upload
 
 logger = logging.getLogger(__name__)
@@ -91,11 +93,12 @@ def compare(service_id: int) -> ServiceRecord | None:
             raise ValueError("the design has no image any more")
         reference, actual = load_image(design.image), load_image(record.photo)
         inspirations = tuple(load_image(i.image) for i in design.inspirations.all())
+        dimensions = abilities.active_dimensions()
         result = ai.compare_images(
             reference,
             actual,
-            COMPARE_INSTRUCTION,
-            validate=validation.comparison,
+            compare_instruction(dimensions),
+            validate=partial(validation.comparison, dimensions={d.code for d in dimensions}),
             local=engines.comparator(reference, actual, inspirations),
             user=record.owner,
         )
@@ -107,7 +110,7 @@ def compare(service_id: int) -> ServiceRecord | None:
         return _fail(record, "对比失败 (comparison failed)")
     data = result.data
     with transaction.atomic():
-        ComparisonResult.objects.update_or_create(
+        comparison, _ = ComparisonResult.objects.update_or_create(
             service=record,
             defaults={
                 "similarity": data["similarity"],
@@ -118,6 +121,7 @@ def compare(service_id: int) -> ServiceRecord | None:
                 "analysed_at": timezone.now(),
             },
         )
+        abilities.record_from_comparison(comparison)
         record.comparison_status = Comparison.READY
         record.comparison_error = ""
         record.save(update_fields=["comparison_status", "comparison_error", "updated_at"])

@@ -18,7 +18,12 @@ COMPARISON = {
         "composition": "布局一致",
     },
     "suggestions": ["薄涂两层", "  "],
-    "dimension_scores": {"color_matching": 75, "pattern_precision": 90, "detail_work": 70, "composition": 88},
+    "dimension_scores": {
+        "color_matching": 75,  # a bare number is taken as a score without evidence
+        "pattern_precision": {"score": 90, "evidence": "花瓣位置准确"},
+        "detail_work": {"score": 70, "evidence": "边缘略粗"},
+        "composition": {"score": 88, "evidence": "布局一致"},
+    },
 }
 
 
@@ -138,7 +143,8 @@ def test_it_compares_with_the_remote_model(
     body = owner_client.get(f"/api/v1/services/{record.pk}/comparison").json()
     assert (body["status"], body["provider"], body["similarity"]) == ("ready", "dashscope", 82)
     assert body["suggestions"] == ["薄涂两层"]
-    assert body["dimension_scores"]["pattern_precision"] == 90
+    assert body["dimension_scores"]["pattern_precision"] == {"score": 90, "evidence": "花瓣位置准确"}
+    assert body["dimension_scores"]["color_matching"] == {"score": 75, "evidence": ""}
     sent = dashscope.received_images()
     assert len(sent) == 2 and sent[0].size == Image.open(private_root() / design.image).size
 

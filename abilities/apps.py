@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class AbilitiesConfig(AppConfig):
+    name = "abilities"
+    verbose_name = "能力成长"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from . import services
+        from .models import AbilityDimension
+
+        # Weights, names and the active set feed every cached summary: any change starts a new cache generation.
+        for signal in (post_save, post_delete):
+            signal.connect(
+                services.dimensions_changed, sender=AbilityDimension, dispatch_uid=f"abilities-{signal}"
+            )
