@@ -12,7 +12,6 @@ class AbilitiesConfig(AppConfig):
         from .models import AbilityDimension
 
         # Weights, names and the active set feed every cached summary: any change starts a new cache generation.
-        for signal in (post_save, post_delete):
-            signal.connect(
-                services.dimensions_changed, sender=AbilityDimension, dispatch_uid=f"abilities-{signal}"
-            )
+        changed = services.dimensions_changed
+        post_save.connect(changed, sender=AbilityDimension, dispatch_uid="ability-dimension-saved")
+        post_delete.connect(changed, sender=AbilityDimension, dispatch_uid="ability-dimension-deleted")
