@@ -337,14 +337,19 @@ CELERY_BEAT_SCHEDULE["classifier-purge-request-logs"] = {
 IMAGE_EDIT_CREDITS = env.int("IMAGE_EDIT_CREDITS", default=5)  # per free-text edit; presets are free
 IMAGE_EDIT_MAX_RUNNING_PER_USER = env.int("IMAGE_EDIT_MAX_RUNNING_PER_USER", default=2)
 IMAGE_EDIT_RETENTION_DAYS = env.int("IMAGE_EDIT_RETENTION_DAYS", default=7)
-IMAGE_EDIT_FAILED_SOURCE_HOURS = env.int("IMAGE_EDIT_FAILED_SOURCE_HOURS", default=24)  # kept for staff retries
+IMAGE_EDIT_FAILED_SOURCE_HOURS = env.int(
+    "IMAGE_EDIT_FAILED_SOURCE_HOURS", default=24
+)  # kept for staff retries
 IMAGE_EDIT_MAX_SIDE = env.int("IMAGE_EDIT_MAX_SIDE", default=2048)
 IMAGE_EDIT_SOFT_TIME_LIMIT = env.int("IMAGE_EDIT_SOFT_TIME_LIMIT", default=300)
 IMAGE_EDIT_TIME_LIMIT = env.int("IMAGE_EDIT_TIME_LIMIT", default=330)
 IMAGE_EDIT_RETRIES = env.int("IMAGE_EDIT_RETRIES", default=2)
 IMAGE_EDIT_RETRY_DELAY = env.int("IMAGE_EDIT_RETRY_DELAY", default=15)
 CELERY_BEAT_SCHEDULE["imageedit-purge-expired"] = {"task": "imageedit.tasks.purge_expired", "schedule": 3600}
-CELERY_BEAT_SCHEDULE["imageedit-recover-stalled"] = {"task": "imageedit.tasks.recover_stalled", "schedule": 300}
+CELERY_BEAT_SCHEDULE["imageedit-recover-stalled"] = {
+    "task": "imageedit.tasks.recover_stalled",
+    "schedule": 300,
+}
 
 # --- Logging --------------------------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
