@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
+
 from .models import AbilityDimension, AbilityRecord
 
 
@@ -16,18 +18,9 @@ class AbilityDimensionAdmin(admin.ModelAdmin):
 
 
 @admin.register(AbilityRecord)
-class AbilityRecordAdmin(admin.ModelAdmin):
+class AbilityRecordAdmin(ReadOnlyAdmin):
     list_display = ["recorded_at", "user", "dimension", "score", "service"]
     list_select_related = ["user", "dimension", "service__customer"]
     list_filter = ["dimension", ("user", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["user__username"]
     date_hierarchy = "recorded_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
+
 from .models import AICall
 
 
 @admin.register(AICall)
-class AICallAdmin(admin.ModelAdmin):
+class AICallAdmin(ReadOnlyAdmin):
     list_display = [
         "created_at",
         "capability",
@@ -20,9 +22,4 @@ class AICallAdmin(admin.ModelAdmin):
     search_fields = ["error_code", "model", "user__username"]
     date_hierarchy = "created_at"
     list_select_related = ["user"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    allow_delete = True

@@ -4,23 +4,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.template.response import TemplateResponse
 
+from core.admin import ReadOnlyAdmin
+
 from . import services
 from .models import CreditAccount, CreditLedger, Membership, PaymentOrder, Product, WeChatAccount
 
 User = get_user_model()
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Books are written by services only; the admin may look, never touch."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class WeChatAccountInline(admin.StackedInline):

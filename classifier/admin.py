@@ -1,16 +1,10 @@
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 
+from core.admin import ReadOnlyAdmin
+
 from . import selectors
 from .models import ClassifierStats, ClassifyJob, ImageClassification, RequestLog
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ImageClassification)
@@ -47,6 +41,7 @@ class ImageClassificationAdmin(admin.ModelAdmin):
 
 @admin.register(RequestLog)
 class RequestLogAdmin(ReadOnlyAdmin):
+    allow_delete = True
     list_display = [
         "created_at",
         "endpoint",
@@ -69,6 +64,7 @@ class RequestLogAdmin(ReadOnlyAdmin):
 
 @admin.register(ClassifyJob)
 class ClassifyJobAdmin(ReadOnlyAdmin):
+    allow_delete = True
     list_display = ["id", "user", "status", "done", "total", "created_at", "finished_at"]
     list_filter = ["status"]
     search_fields = ["user__username", "=id"]

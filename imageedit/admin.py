@@ -1,13 +1,15 @@
 from django.contrib import admin, messages
 
 from billing.services import InsufficientCredits
+from core.admin import ReadOnlyAdmin
 
 from . import services
 from .models import ImageEditDay, ImageEditTask
 
 
 @admin.register(ImageEditTask)
-class ImageEditTaskAdmin(admin.ModelAdmin):
+class ImageEditTaskAdmin(ReadOnlyAdmin):
+    allow_delete = True
     list_display = [
         "id",
         "user",
@@ -52,23 +54,8 @@ class ImageEditTaskAdmin(admin.ModelAdmin):
         if short:
             self.message_user(request, f"{short} 个任务的用户积分不足，已跳过", messages.WARNING)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ImageEditDay)
-class ImageEditDayAdmin(admin.ModelAdmin):
+class ImageEditDayAdmin(ReadOnlyAdmin):
     list_display = ["date", "succeeded", "failed", "canceled", "cache_hits", "cost", "credits"]
     date_hierarchy = "date"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

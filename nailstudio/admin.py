@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 
 from .models import (
     ComparisonResult,
@@ -92,7 +92,7 @@ class DesignPlanAdmin(admin.ModelAdmin):
                 )
                 for v in versions
             ),
-        ) or format_html("—")
+        ) or "—"
 
 
 class ComparisonResultInline(admin.StackedInline):
