@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from PIL import Image, ImageOps  # noqa: E402
 
 from ai.local.photo import classify_image, reset_store  # noqa: E402
-from ai.local.photo.classifier import CLASSIFIER_MODEL, classifier_tensor, work_image  # noqa: E402
+from ai.local.photo.classifier import CLASSIFIER_MODEL, classifier_tensor, model_image  # noqa: E402
 from ai.local.photo.faces import MODEL as FACE_MODEL  # noqa: E402
 from ai.local.photo.faces import letterbox  # noqa: E402
 
@@ -124,8 +124,8 @@ def main() -> int:
     store = reset_store(threads=1)
     image, fmt = decoded["photo 12MP, no text"]
     raw = inputs["photo 12MP, no text"]
-    work = work_image(image)
-    cls_in, (face_in, *_) = classifier_tensor(work), letterbox(work)
+    model = model_image(image)
+    cls_in, (face_in, *_) = classifier_tensor(model), letterbox(model)
     cls, face = store.session(CLASSIFIER_MODEL), store.session(FACE_MODEL)
 
     def bare() -> None:
@@ -140,11 +140,11 @@ def main() -> int:
         f"end-to-end {e2e_p50:.1f} ms (cpu {e2e_cpu:.1f})"
     )
     print(f"overhead end-to-end / bare: {overhead:.2f}x CPU time, {e2e_p50 / bare_p50:.2f}x wall time")
-    shared = timed(lambda: work_image(image), args.runs)[2]
-    filtered = timed(lambda: image.resize(work.size, Image.BILINEAR, reducing_gap=2.0), args.runs)[2]
-    draft = timed(lambda: draft_decode(raw, work.size), args.runs)[2]
+    shared = timed(lambda: model_image(image), args.runs)[2]
+    filtered = timed(lambda: image.resize(model.size, Image.BILINEAR, reducing_gap=2.0), args.runs)[2]
+    draft = timed(lambda: draft_decode(raw, model.size), args.runs)[2]
     print(
-        f"12 MP -> {work.size[0]}x{work.size[1]}: shared downscale {shared:.1f} ms cpu, "
+        f"12 MP -> {model.size[0]}x{model.size[1]}: model image {shared:.1f} ms cpu, "
         f"filtered resize {filtered:.1f} ms, fresh draft() decode of the raw JPEG {draft:.1f} ms"
     )
     rss = peak_rss_mb(inputs["photo 12MP, with text (OCR)"])

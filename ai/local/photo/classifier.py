@@ -2,8 +2,9 @@
 
 Pipeline (cheapest first):
 1. ``screenshot_rule``: pixel size, container format, EXIF and flat-UI pixel statistics; no model.
-2. One shared downscale to at most ``WORK_SIDE`` px; EfficientNet-Lite0 (224² centre crop) and BlazeFace
-   (192² letterbox) run on it.
+2. One small "model image" (shorter side 224): EfficientNet-Lite0 gets its 224² centre crop and BlazeFace
+   its 192² letterbox. A larger work image (≤ ``WORK_SIDE`` px) is made only when text detection or the tiled
+   face pass needs it.
 3. Text detection (PP-OCRv4 det, ≤480 px) only when the cheap signals or ImageNet suggest text; recognition
    (line crops from the full-resolution image) only when detection finds at least ``MIN_LINES_FOR_REC`` lines.
    A status-bar clock is read from the top strip alone for tall, UI-looking images.
@@ -54,6 +55,7 @@ CATEGORIES = (
 CLASSIFIER_MODEL = "efficientnet_lite0.onnx"
 LABELS_FILE = "imagenet_classes.json"
 WORK_SIDE = 480
+CLASSIFIER_SIDE = 224
 GROUP_MIN = 0.35
 WEAK_SCENERY_MIN = 0.15
 FACE_MIN_AREA = 0.0015
@@ -102,21 +104,15 @@ def screenshot_rule(
 # -- preprocessing ------------------------------------------------------------------------------------------
 
 
-def downscale(image: Image.Image, max_side: int) -> Image.Image:
-    """RGB copy with the longest side ≤ max_side.
+def _rgb(image: Image.Image) -> Image.Image:
+    """Modes Pillow resamples directly (RGB, L, RGBA); anything else converted, keeping transparency."""
+    if image.mode in ("RGB", "L", "RGBA"):
+        return image
+    return image.convert("RGBA" if "transparency" in image.info or image.mode in ("LA", "PA") else "RGB")
 
-    Large inputs are sampled (nearest) to twice the target and then 2x2 box-averaged: ~5x cheaper than a
-    filtered resize of all 12 MP, with the same evaluation accuracy (see tools/models/README.md).
-    """
-    if image.mode not in ("RGB", "L", "RGBA"):
-        image = image.convert("RGBA" if "transparency" in image.info or image.mode in ("LA", "PA") else "RGB")
-    w, h = image.size
-    scale = min(1.0, max_side / max(w, h))
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    if scale <= 0.5:
-        image = image.resize((size[0] * 2, size[1] * 2), Image.NEAREST).reduce(2)
-    elif scale < 1.0:
-        image = image.resize(size, Image.BILINEAR)
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """RGB, with transparent areas on white."""
     if image.mode == "RGBA":
         background = Image.new("RGB", image.size, (255, 255, 255))
         background.paste(image, mask=image.getchannel("A"))
@@ -124,19 +120,58 @@ def downscale(image: Image.Image, max_side: int) -> Image.Image:
     return image.convert("RGB") if image.mode != "RGB" else image
 
 
+def _sampled(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """Nearest samples at twice the target, then a 2x2 box average: ~5x cheaper than a filtered resize of
+    all 12 MP, with the same evaluation accuracy (see tools/models/README.md)."""
+    return image.resize((size[0] * 2, size[1] * 2), Image.NEAREST).reduce(2)
+
+
+def downscale(image: Image.Image, max_side: int) -> Image.Image:
+    """RGB copy with the longest side ≤ max_side."""
+    image = _rgb(image)
+    w, h = image.size
+    scale = min(1.0, max_side / max(w, h))
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    if scale <= 0.5:
+        image = _sampled(image, size)
+    elif scale < 1.0:
+        image = image.resize(size, Image.BILINEAR)
+    return _flatten(image)
+
+
 def work_image(image: Image.Image) -> Image.Image:
-    """The single shared downscale that every model's input is made from."""
+    """The ≤ WORK_SIDE downscale that text detection and the tiled face pass run on."""
     return downscale(image, WORK_SIDE)
 
 
-def classifier_tensor(work: Image.Image) -> np.ndarray:
-    """Shorter side to 224, centre crop 224², normalised as the TF EfficientNet-Lite models: (x − 127) / 128."""
-    w, h = work.size
-    scale = 224 / min(w, h)
-    resized = work.resize((max(224, round(w * scale)), max(224, round(h * scale))), Image.BOX)
-    left, top = (resized.width - 224) // 2, (resized.height - 224) // 2
-    arr = np.asarray(resized.crop((left, top, left + 224, top + 224)), dtype=np.float32)
-    return np.ascontiguousarray(((arr - 127.0) / 128.0).transpose(2, 0, 1)[None])
+def model_image(image: Image.Image) -> Image.Image:
+    """RGB copy with the shorter side at the classifier's 224 px; the face letterbox is cut from it too.
+
+    Made straight from the decoded image (no detour through the work image): sampled when it is ≥ 3x the
+    target, else an exact box resize. Closer to a full area-average resize than the former work image +
+    box resize was (mean group-mass deviation on the evaluation set 0.012 vs 0.022), at a third of the cost.
+    """
+    image = _rgb(image)
+    w, h = image.size
+    scale = CLASSIFIER_SIDE / min(w, h)
+    size = (max(CLASSIFIER_SIDE, round(w * scale)), max(CLASSIFIER_SIDE, round(h * scale)))
+    if scale <= 1 / 3:
+        image = _sampled(image, size)
+    elif size != image.size:
+        image = image.resize(size, Image.BOX)
+    return _flatten(image)
+
+
+def classifier_tensor(model: Image.Image) -> np.ndarray:
+    """Centre 224² crop of model_image()'s output, normalised as the TF EfficientNet-Lite models:
+    (x − 127) / 128, in place on one float32 copy."""
+    w, h = model.size
+    left, top = (w - CLASSIFIER_SIDE) // 2, (h - CLASSIFIER_SIDE) // 2
+    crop = model.crop((left, top, left + CLASSIFIER_SIDE, top + CLASSIFIER_SIDE))
+    tensor = np.asarray(crop).transpose(2, 0, 1).astype(np.float32)[None]
+    tensor -= 127.0
+    tensor /= 128.0
+    return tensor
 
 
 def imagenet_probs(store: ModelStore, tensor: np.ndarray) -> np.ndarray:
@@ -341,20 +376,26 @@ def classify_image(
         result.labels["signals"].append("status_bar_clock")
         return result
     timings: dict[str, float] = {}
-    work = work_image(image)
+    model = model_image(image)
     timings["downscale"] = time.perf_counter() - started
-    probs = imagenet_probs(store, classifier_tensor(work))
-    faces = detect_faces(store, work)
+    probs = imagenet_probs(store, classifier_tensor(model))
+    faces = detect_faces(store, model)
     masses = _group_masses(probs)
     strongest = max(masses["pets"], masses["foods"], masses["travel_scenery"])
+    work = None
     if not faces and strongest < GROUP_MIN:
+        work = work_image(image)
         faces = detect_faces_tiled(store, work)
     timings["models"] = time.perf_counter() - started
     top_idx = np.argsort(-probs)[:5]
     top = [(int(i), float(probs[i])) for i in top_idx]
     small_face = any(f.area < 0.05 for f in faces) and strongest < GROUP_MIN
     wants_text = masses["texty"] >= TEXTY_MIN or sig.ui_pixels or small_face or tall_ui or strongest < 0.15
-    text = read_text(store, image, work, masses["texty"] >= DOCUMENT_MIN) if wants_text else None
+    if wants_text:
+        work = work if work is not None else work_image(image)
+        text = read_text(store, image, work, masses["texty"] >= DOCUMENT_MIN)
+    else:
+        text = None
     timings["total"] = time.perf_counter() - started
     category, confidence, reasons = _decide(masses, faces, text, sig)
     names = imagenet_labels(store)

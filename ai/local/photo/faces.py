@@ -33,11 +33,14 @@ def letterbox(image: Image.Image) -> tuple[np.ndarray, float, float, float]:
     w, h = image.size
     scale = SIZE / max(w, h)
     nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
-    canvas = np.zeros((SIZE, SIZE, 3), dtype=np.float32)
     px, py = (SIZE - nw) // 2, (SIZE - nh) // 2
-    canvas[py : py + nh, px : px + nw] = np.asarray(image.resize((nw, nh), Image.BOX), dtype=np.float32)
-    tensor = (canvas / 127.5 - 1.0).transpose(2, 0, 1)[None]
-    return np.ascontiguousarray(tensor), scale, px, py
+    pixels = np.asarray(image.resize((nw, nh), Image.BOX))
+    tensor = np.zeros((1, 3, SIZE, SIZE), dtype=np.float32)
+    tensor[0, :, py : py + nh, px : px + nw] = pixels.transpose(2, 0, 1)
+    # In place, so no float temporaries: x / 127.5 − 1 maps the black padding to −1 as well.
+    tensor /= 127.5
+    tensor -= 1.0
+    return tensor, scale, px, py
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
