@@ -17,7 +17,7 @@ from core.uploads import validate_image
 
 from ..models import ClassifyJob
 from .logs import log_rows
-from .pipeline import _check_mode, _classify_one, _log, city_location
+from .pipeline import check_mode, city_location, classify_validated, log_row
 
 TMP_DIR = "classify-tmp"
 
@@ -28,7 +28,7 @@ def _error(exc: ApiError) -> dict:
 
 @transaction.atomic
 def job_create(*, user, uploads: list, mode: str = "auto") -> ClassifyJob:
-    mode = _check_mode(mode)
+    mode = check_mode(mode)
     job = ClassifyJob(user=user, mode=mode, total=len(uploads))
     items = []
     for upload in uploads:
@@ -62,11 +62,11 @@ def job_run(job_id) -> ClassifyJob:
         try:
             with default_storage.open(name) as stored:
                 image = validate_image(SimpleUploadedFile("image", stored.read()))
-            outcome = _classify_one(image, user=job.user, mode=job.mode, started=started)
+            outcome = classify_validated(image, user=job.user, mode=job.mode, started=started)
             outcome.request_id = str(job.id)
             outcome.location = city_location(image)
             result = outcome.as_dict()
-            log_rows([_log(outcome, user=job.user, ip=None, endpoint="classify-job", request_id=job.id)])
+            log_rows([log_row(outcome, user=job.user, ip=None, endpoint="classify-job", request_id=job.id)])
         except ApiError as exc:
             result = _error(exc)
         finally:

@@ -207,7 +207,7 @@ def _store(outcome: Outcome, image: ValidatedImage) -> None:
     outcome.description = cache.GENERIC_DESCRIPTIONS.get(outcome.category, outcome.description)
 
 
-def _log(
+def log_row(
     outcome: Outcome | None,
     *,
     user,
@@ -246,7 +246,7 @@ def _log(
     )
 
 
-def _check_mode(mode: str) -> str:
+def check_mode(mode: str) -> str:
     if mode not in MODES:
         raise ApiError(
             400, "invalid_mode", "mode 只能是 auto、local 或 remote", {"mode": mode, "allowed": MODES}
@@ -264,7 +264,7 @@ def classify_upload(
     request_id=None,
 ) -> Outcome:
     started = time.perf_counter()
-    mode = _check_mode(mode)
+    mode = check_mode(mode)
     image = validate_image(upload)
     if declared_hash is not None and cache.normalise_hash(declared_hash) != image.sha256:
         raise ApiError(
@@ -274,14 +274,14 @@ def classify_upload(
             {"computed": image.sha256},
         )
     request_id = request_id or uuid.uuid4()
-    outcome = _classify_one(image, user=user, mode=mode, started=started)
+    outcome = classify_validated(image, user=user, mode=mode, started=started)
     outcome.request_id = str(request_id)
     outcome.location = city_location(image)
-    log_rows([_log(outcome, user=user, ip=ip, endpoint="classify", request_id=request_id)])
+    log_rows([log_row(outcome, user=user, ip=ip, endpoint="classify", request_id=request_id)])
     return outcome
 
 
-def _classify_one(image: ValidatedImage, *, user, mode: str, started: float) -> Outcome:
+def classify_validated(image: ValidatedImage, *, user, mode: str, started: float) -> Outcome:
     entry = cache.fresh_entries([image.sha256], mode=mode).get(image.sha256)
     if entry is not None:
         cache.record_hits([image.sha256])
@@ -308,7 +308,7 @@ def classify_local_only(*, user, upload, ip: str | None = None, request_id=None)
         raise error
     outcome.processing_time_ms = int((time.perf_counter() - started) * 1000)
     outcome.request_id = str(request_id or uuid.uuid4())
-    log_rows([_log(outcome, user=user, ip=ip, endpoint="local-classify", request_id=outcome.request_id)])
+    log_rows([log_row(outcome, user=user, ip=ip, endpoint="local-classify", request_id=outcome.request_id)])
     return outcome
 
 
@@ -325,7 +325,7 @@ def classify_batch(
 ) -> list[dict]:
     """One result or one ``{"error": ...}`` per upload, in order. Misses are classified concurrently (bounded
     by CLASSIFY_BATCH_CONCURRENCY); identical images in one batch are classified once."""
-    mode = _check_mode(mode)
+    mode = check_mode(mode)
     request_id = request_id or uuid.uuid4()
     started = time.perf_counter()
     items: list[ValidatedImage | ApiError] = []
@@ -380,7 +380,7 @@ def classify_batch(
                 {"error": {"code": result.code, "message": result.message, "details": result.details}}
             )
             rows.append(
-                _log(
+                log_row(
                     None,
                     user=user,
                     ip=ip,
@@ -395,6 +395,6 @@ def classify_batch(
         result.request_id = str(request_id)
         result.location = city_location(item)
         results.append(result.as_dict())
-        rows.append(_log(result, user=user, ip=ip, endpoint="classify-batch", request_id=request_id))
+        rows.append(log_row(result, user=user, ip=ip, endpoint="classify-batch", request_id=request_id))
     log_rows(rows)
     return results
