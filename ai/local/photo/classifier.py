@@ -264,16 +264,19 @@ def status_bar_clock(store: ModelStore, image: Image.Image) -> bool:
 # -- decision -----------------------------------------------------------------------------------------------
 
 
-def _group_masses(probs: np.ndarray) -> dict[str, float]:
-    def mass(idx: frozenset[int]) -> float:
-        return float(probs[list(idx)].sum())
+_GROUP_INDEX = {
+    name: np.array(sorted(idx))
+    for name, idx in (
+        ("pets", groups.PETS),
+        ("foods", groups.FOOD),
+        ("travel_scenery", groups.SCENERY),
+        ("texty", groups.TEXTY),
+    )
+}
 
-    return {
-        "pets": mass(groups.PETS),
-        "foods": mass(groups.FOOD),
-        "travel_scenery": mass(groups.SCENERY),
-        "texty": mass(groups.TEXTY),
-    }
+
+def _group_masses(probs: np.ndarray) -> dict[str, float]:
+    return {name: float(probs[idx].sum()) for name, idx in _GROUP_INDEX.items()}
 
 
 def _id_kind(cues: list[str]) -> str:
