@@ -14,3 +14,6 @@ max_requests_jitter = 200
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Import Django once in the master: a new worker (also after max_requests) answers at once instead of after
+# seconds of imports. Database connections and model sessions are opened lazily, after the fork.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") == "1"

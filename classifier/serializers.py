@@ -18,7 +18,10 @@ def _invalid_hash(value) -> ApiError:
 
 class CheckCacheInput(serializers.Serializer):
     image_hash = serializers.CharField(required=False)
-    image_hashes = serializers.ListField(child=serializers.CharField(), required=False, max_length=500)
+    # Each hash is checked by normalise_hash below; a per-item CharField would cost more than the lookup itself.
+    image_hashes = serializers.ListField(
+        required=False, max_length=500, help_text="up to 500 SHA-256 hex strings"
+    )
 
     def validate(self, attrs):
         single, many = attrs.get("image_hash"), attrs.get("image_hashes")
@@ -26,7 +29,7 @@ class CheckCacheInput(serializers.Serializer):
             raise serializers.ValidationError("Send exactly one of image_hash or image_hashes.")
         hashes = []
         for value in [single] if single is not None else many:
-            normalised = normalise_hash(value)
+            normalised = normalise_hash(value) if isinstance(value, str) else None
             if normalised is None:
                 raise _invalid_hash(value)
             hashes.append(normalised)

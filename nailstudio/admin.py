@@ -81,18 +81,21 @@ class DesignPlanAdmin(admin.ModelAdmin):
     @admin.display(description="版本链")
     def version_chain(self, plan: DesignPlan):
         versions = DesignPlan.objects.filter(lineage=plan.lineage).order_by("version", "id")
-        return format_html_join(
-            " → ",
-            '<a href="{}">v{} ({})</a>',
-            (
+        return (
+            format_html_join(
+                " → ",
+                '<a href="{}">v{} ({})</a>',
                 (
-                    reverse("admin:nailstudio_designplan_change", args=[v.pk]),
-                    v.version,
-                    v.get_status_display(),
-                )
-                for v in versions
-            ),
-        ) or "—"
+                    (
+                        reverse("admin:nailstudio_designplan_change", args=[v.pk]),
+                        v.version,
+                        v.get_status_display(),
+                    )
+                    for v in versions
+                ),
+            )
+            or "—"
+        )
 
 
 class ComparisonResultInline(admin.StackedInline):

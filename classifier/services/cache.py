@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -23,7 +25,21 @@ def normalise_hash(value: str) -> str | None:
     return value if HASH_RE.match(value) else None
 
 
-def is_fresh(entry: ImageClassification, *, remote_usable) -> bool:
+class CachedEntry(NamedTuple):
+    """The columns of a cache entry that lookups need (tuples are far cheaper than models for 500 hashes)."""
+
+    image_hash: str
+    category: str
+    confidence: float
+    description: str
+    inference_method: str
+    provider: str
+    prompt_version: str
+    image_size: int
+    created_at: dt.datetime
+
+
+def is_fresh(entry: CachedEntry, *, remote_usable) -> bool:
     """Stale prompt versions are misses; a local answer counts only while no remote provider is usable."""
     if entry.prompt_version != ai.PROMPT_VERSION:
         return False
@@ -32,7 +48,7 @@ def is_fresh(entry: ImageClassification, *, remote_usable) -> bool:
     return True
 
 
-def usable_for_mode(entry: ImageClassification, mode: str) -> bool:
+def usable_for_mode(entry: CachedEntry, mode: str) -> bool:
     return mode != "remote" or entry.inference_method == InferenceMethod.REMOTE
 
 
@@ -54,9 +70,10 @@ def remote_chain() -> list[str]:
     return [name for name in settings.AI_CHAINS["classify_photo"] if name != "local"]
 
 
-def fresh_entries(hashes: list[str], *, mode: str = "auto", probe=None) -> dict[str, ImageClassification]:
+def fresh_entries(hashes: list[str], *, mode: str = "auto", probe=None) -> dict[str, CachedEntry]:
     probe = probe or remote_usable_probe()
-    entries = ImageClassification.objects.filter(image_hash__in=hashes)
+    rows = ImageClassification.objects.filter(image_hash__in=hashes).values_list(*CachedEntry._fields)
+    entries = (CachedEntry(*row) for row in rows)
     return {e.image_hash: e for e in entries if is_fresh(e, remote_usable=probe) and usable_for_mode(e, mode)}
 
 
@@ -96,7 +113,7 @@ def store(
         ImageClassification.objects.filter(image_hash=image_hash).update(**values)
 
 
-def result_payload(entry: ImageClassification) -> dict:
+def result_payload(entry: CachedEntry) -> dict:
     category = ai.BY_CODE[entry.category]
     return {
         "category": entry.category,
@@ -109,6 +126,7 @@ def result_payload(entry: ImageClassification) -> dict:
     }
 
 
+@transaction.atomic  # the hit counts and the log rows: one commit, not two
 def check_cache(*, user, hashes: list[str], ip: str | None, request_id) -> list[dict]:
     """Answer hit/miss for each (already validated) hash; count and log the hits."""
     found = fresh_entries(list(dict.fromkeys(hashes)))

@@ -61,7 +61,7 @@ def job_run(job_id) -> ClassifyJob:
         started = time.perf_counter()
         try:
             with default_storage.open(name) as stored:
-                image = validate_image(SimpleUploadedFile("image", stored.read()))
+                image = validate_image(SimpleUploadedFile("image", stored.read()), decode=False)
             outcome = classify_validated(image, user=job.user, mode=job.mode, started=started)
             outcome.request_id = str(job.id)
             outcome.location = city_location(image)

@@ -265,7 +265,8 @@ def classify_upload(
 ) -> Outcome:
     started = time.perf_counter()
     mode = check_mode(mode)
-    image = validate_image(upload)
+    # Header checks only: a cache hit needs the hash, not the pixels (identical bytes decoded fine before).
+    image = validate_image(upload, decode=False)
     if declared_hash is not None and cache.normalise_hash(declared_hash) != image.sha256:
         raise ApiError(
             400,
@@ -286,6 +287,7 @@ def classify_validated(image: ValidatedImage, *, user, mode: str, started: float
     if entry is not None:
         cache.record_hits([image.sha256])
         return _from_entry(entry, started)
+    image = image.decode()
     outcome = _rule(image) if mode != "remote" else None
     if outcome is None:
         pending = _Pending(image, mode)
@@ -331,7 +333,7 @@ def classify_batch(
     items: list[ValidatedImage | ApiError] = []
     for upload in uploads:
         try:
-            items.append(validate_image(upload))
+            items.append(validate_image(upload, decode=False))
         except ApiError as exc:
             items.append(exc)
     images = {item.sha256: item for item in items if isinstance(item, ValidatedImage)}
@@ -341,8 +343,13 @@ def classify_batch(
     outcomes: dict[str, Outcome | ApiError] = {h: _from_entry(e, started) for h, e in entries.items()}
     fresh: list[Outcome] = []
     pending: list[_Pending] = []
-    for image_hash, image in images.items():
+    for image_hash, image in list(images.items()):
         if image_hash in outcomes:
+            continue
+        try:
+            image = images[image_hash] = image.decode()
+        except ApiError as exc:
+            outcomes[image_hash] = exc
             continue
         rule = _rule(image) if mode != "remote" else None
         if rule is not None:

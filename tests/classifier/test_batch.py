@@ -20,11 +20,15 @@ def test_it_answers_each_image_in_order_with_errors_inline(owner_client, vendors
     settings.CLASSIFY_BATCH_CONCURRENCY = concurrency
     dashscope.answer = PETS
     a, b = photo_bytes(1), photo_bytes(2)
-    response = owner_client.post(URL, {"images": files(a, b"not an image", b, a)}, format="multipart")
+    truncated = photo_bytes(9)[:5000]
+    response = owner_client.post(
+        URL, {"images": files(a, b"not an image", b, a, truncated)}, format="multipart"
+    )
     assert response.status_code == 200, response.content
     results = response.json()["results"]
-    assert [r.get("image_hash") for r in results] == [sha(a), None, sha(b), sha(a)]
+    assert [r.get("image_hash") for r in results] == [sha(a), None, sha(b), sha(a), None]
     assert results[1]["error"]["code"] == "image_invalid"
+    assert results[4]["error"]["code"] == "image_invalid", "broken pixels are found when a miss is decoded"
     assert results[0]["category"] == "pets" and results[0]["inference_method"] == "remote"
     assert len(dashscope.chat_requests()) == 2, "identical images in a batch are classified once"
     assert ImageClassification.objects.count() == 2

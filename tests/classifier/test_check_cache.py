@@ -64,7 +64,12 @@ def test_stale_and_local_entries_are_misses_while_remote_is_usable(owner_client,
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "payload",
-    [{"image_hash": "xyz"}, {"image_hashes": [H1, "not-a-hash"]}, {"image_hash": "g" * 64}],
+    [
+        {"image_hash": "xyz"},
+        {"image_hashes": [H1, "not-a-hash"]},
+        {"image_hash": "g" * 64},
+        {"image_hashes": [7]},
+    ],
 )
 def test_it_rejects_malformed_hashes(owner_client, payload):
     response = owner_client.post(URL, payload, format="json")
