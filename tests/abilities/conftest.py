@@ -10,6 +10,7 @@ from core.private_media import private_root
 from nailstudio import services
 from nailstudio.models import ComparisonResult
 from tests.images import upload
+from tests.nailstudio.helpers import offline_ready_design
 
 
 @pytest.fixture
@@ -19,15 +20,12 @@ def customer(owner):
 
 @pytest.fixture
 def design(owner, customer, settings, django_capture_on_commit_callbacks):
-    """A ready design drawn by the offline renderer, whatever vendors the test configures afterwards."""
-    keys = settings.DASHSCOPE_API_KEY, settings.OPENAI_API_KEY
-    settings.DASHSCOPE_API_KEY = settings.OPENAI_API_KEY = ""
-    with django_capture_on_commit_callbacks(execute=True):
-        plan = services.request_design(owner=owner, customer=customer)
-    settings.DASHSCOPE_API_KEY, settings.OPENAI_API_KEY = keys
-    plan.refresh_from_db()
-    assert plan.status == "ready"
-    return plan
+    return offline_ready_design(
+        owner=owner,
+        customer=customer,
+        settings=settings,
+        capture_on_commit=django_capture_on_commit_callbacks,
+    )
 
 
 def design_photo(design) -> bytes:

@@ -7,6 +7,7 @@ from core.private_media import private_root
 from nailstudio import services
 from nailstudio.models import ComparisonResult, DesignPlan, ServiceRecord
 from tests.images import upload
+from tests.nailstudio.helpers import offline_ready_design
 
 pytestmark = pytest.mark.django_db
 COMPARISON = {
@@ -35,15 +36,12 @@ def _png(image: Image.Image) -> bytes:
 
 @pytest.fixture
 def design(owner, customer, settings, django_capture_on_commit_callbacks):
-    """A ready design drawn by the offline renderer (whatever vendors the test configures for later)."""
-    keys = settings.DASHSCOPE_API_KEY, settings.OPENAI_API_KEY
-    settings.DASHSCOPE_API_KEY = settings.OPENAI_API_KEY = ""
-    with django_capture_on_commit_callbacks(execute=True):
-        plan = services.request_design(owner=owner, customer=customer)
-    settings.DASHSCOPE_API_KEY, settings.OPENAI_API_KEY = keys
-    plan.refresh_from_db()
-    assert plan.status == "ready"
-    return plan
+    return offline_ready_design(
+        owner=owner,
+        customer=customer,
+        settings=settings,
+        capture_on_commit=django_capture_on_commit_callbacks,
+    )
 
 
 @pytest.fixture
