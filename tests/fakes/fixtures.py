@@ -1,4 +1,4 @@
-"""pytest fixtures for the vendor AI fakes; load with ``pytest_plugins = ["tests.fakes.fixtures"]``.
+"""pytest fixtures for the vendor AI fakes; loaded for the whole suite by tests/conftest.py.
 
 Each fixture starts a fresh fake for one test and, as a safety net, points the SDK's own defaults at it with
 dummy keys, so even a client that forgets to pass a base URL talks to 127.0.0.1 and never to the vendor.

@@ -16,8 +16,6 @@ from tests.fakes.dashscope import FakeDashScope
 from tests.fakes.images import data_uri, make_jpeg, make_png, open_image
 from tests.fakes.openai import FakeOpenAI
 
-pytest_plugins = ["tests.fakes.fixtures"]
-
 LOCAL = "http://127.0.0.1:"
 
 

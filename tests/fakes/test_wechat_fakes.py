@@ -10,52 +10,18 @@ import time
 import pytest
 import requests
 from wechatpayv3 import WeChatPay, WeChatPayType
-from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
+from billing.wechat import MiniProgramClient
 from tests.fakes.keys import WeChatPayKeys, make_certificate, serial_hex
 from tests.fakes.server import Reply
 from tests.fakes.wechat import FakeWeChat, errcode_reply
 from tests.fakes.wechatpay import FakeWeChatPay
 
-pytest_plugins = ["tests.fakes.wechat_fixtures"]
-
 NOTIFY_URL = "https://xintu.example.com/api/payments/wechat/notify"
 
 
-@pytest.fixture(autouse=True)
-def _offline(no_internet):
-    """Every test here must stay on 127.0.0.1; a leak to api.weixin.qq.com fails the test."""
-
-
-# --- the client set-up production code must replicate ------------------------------------------------------
-
-
-class TimeoutSession(requests.Session):
-    """wechatpy's token fetch passes no timeout; this session supplies one wherever none was given."""
-
-    def __init__(self, timeout: float) -> None:
-        super().__init__()
-        self.default_timeout = timeout
-
-    def request(self, method, url, **kwargs):
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self.default_timeout
-        return super().request(method, url, **kwargs)
-
-
-class MiniProgramClient(WeChatClient):
-    def __init__(self, appid: str, secret: str, *, base_url: str, timeout: float = 5.0) -> None:
-        super().__init__(appid, secret, timeout=timeout)
-        base = base_url.rstrip("/")
-        self.API_BASE_URL = f"{base}/cgi-bin/"
-        self.wxa.API_BASE_URL = f"{base}/"
-        self._token_url = f"{base}/cgi-bin/token"
-        self._http = TimeoutSession(timeout)
-
-    def fetch_access_token(self):
-        params = {"grant_type": "client_credential", "appid": self.appid, "secret": self.secret}
-        return self._fetch_access_token(self._token_url, params)
+# --- production's client (billing.wechat), pointed at the fake -----------------------------------------
 
 
 def mini_program(fake: FakeWeChat, *, secret: str | None = None, timeout: float = 5.0) -> MiniProgramClient:

@@ -1,4 +1,4 @@
-"""Pytest fixtures for the WeChat fakes. Load with ``pytest_plugins = ["tests.fakes.wechat_fixtures"]``.
+"""Pytest fixtures for the WeChat fakes. Loaded for the whole suite by tests/conftest.py.
 
 - ``wechatpay_test_keys`` (session): the generated key files, see ``tests.fakes.keys``
 - ``fake_wechat`` / ``fake_wechatpay``: started fakes, stopped after the test
