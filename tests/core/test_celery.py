@@ -12,3 +12,14 @@ def test_it_round_trips_a_task_through_the_broker(celery_worker):
     if celery_worker is not None:
         # A real worker answered: the task ran in another process.
         assert result["worker_pid"] != os.getpid()
+
+
+def test_every_task_retries_transient_errors_with_backoff_by_default():
+    from config.celery import app
+
+    app.loader.import_default_modules()
+    tasks = [task for name, task in app.tasks.items() if not name.startswith("celery.")]
+    assert len(tasks) >= 5
+    for task in tasks:
+        assert task.autoretry_for, f"{task.name} retries nothing"
+        assert task.retry_backoff and task.retry_jitter, task.name
