@@ -21,3 +21,11 @@ def providers() -> dict:
     from .router import usable_providers
 
     return {"ok": bool(usable_providers("classify_photo")), "providers": report}
+
+
+@register("local_models")
+def local_models() -> dict:
+    """The offline classifier's model files against their manifest checksums, and which are loaded."""
+    from .local import photo
+
+    return photo.models_health()

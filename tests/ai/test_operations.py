@@ -42,3 +42,28 @@ def test_ai_check_exits_non_zero_when_a_configured_provider_fails(vendors, setti
         call_command("ai_check")
     assert info.value.code == 1
     assert "FAIL" in capsys.readouterr().out
+
+
+def test_health_reports_local_models_and_a_corrupt_one(api_client, tmp_path):
+    import shutil
+
+    from ai.local.photo import reset_store
+    from ai.local.photo.runtime import configured_model_dir
+
+    check = api_client.get("/api/v1/health").json()["checks"]["local_models"]
+    assert check["ok"] is True
+    assert check["models"]["efficientnet_lite0.onnx"]["sha256"]
+
+    model_dir = tmp_path / "models"
+    shutil.copytree(configured_model_dir(), model_dir)
+    broken = model_dir / "efficientnet_lite0.onnx"
+    data = bytearray(broken.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    broken.write_bytes(bytes(data))
+    reset_store(model_dir=model_dir)
+    try:
+        body = api_client.get("/api/v1/health").json()
+        assert body["status"] == "degraded"
+        assert body["checks"]["local_models"]["models"]["efficientnet_lite0.onnx"]["ok"] is False
+    finally:
+        reset_store()

@@ -5,7 +5,7 @@ from .runtime import ModelIntegrityError, get_store, reset_store
 
 
 def models_health() -> dict:
-    """{"ok": bool, "models": {name: {"loaded", "sha256", "ok", "error"}}}; hashes every file, never raises."""
+    """{"ok": bool, "models": {name: {"loaded", "sha256", "ok", "error"}}}; checks every file, never raises."""
     return get_store().health()
 
 

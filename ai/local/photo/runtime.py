@@ -59,6 +59,18 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+_stat_hashes: dict[tuple[str, int, int], str] = {}
+
+
+def sha256_unless_unchanged(path: Path) -> str:
+    """The file's SHA-256, re-hashed only when its size or mtime changed: health checks run often."""
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _stat_hashes:
+        _stat_hashes[key] = sha256_file(path)
+    return _stat_hashes[key]
+
+
 def _package_file(relpath: str) -> Path:
     package, _, rest = relpath.partition("/")
     spec = importlib.util.find_spec(package)
@@ -162,7 +174,7 @@ class ModelStore:
             }
             try:
                 path = self.path(name)
-                actual = sha256_file(path)
+                actual = sha256_unless_unchanged(path)
                 if actual != entry["sha256"]:
                     status["error"] = f"sha256 mismatch for {path}"
             except (OSError, ModelIntegrityError) as exc:
