@@ -1,18 +1,16 @@
-"""Asynchronous batches: images are validated at submit, kept in temporary storage under random names only
-until classified, and the Celery task records per-image results and progress on the job."""
+"""Asynchronous batches: images are validated at submit, kept in private storage (never under a public URL) under
+random names only until classified, and the Celery task records per-image results and progress on the job."""
 
 from __future__ import annotations
 
 import time
-import uuid
 
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from core.errors import ApiError
+from core.private_media import delete_private, read_private, save_private
 from core.uploads import validate_image
 
 from ..models import ClassifyJob
@@ -37,8 +35,7 @@ def job_create(*, user, uploads: list, mode: str = "auto") -> ClassifyJob:
         except ApiError as exc:
             items.append(_error(exc))
             continue
-        name = default_storage.save(f"{TMP_DIR}/{job.id}/{uuid.uuid4().hex}", ContentFile(image.raw))
-        items.append({"file": name})
+        items.append({"file": save_private(image.raw, image.content_type, TMP_DIR)})
     job.items = items
     job.done = sum(1 for item in items if "error" in item)
     job.save()
@@ -60,8 +57,7 @@ def job_run(job_id) -> ClassifyJob:
             continue
         started = time.perf_counter()
         try:
-            with default_storage.open(name) as stored:
-                image = validate_image(SimpleUploadedFile("image", stored.read()), decode=False)
+            image = validate_image(SimpleUploadedFile("image", read_private(name)), decode=False)
             outcome = classify_validated(image, user=job.user, mode=job.mode, started=started)
             outcome.request_id = str(job.id)
             outcome.location = city_location(image)
@@ -70,7 +66,7 @@ def job_run(job_id) -> ClassifyJob:
         except ApiError as exc:
             result = _error(exc)
         finally:
-            default_storage.delete(name)
+            delete_private(name)
         job.items[index] = result
         job.done += 1
         job.save(update_fields=["items", "done"])

@@ -73,6 +73,9 @@ def test_an_async_batch_reports_progress_and_results_to_its_owner_only(
     assert body["results"][0]["category"] == "pets"
     assert body["results"][1]["error"]["code"] == "image_invalid"
     assert outsider_client.get(f"/api/v1/classify/jobs/{job_id}").status_code == 404
+    from core.private_media import private_root
+
+    assert not any(p.is_file() for p in private_root().rglob("*")), "the images are gone once classified"
 
 
 @pytest.mark.django_db(transaction=True)
