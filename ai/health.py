@@ -4,6 +4,7 @@ from core.health import register
 
 from . import breaker
 from .providers import PROVIDERS
+from .router import usable_providers
 from .types import CAPABILITIES
 
 
@@ -18,8 +19,6 @@ def providers() -> dict:
             "breakers_open": [c for c in capabilities if breaker.state(name, c)["open"]],
             "last_error": cache.get(f"ai:last_error:{name}"),
         }
-    from .router import usable_providers
-
     return {"ok": bool(usable_providers("classify_photo")), "providers": report}
 
 

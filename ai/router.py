@@ -47,19 +47,21 @@ def chain_for(capability: str, override: list[str] | None = None) -> list[str]:
     return list(override if override is not None else settings.AI_CHAINS[capability])
 
 
+def _skip_reason(name: str, capability: str) -> str | None:
+    """Why the provider would not be tried for this capability right now, or None."""
+    provider = PROVIDERS.get(name)
+    if provider is None or not provider.supports(capability):
+        return "skipped:unsupported"
+    if not provider.configured():
+        return "skipped:not_configured"
+    if breaker.is_open(name, capability):
+        return "skipped:breaker_open"
+    return None
+
+
 def usable_providers(capability: str, chain: list[str] | None = None) -> list[str]:
     """Providers of the chain that would be tried right now."""
-    usable = []
-    for name in chain_for(capability, chain):
-        provider = PROVIDERS.get(name)
-        if (
-            provider
-            and provider.configured()
-            and provider.supports(capability)
-            and not breaker.is_open(name, capability)
-        ):
-            usable.append(name)
-    return usable
+    return [name for name in chain_for(capability, chain) if _skip_reason(name, capability) is None]
 
 
 def _backoff(attempt: int) -> float:
@@ -106,16 +108,10 @@ def run(
 ) -> tuple[object, CallInfo]:
     attempts_log: list[tuple[str, str]] = []
     for name in chain_for(capability, chain):
-        provider = PROVIDERS.get(name)
-        if provider is None or not provider.supports(capability):
-            attempts_log.append((name, "skipped:unsupported"))
+        if skipped := _skip_reason(name, capability):
+            attempts_log.append((name, skipped))
             continue
-        if not provider.configured():
-            attempts_log.append((name, "skipped:not_configured"))
-            continue
-        if breaker.is_open(name, capability):
-            attempts_log.append((name, "skipped:breaker_open"))
-            continue
+        provider = PROVIDERS[name]
         model = provider.model_for(capability)
         for attempt in range(settings.AI_MAX_RETRIES + 1):
             started = time.perf_counter()

@@ -108,18 +108,20 @@ def compare_images(
 
 
 def _image(capability: str, request, user, chain) -> ImageResult:
-    data, call = router.run(capability, request, user=user, chain=chain, validate=_image_bytes)
-    return ImageResult(data=data, content_type=sniff_content_type(data), call=call)
+    (data, content_type), call = router.run(
+        capability, request, user=user, chain=chain, validate=_image_bytes
+    )
+    return ImageResult(data=data, content_type=content_type, call=call)
 
 
-def _image_bytes(value) -> bytes:
+def _image_bytes(value) -> tuple[bytes, str]:
+    """The answer must be real image bytes; returns them with their content type (sniffed once)."""
     if not isinstance(value, bytes | bytearray) or not value:
         raise InvalidOutput("no image bytes")
     try:
-        sniff_content_type(bytes(value))
+        return bytes(value), sniff_content_type(bytes(value))
     except OSError as exc:
         raise InvalidOutput(f"answer is not an image: {exc}") from exc
-    return bytes(value)
 
 
 def generate_image(
