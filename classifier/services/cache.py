@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from typing import NamedTuple
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -65,8 +66,6 @@ def remote_usable_probe():
 
 
 def remote_chain() -> list[str]:
-    from django.conf import settings
-
     return [name for name in settings.AI_CHAINS["classify_photo"] if name != "local"]
 
 

@@ -77,6 +77,10 @@ class _Pending:
     quota_used: str | None = None
     quota: str | None = None
 
+    @property
+    def quota_reference(self) -> str:
+        return f"classify:{self.image.sha256[:16]}"
+
 
 def city_location(image: ValidatedImage) -> dict | None:
     """City-level place of a photo with GPS EXIF; exact coordinates are neither returned nor stored."""
@@ -174,7 +178,7 @@ def _reserve(pending: _Pending, user) -> None:
     if user is None:  # an operator's command-line run: no user quota applies
         pending.use_remote = True
         return
-    used = billing.consume_remote_classification(user=user, reference=f"classify:{pending.image.sha256[:16]}")
+    used = billing.consume_remote_classification(user=user, reference=pending.quota_reference)
     if used == "exceeded":
         if mode == "remote":
             raise ApiError(
@@ -189,7 +193,7 @@ def _settle(pending: _Pending, outcome: Outcome | None, user) -> None:
     """Give the quota back when the remote call did not happen after all."""
     if pending.quota_used and (outcome is None or outcome.inference_method != InferenceMethod.REMOTE):
         billing.release_remote_classification(
-            user=user, used=pending.quota_used, reference=f"classify:{pending.image.sha256[:16]}"
+            user=user, used=pending.quota_used, reference=pending.quota_reference
         )
 
 
