@@ -9,6 +9,11 @@ def run_classify_job(job_id: str) -> dict:
     return {"job": str(job.id), "done": job.done, "total": job.total}
 
 
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)
+def flush_cache_hits() -> int:
+    return services.flush_cache_hits()
+
+
 @shared_task
 def purge_request_logs() -> int:
     return services.purge_request_logs()

@@ -102,8 +102,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"charset": "utf8mb4", "init_command": "SET sql_mode='STRICT_TRANS_TABLES'"}
     )
-    # Keep connections: closing the last one to a WAL database checkpoints it (several fsyncs a request).
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -126,12 +124,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="xintu")
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="xintu"),
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
             "TIMEOUT": 300,
         }
     }
@@ -332,6 +331,12 @@ CELERY_BEAT_SCHEDULE["billing-reconcile-orders"] = {
 CLASSIFY_BATCH_MAX = env.int("CLASSIFY_BATCH_MAX", default=20)
 CLASSIFY_BATCH_CONCURRENCY = env.int("CLASSIFY_BATCH_CONCURRENCY", default=4)
 REQUEST_LOG_RETENTION_DAYS = env.int("REQUEST_LOG_RETENTION_DAYS", default=90)
+# Check-cache hits wait in a Redis list and are written in bulk (off: written at once, in the request).
+CLASSIFIER_HIT_BUFFER = env.bool("CLASSIFIER_HIT_BUFFER", default=bool(REDIS_URL))
+CELERY_BEAT_SCHEDULE["classifier-flush-cache-hits"] = {
+    "task": "classifier.tasks.flush_cache_hits",
+    "schedule": env.int("CLASSIFIER_HIT_FLUSH_SECONDS", default=10),
+}
 CELERY_BEAT_SCHEDULE["classifier-purge-request-logs"] = {
     "task": "classifier.tasks.purge_request_logs",
     "schedule": 24 * 3600,

@@ -8,11 +8,11 @@ admin.site.site_header = admin.site.site_title = "芯图后台"
 admin.site.index_title = "管理"
 
 api_v1 = [
+    path("", include("classifier.urls")),  # first: the album app's check-cache is the most frequent request
     path("", include("core.urls")),
     path("", include("accounts.urls")),
     path("", include("nailstudio.urls")),
     path("", include("abilities.urls")),
-    path("", include("classifier.urls")),
     path("", include("geo.urls")),
     path("", include("billing.urls")),
     path("", include("imageedit.urls")),

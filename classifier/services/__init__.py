@@ -1,6 +1,7 @@
 """The album classifier's business logic: the hash-keyed global cache, the classification pipeline, jobs."""
 
 from .cache import check_cache
+from .hits import flush as flush_cache_hits
 from .jobs import job_create, job_run
 from .maintenance import purge_request_logs
 from .pipeline import Outcome, classify_batch, classify_local_only, classify_upload
@@ -11,6 +12,7 @@ __all__ = [
     "classify_batch",
     "classify_local_only",
     "classify_upload",
+    "flush_cache_hits",
     "job_create",
     "job_run",
     "purge_request_logs",

@@ -7,16 +7,15 @@ _FIELDS = [f for f in RequestLog._meta.concrete_fields if not f.primary_key]
 
 
 def log_rows(rows: list[RequestLog]) -> None:
-    """Write request log rows. Many rows (a 500-hash check-cache) go as one ``executemany`` of ready values:
-    ``bulk_create`` prepares every field of every row through the ORM, which cost more than the lookup itself."""
-    if len(rows) <= 1:
-        for row in rows:
-            row.save()
+    """Write request log rows as one ``executemany`` of ready values: ``bulk_create`` prepares every field of
+    every row through the ORM, which cost more than a 500-hash lookup itself. A row's own ``created_at`` (a
+    buffered hit's request time) is kept; the others get now."""
+    if not rows:
         return
     connection = connections[RequestLog.objects.db]
     now = timezone.now()
     for row in rows:
-        row.created_at = now
+        row.created_at = row.created_at or now
     columns = ", ".join(connection.ops.quote_name(f.column) for f in _FIELDS)
     placeholders = ", ".join(["%s"] * len(_FIELDS))
     table = connection.ops.quote_name(RequestLog._meta.db_table)

@@ -1,10 +1,15 @@
+import datetime as dt
 import threading
 
 import pytest
 from django.db import connection
+from rest_framework_simplejwt.tokens import AccessToken
 
 from ai.prompts import PROMPT_VERSION
+from classifier import tasks
 from classifier.models import ImageClassification, RequestLog
+from classifier.services import flush_cache_hits, hits
+from core.throttling import FixedWindowUserThrottle
 from tests.factories import UserFactory
 
 URL = "/api/v1/classify/check-cache"
@@ -37,6 +42,7 @@ def test_it_reports_a_hit_counts_it_and_logs_it(owner_client, owner):
     body = owner_client.post(URL, {"image_hash": H1.upper()}).json()
     assert body["hit"] is True and body["result"]["category"] == "foods"
     assert body["result"]["category_label"] == "美食"
+    flush_cache_hits()
     assert ImageClassification.objects.get().hit_count == 1
     log = RequestLog.objects.get()
     assert (log.user, log.from_cache, log.inference_method, log.bytes_saved) == (owner, True, "cache", 1000)
@@ -49,6 +55,7 @@ def test_it_answers_a_batch(owner_client):
     body = owner_client.post(URL, {"image_hashes": [H1, H2, H3]}, format="json").json()
     assert (body["hits"], body["misses"]) == (2, 1)
     assert [r["hit"] for r in body["results"]] == [True, False, True]
+    flush_cache_hits()
     assert RequestLog.objects.count() == 3
 
 
@@ -116,4 +123,93 @@ def test_concurrent_hits_are_all_counted():
     for thread in threads:
         thread.join()
     assert errors == []
+    flush_cache_hits()
     assert ImageClassification.objects.get().hit_count == 40
+
+
+@pytest.mark.django_db
+def test_hits_wait_in_the_buffer_until_flushed_when_there_is_one(owner_client, settings):
+    # With Redis (the MariaDB run) a request only pushes a record; without it the record is written at once.
+    cached(H1)
+    owner_client.post(URL, {"image_hashes": [H1, H2]}, format="json")
+    buffered = settings.CLASSIFIER_HIT_BUFFER
+    assert (hits.pending(), RequestLog.objects.count()) == ((1, 0) if buffered else (0, 2))
+    assert flush_cache_hits() == (1 if buffered else 0)
+    assert (hits.pending(), RequestLog.objects.count()) == (0, 2)
+    assert ImageClassification.objects.get().hit_count == 1
+
+
+@pytest.mark.django_db
+def test_staff_figures_include_buffered_hits(owner_client, staff_client):
+    cached(H1)
+    owner_client.post(URL, {"image_hash": H1}, format="json")
+    assert staff_client.get("/api/v1/stats/today").json()["hits"] == 1
+
+
+@pytest.mark.django_db
+def test_it_throttles_per_user_and_logs_nothing_over_the_limit(owner_client, outsider_client, monkeypatch):
+    monkeypatch.setattr(FixedWindowUserThrottle, "THROTTLE_RATES", {"user": "2/min"})
+    cached(H1)
+    assert [owner_client.post(URL, {"image_hash": H1}).status_code for _ in range(3)] == [200, 200, 429]
+    throttled = owner_client.post(URL, {"image_hash": H1})
+    assert throttled.json()["error"]["code"] == "throttled" and int(throttled["Retry-After"]) <= 60
+    assert outsider_client.post(URL, {"image_hash": H1}).status_code == 200  # a window per user
+    flush_cache_hits()
+    assert RequestLog.objects.count() == 3
+    assert ImageClassification.objects.get().hit_count == 3
+
+
+@pytest.mark.django_db
+def test_it_still_answers_and_logs_when_redis_is_down(owner_client, settings):
+    settings.CLASSIFIER_HIT_BUFFER, settings.REDIS_URL = True, "redis://127.0.0.1:9/0"
+    cached(H1)
+    assert owner_client.post(URL, {"image_hash": H1}).json()["hit"] is True
+    assert flush_cache_hits() == 0
+    assert RequestLog.objects.get().from_cache is True
+    assert ImageClassification.objects.get().hit_count == 1
+
+
+@pytest.mark.django_db
+def test_it_takes_the_access_token_alone_and_refuses_a_bad_or_expired_one(api_client, owner):
+    cached(H1)
+    token = AccessToken.for_user(owner)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert api_client.post(URL, {"image_hash": H1}).json()["hit"] is True
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}x")
+    assert api_client.post(URL, {"image_hash": H1}).status_code == 401
+    token.set_exp(lifetime=-dt.timedelta(seconds=1))
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert api_client.post(URL, {"image_hash": H1}).status_code == 401
+    flush_cache_hits()
+    assert RequestLog.objects.get().user == owner
+
+
+@pytest.mark.django_db
+def test_a_flush_keeps_request_times_counts_repeats_and_forgets_deleted_users(owner):
+    cached(H1)
+    gone = UserFactory(username="gone")
+    at = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    entries = [
+        {"t": at.timestamp(), "r": "6f0b5d2e-4c4e-4a8e-9a55-0d1f3c2b1a00", "u": owner.pk, "ip": "10.0.0.1",
+         "e": "check-cache", "i": [[H1, "foods", 0.8, "dashscope", 1000], [H2], [H1, "foods", 0.8, "dashscope", 1000]]},
+        {"t": at.timestamp() + 60, "r": "6f0b5d2e-4c4e-4a8e-9a55-0d1f3c2b1a01", "u": gone.pk, "ip": None,
+         "e": "check-cache", "i": [[H1, "foods", 0.8, "dashscope", 1000]]},
+    ]  # fmt: skip
+    gone.delete()
+    hits.apply(entries)
+    entry = ImageClassification.objects.get()
+    assert (entry.hit_count, entry.last_hit_at) == (3, at + dt.timedelta(seconds=60))
+    logs = list(RequestLog.objects.order_by("id"))
+    assert [(log.image_hash, log.from_cache, log.user_id) for log in logs] == [
+        (H1, True, owner.pk), (H2, False, owner.pk), (H1, True, owner.pk), (H1, True, None)
+    ]  # fmt: skip
+    assert logs[0].created_at == at and logs[1].bytes_saved == 0 and logs[0].bytes_saved == 1000
+
+
+@pytest.mark.django_db
+def test_beat_flushes_the_buffer_through_the_task(owner_client, settings):
+    schedule = settings.CELERY_BEAT_SCHEDULE["classifier-flush-cache-hits"]
+    assert schedule["task"] == tasks.flush_cache_hits.name
+    owner_client.post(URL, {"image_hash": H1})
+    tasks.flush_cache_hits.apply().get()
+    assert (hits.pending(), RequestLog.objects.count()) == (0, 1)
