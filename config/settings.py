@@ -99,6 +99,8 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
+    # Django's backend with a health check that skips connections used a moment ago (see core/db/mysql).
+    DATABASES["default"]["ENGINE"] = "core.db.mysql"
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"charset": "utf8mb4", "init_command": "SET sql_mode='STRICT_TRANS_TABLES'"}
     )
