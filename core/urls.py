@@ -1,9 +1,10 @@
 from django.urls import path
 
 from .private_media import PrivateMediaView
-from .views import HealthView
+from .views import HealthView, LiveView
 
 urlpatterns = [
     path("health", HealthView.as_view(), name="health"),
+    path("health/live", LiveView.as_view(), name="health-live"),
     path("media/<str:token>", PrivateMediaView.as_view(), name="private-media"),
 ]
