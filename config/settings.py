@@ -333,8 +333,10 @@ CELERY_BEAT_SCHEDULE["billing-reconcile-orders"] = {
 CLASSIFY_BATCH_MAX = env.int("CLASSIFY_BATCH_MAX", default=20)
 CLASSIFY_BATCH_CONCURRENCY = env.int("CLASSIFY_BATCH_CONCURRENCY", default=4)
 REQUEST_LOG_RETENTION_DAYS = env.int("REQUEST_LOG_RETENTION_DAYS", default=90)
-# Check-cache hits wait in a Redis list and are written in bulk (off: written at once, in the request).
-CLASSIFIER_HIT_BUFFER = env.bool("CLASSIFIER_HIT_BUFFER", default=bool(REDIS_URL))
+# check-cache on Redis: copies of fresh results, and hits logged in a list written in bulk (see
+# classifier/services/fastpath.py). Off: every check-cache reads and writes the database.
+CLASSIFIER_REDIS = env.bool("CLASSIFIER_REDIS", default=bool(REDIS_URL))
+CLASSIFIER_COPY_SECONDS = env.int("CLASSIFIER_COPY_SECONDS", default=24 * 3600)
 CELERY_BEAT_SCHEDULE["classifier-flush-cache-hits"] = {
     "task": "classifier.tasks.flush_cache_hits",
     "schedule": env.int("CLASSIFIER_HIT_FLUSH_SECONDS", default=10),

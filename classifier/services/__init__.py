@@ -1,6 +1,6 @@
 """The album classifier's business logic: the hash-keyed global cache, the classification pipeline, jobs."""
 
-from .cache import check_cache
+from .check import check_cache
 from .hits import flush as flush_cache_hits
 from .jobs import job_create, job_run
 from .maintenance import purge_request_logs

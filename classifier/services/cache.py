@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from typing import NamedTuple
 
+import redis
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
-from rest_framework.exceptions import Throttled
 
 from ai import services as ai
-from core.throttling import Window
 
 from ..models import ImageClassification, InferenceMethod
-from . import hits
+from . import fastpath
+
+logger = logging.getLogger(__name__)
 
 HASH_RE = re.compile(r"^[0-9a-f]{64}$")
 # Faces and documents are personal: the shared cache keeps a fixed text for them, never the model's words.
@@ -131,6 +133,47 @@ def store(
             ImageClassification.objects.update_or_create(image_hash=image_hash, defaults=values)
     except IntegrityError:  # another request created it between our lookup and insert
         ImageClassification.objects.filter(image_hash=image_hash).update(**values)
+    if fastpath.enabled():
+        (entry,) = lookup([image_hash])
+        transaction.on_commit(lambda: _copy_or_drop(entry))
+
+
+def copyable(entry: CachedEntry) -> bool:
+    """Whether Redis may hold a copy: a local answer's freshness depends on the providers when asked."""
+    return entry.prompt_version == ai.PROMPT_VERSION and entry.inference_method != InferenceMethod.LOCAL
+
+
+def _copy_or_drop(entry: CachedEntry) -> None:
+    if not copyable(entry):
+        forget([entry.image_hash])
+        return
+    try:
+        fastpath.put({entry.image_hash: result_payload(entry)})
+    except redis.RedisError:  # the copy is an optimisation: the database answers without it
+        logger.warning("could not copy %s to Redis", entry.image_hash, exc_info=True)
+
+
+def copyable_since(since: dt.datetime) -> list[str]:
+    """Hashes of the copyable entries stored or hit since ``since``."""
+    recent = ImageClassification.objects.filter(
+        Q(created_at__gte=since) | Q(last_hit_at__gte=since), prompt_version=ai.PROMPT_VERSION
+    ).exclude(inference_method=InferenceMethod.LOCAL)
+    return list(recent.values_list("image_hash", flat=True))
+
+
+def copy(hashes: list[str]) -> None:
+    """Copy these entries to Redis (after Redis lost its data, say): check-cache then reads them there."""
+    fastpath.put({e.image_hash: result_payload(e) for e in lookup(hashes) if copyable(e)})
+
+
+def forget(hashes: list[str]) -> None:
+    """Drop the Redis copies of deleted or replaced entries (they also expire on their own)."""
+    if not fastpath.enabled():
+        return
+    try:
+        fastpath.drop(hashes)
+    except redis.RedisError:
+        logger.warning("could not drop the Redis copies of %s", hashes, exc_info=True)
 
 
 def result_payload(entry: CachedEntry) -> dict:
@@ -144,20 +187,3 @@ def result_payload(entry: CachedEntry) -> dict:
         "provider": entry.provider,
         "created_at": entry.created_at.isoformat(),
     }
-
-
-def check_cache(
-    *, user_id: int | str | None, hashes: list[str], ip: str | None, request_id, window: Window | None = None
-) -> list[dict]:
-    """Answer hit/miss for each (already validated) hash; the hits are counted and every hash is logged.
-    The user's rate ``window`` is checked with the logging (one round trip): over it, 429 and nothing logged."""
-    found = fresh_entries(list(dict.fromkeys(hashes)))
-    items = [(image_hash, found.get(image_hash)) for image_hash in hashes]
-    if not hits.record(
-        user_id=user_id, ip=ip, request_id=request_id, endpoint="check-cache", items=items, window=window
-    ):
-        raise Throttled(wait=window.retry_after)
-    return [
-        {"image_hash": image_hash, "hit": entry is not None, "result": entry and result_payload(entry)}
-        for image_hash, entry in items
-    ]

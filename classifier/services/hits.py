@@ -1,12 +1,13 @@
-"""Check-cache hits, counted and logged off the request path.
+"""Check-cache log records: one per request, turned into RequestLog rows and hit counts in bulk.
 
 Each checked hash must leave a RequestLog row and each hit must bump its entry's ``hit_count`` and
 ``last_hit_at``. Inside the request that meant an UPDATE, an INSERT and a commit: more than the lookup itself.
-With Redis (``CLASSIFIER_HIT_BUFFER``, on when ``REDIS_URL`` is set) a request instead pushes one compact record
-onto a Redis list, in the same round trip that counts it against the user's rate, and ``flush()`` applies the
-records in bulk: from beat every ``CLASSIFIER_HIT_FLUSH_SECONDS``, and before staff figures are read. Without
-Redis (the embedded mode) a record is applied at once by the same code. Counting stays race-free either way:
-increments are ``F() + n`` updates.
+With Redis the request pushes its record onto a list (see ``fastpath``) and ``flush()`` applies the records:
+from beat every ``CLASSIFIER_HIT_FLUSH_SECONDS``, and before staff figures are read. Without Redis a record is
+applied at once by the same code. Counting stays race-free either way: increments are ``F() + n`` updates.
+
+A record: ``{"t": epoch seconds, "r": request id, "u": user id, "ip", "e": endpoint, "h": [hashes], "f": "1011"}``
+with one flag per hash, 1 for a hit. A hit's category, provider and size are read when the record is applied.
 """
 
 from __future__ import annotations
@@ -16,19 +17,15 @@ import json
 import logging
 import time
 from collections import Counter, defaultdict
-from functools import cache
 
 import redis
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
 
-from core import redis as core_redis
-from core import throttling
-from core.throttling import Window
-
 from ..models import ImageClassification, InferenceMethod, RequestLog
+from . import fastpath
+from .cache import lookup
 from .logs import log_rows
 
 logger = logging.getLogger(__name__)
@@ -40,71 +37,23 @@ FLUSH_CHUNK = 10
 LOCK_SECONDS = 300
 
 
-# Count the request in its rate window and, if within the limit, push its record: one round trip, not two.
-_ADMIT_AND_PUSH = """
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
-if count <= tonumber(ARGV[1]) then redis.call('RPUSH', KEYS[2], ARGV[3]) end
-return count
-"""
-
-
-def _buffer() -> tuple[redis.Redis, str] | None:
-    if not settings.CLASSIFIER_HIT_BUFFER:
-        return None
-    return core_redis.client(settings.REDIS_URL), core_redis.key("classifier:hit-buffer")
-
-
-@cache
-def _admit_and_push(client: redis.Redis):
-    return client.register_script(_ADMIT_AND_PUSH)
-
-
-def record(
-    *,
-    user_id: int | str | None,
-    ip: str | None,
-    request_id,
-    endpoint: str,
-    items: list,
-    window: Window | None,
-) -> bool:
-    """Count and log one request's checked hashes: ``items`` is ``(image_hash, CachedEntry | None)`` each.
-    ``user_id`` may be a token's string claim. With a rate ``window``, a request over the limit is neither
-    logged nor counted as hits, and False is returned."""
-    entry = {
+def new_record(
+    *, user_id: int | str | None, ip: str | None, request_id, endpoint: str, hashes: list[str]
+) -> dict:
+    """A record without its flags. ``user_id`` may be a token's string claim."""
+    return {
         "t": time.time(),
         "r": str(request_id),
         "u": None if user_id is None else get_user_model()._meta.pk.to_python(user_id),
         "ip": ip,
         "e": endpoint,
-        "i": [[h, e.category, e.confidence, e.provider, e.image_size] if e else [h] for h, e in items],
+        "h": hashes,
     }
-    buffer = _buffer()
-    if buffer is not None:
-        client, key = buffer
-        payload = json.dumps(entry, separators=(",", ":"))
-        try:
-            if window is None:
-                client.rpush(key, payload)
-                return True
-            keys = [window.key, key]
-            return _admit_and_push(client)(keys, [window.limit, window.seconds + 1, payload]) <= window.limit
-        except redis.RedisError:
-            # Redis is down: answer anyway (unthrottled) and keep the record by writing it at once.
-            logger.warning("hit buffer unavailable; writing a check-cache record at once", exc_info=True)
-            apply([entry])
-            return True
-    if window is not None and throttling.count(window) > window.limit:
-        return False
-    apply([entry])
-    return True
 
 
 def pending() -> int:
     """Records waiting in the buffer (0 without one)."""
-    buffer = _buffer()
-    return buffer[0].llen(buffer[1]) if buffer else 0
+    return fastpath.client().llen(fastpath.buffer_key()) if fastpath.enabled() else 0
 
 
 def flush(*, wait_seconds: float = 5) -> int:
@@ -113,10 +62,9 @@ def flush(*, wait_seconds: float = 5) -> int:
     A record leaves the list only after its transaction committed, so a failed flush loses nothing; a flusher
     killed between the commit and the trim would apply that chunk twice, a rare over-count we accept. With
     Redis down nothing is buffered and there is nothing to apply: the figures are as fresh as they can be."""
-    buffer = _buffer()
-    if buffer is None:
+    if not fastpath.enabled():
         return 0
-    client, key = buffer
+    client, key = fastpath.client(), fastpath.buffer_key()
     applied = 0
     try:
         lock = client.lock(f"{key}:lock", timeout=LOCK_SECONDS, blocking_timeout=wait_seconds)
@@ -140,38 +88,43 @@ def flush(*, wait_seconds: float = 5) -> int:
 
 
 @transaction.atomic
-def apply(entries: list[dict]) -> None:
-    """Write the log rows and the hit counts of ``entries`` (records made by ``record``) in one transaction."""
-    user_ids = {e["u"] for e in entries if e["u"] is not None}
+def apply(records: list[dict]) -> None:
+    """Write the log rows and the hit counts of ``records`` in one transaction."""
+    user_ids = {r["u"] for r in records if r["u"] is not None}
     if user_ids:  # a user deleted since the request is logged as no one
         user_ids = set(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", flat=True))
+    hit_hashes = {h for r in records for h, flag in zip(r["h"], r["f"], strict=True) if flag == "1"}
+    # An entry deleted since its hit leaves the row without a category.
+    hit_list = list(hit_hashes)
+    entries = {e.image_hash: e for i in range(0, len(hit_list), 1000) for e in lookup(hit_list[i : i + 1000])}
     rows: list[RequestLog] = []
     hits: Counter[str] = Counter()
     last_hit: dict[str, float] = {}
-    for e in entries:
-        created_at = dt.datetime.fromtimestamp(e["t"], tz=dt.UTC)
-        user_id = e["u"] if e["u"] in user_ids else None
-        for image_hash, *hit in e["i"]:
-            category, confidence, provider, size = hit or ("", None, "", 0)
+    for r in records:
+        created_at = dt.datetime.fromtimestamp(r["t"], tz=dt.UTC)
+        user_id = r["u"] if r["u"] in user_ids else None
+        for image_hash, flag in zip(r["h"], r["f"], strict=True):
+            hit = flag == "1"
+            entry = entries.get(image_hash) if hit else None
             rows.append(
                 RequestLog(
-                    request_id=e["r"],
+                    request_id=r["r"],
                     user_id=user_id,
-                    ip_address=e["ip"],
-                    endpoint=e["e"],
+                    ip_address=r["ip"],
+                    endpoint=r["e"],
                     image_hash=image_hash,
-                    category=category,
-                    confidence=confidence,
-                    from_cache=bool(hit),
+                    category=entry.category if entry else "",
+                    confidence=entry.confidence if entry else None,
+                    from_cache=hit,
                     inference_method=InferenceMethod.CACHE if hit else "",
-                    provider=provider,
-                    bytes_saved=size,
+                    provider=entry.provider if entry else "",
+                    bytes_saved=entry.image_size if entry else 0,
                     created_at=created_at,
                 )
             )
             if hit:
                 hits[image_hash] += 1
-                last_hit[image_hash] = max(last_hit.get(image_hash, 0), e["t"])
+                last_hit[image_hash] = max(last_hit.get(image_hash, 0), r["t"])
     log_rows(rows)
     # One UPDATE per distinct increment (nearly always just +1), in slices the databases accept.
     by_count: dict[int, list[str]] = defaultdict(list)

@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.authentication import CachedStatelessJWTAuthentication
+from core.negotiation import JSONOnlyNegotiation
 from core.request import client_ip, request_uuid
 from core.throttling import FixedWindowUserThrottle
 
@@ -17,6 +18,7 @@ class CheckCacheView(APIView):
     authentication_classes = [CachedStatelessJWTAuthentication]
     parser_classes = [JSONParser]
     renderer_classes = [JSONRenderer]
+    content_negotiation_class = JSONOnlyNegotiation
     throttle_classes = []  # the user rate is counted in check_cache's own round trip (see window below)
 
     @extend_schema(

@@ -1,0 +1,96 @@
+"""check-cache on Redis: copies of fresh results, the hit buffer, and the one-round-trip check.
+
+The database stays the truth. Redis (``CLASSIFIER_REDIS``, on when ``REDIS_URL`` is set) holds
+- a copy of each remote or rule result of the current prompt version, written when the result is stored or first
+  read, dropped when the entry is deleted, and expiring after ``CLASSIFIER_COPY_SECONDS``. Local results are
+  never copied: whether they count depends on the providers at the time of asking;
+- the hit buffer: one log record per check-cache request, applied to the database in bulk by ``hits.flush``.
+
+A request whose hashes all have copies costs one round trip (the script below): count it against the user's
+rate, read the copies, push the record. Otherwise the database answers for the rest and a second round trip
+pushes the record and copies what was found.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+
+import redis
+from django.conf import settings
+
+from ai.prompts import PROMPT_VERSION
+from core import redis as core_redis
+from core.throttling import Window
+
+_CHECK = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+if count > tonumber(ARGV[1]) then return {count} end
+local copies = redis.call('MGET', unpack(KEYS, 3))
+for i = 1, #copies do
+    if not copies[i] then return {count, copies} end
+end
+redis.call('RPUSH', KEYS[2], ARGV[3] .. string.rep('1', #copies) .. '"}')
+return {count, copies}
+"""
+# A request that has no rate to count against (THROTTLE_USER unset) counts against this, without a limit.
+_UNLIMITED = Window(core_redis.key("classifier:unlimited"), 2**62, 60, 0.0)
+
+
+def enabled() -> bool:
+    return settings.CLASSIFIER_REDIS
+
+
+def client() -> redis.Redis:
+    return core_redis.client(settings.REDIS_URL)
+
+
+def buffer_key() -> str:
+    return core_redis.key("classifier:hit-buffer")
+
+
+def copy_key(image_hash: str) -> str:
+    return core_redis.key(f"classifier:copy:{PROMPT_VERSION}:{image_hash}")
+
+
+@cache
+def _script(redis_client: redis.Redis):
+    return redis_client.register_script(_CHECK)
+
+
+def encode(record: dict) -> str:
+    return json.dumps(record, separators=(",", ":"), ensure_ascii=False)
+
+
+def check(*, record: dict, hashes: list[str], window: Window | None) -> tuple[int, int, list[dict | None]]:
+    """One round trip: (requests counted in the window, its limit, each hash's copied result or None). If every
+    hash had a copy and the request is within its rate, ``record`` was pushed (all flags set)."""
+    window = window or _UNLIMITED
+    head = encode({**record, "f": ""})[:-2]  # up to the flags' opening quote: the script appends them
+    keys = [window.key, buffer_key(), *map(copy_key, hashes)]
+    reply = _script(client())(keys, [window.limit, window.seconds + 1, head])
+    copies = [json.loads(c) if c else None for c in reply[1]] if len(reply) > 1 else []
+    return reply[0], window.limit, copies
+
+
+def push(record: dict, copies: dict[str, dict]) -> None:
+    """Push a complete record and copy results read from the database, in one round trip."""
+    pipe = client().pipeline(transaction=False)
+    pipe.rpush(buffer_key(), encode(record))
+    for image_hash, payload in copies.items():
+        pipe.set(copy_key(image_hash), encode(payload), ex=settings.CLASSIFIER_COPY_SECONDS)
+    pipe.execute()
+
+
+def put(copies: dict[str, dict]) -> None:
+    if copies:
+        pipe = client().pipeline(transaction=False)
+        for image_hash, payload in copies.items():
+            pipe.set(copy_key(image_hash), encode(payload), ex=settings.CLASSIFIER_COPY_SECONDS)
+        pipe.execute()
+
+
+def drop(hashes: list[str]) -> None:
+    if hashes:
+        client().delete(*map(copy_key, hashes))
