@@ -1,14 +1,20 @@
 """Throughput and latency of the check-cache protocol under gunicorn, against SQLite and MariaDB.
 
 Run from the repository root: ``.venv/bin/python bench/check_cache.py [--quick] [--mariadb-url URL]``
-(about 3 minutes; ``--quick`` about 1). Prints figures and whether each target is met; exit status 1 if one is
-missed or a request failed. MariaDB unreachable: SQLite only, and it says so.
+(about 6 minutes; ``--quick`` about 3). Prints figures and whether each target is met; exit status 1 if one is
+missed or a request failed. MariaDB or Redis unreachable: without them, and it says so.
 
 For each database it makes a throw-away one (a temp SQLite file; ``xintu_bench`` on MariaDB, created and
 dropped as a user allowed to), migrates it, caches 100k results, and serves it with ``gunicorn -c
-gunicorn.conf.py config.wsgi`` on 127.0.0.1 (GUNICORN_* variables in the environment still apply).
+gunicorn.conf.py config.wsgi`` on 127.0.0.1 (GUNICORN_* variables in the environment still apply). As in
+production the server uses Redis (``--redis-url``, keys under a throw-away prefix) for the cache, the rate
+limits, the copies of results (made with ``copy_cache_to_redis``, as storing a result makes them) and the
+check-cache hit buffer. A separate process flushes that buffer into the database every second while the load
+runs, so the deferred writes are paid inside the measured window, and each case waits for the buffer to empty
+(the seconds it took are printed: how far the writes lag behind that load).
 Separate client processes load it over keep-alive connections:
-- check-cache, one hash (a hit, picked at random among the 100k);
+- the floor: the project's cheapest API view (``GET /api/v1/health/live``, DRF, no database);
+- check-cache, one hash: a hit picked at random among the 100k, then a miss (never cached);
 - check-cache, a batch of 500 hashes (80% hits, 20% misses);
 - classify, a ~400 KB camera JPEG with GPS whose hash is cached (client latency and ``processing_time_ms``).
 The ceiling is a bare WSGI hello-world under the same gunicorn config, sent the single check-cache requests.
@@ -44,6 +50,11 @@ BATCH_SIZE = 500
 BATCH_HITS = 400
 JPEG_TARGET_BYTES = 400 * 1024
 DEFAULT_MARIADB_URL = "mysql://root@127.0.0.1:3306/xintu_bench"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+BENCH_PREFIX = f"xintu-bench-{uuid.uuid4().hex[:8]}"  # the bench's Redis keys, deleted at the end
+FLUSH_EVERY_S = (
+    1.0  # beat's default is 10 s; flushing often keeps the writes' cost inside the measured window
+)
 
 TARGET_SINGLE_RATIO = 0.40
 TARGET_BATCH_P50_MS = 50.0
@@ -76,7 +87,9 @@ def seed(env: dict[str, str], extra_hash: str, extra_size: int) -> str:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.contrib.auth import get_user_model
+    from django.core.management import call_command
     from django.db import connection, transaction
     from django.utils import timezone
     from rest_framework_simplejwt.tokens import RefreshToken
@@ -102,6 +115,8 @@ def seed(env: dict[str, str], extra_hash: str, extra_size: int) -> str:
     with transaction.atomic(), connection.cursor() as cursor:
         for start in range(0, len(rows), 5_000):
             cursor.executemany(sql, rows[start : start + 5_000])
+    if settings.CLASSIFIER_REDIS:  # as stored results are copied to Redis when they are stored
+        call_command("copy_cache_to_redis", days=1, stderr=io.StringIO(), stdout=io.StringIO())
     user = get_user_model().objects.create_user("bench", password=uuid.uuid4().hex)
     return str(RefreshToken.for_user(user).access_token)
 
@@ -150,6 +165,52 @@ def mariadb_database(url: str) -> tuple[Database | None, str]:
     except MySQLdb.Error as exc:
         return None, str(exc)
     return Database("MariaDB", url, kwargs), ""
+
+
+def flush_loop(env: dict[str, str], ready, stop, applied) -> None:
+    """What beat does in production: apply the buffered check-cache hits, here every FLUSH_EVERY_S seconds."""
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from classifier.services import flush_cache_hits
+
+    ready.set()
+    while True:
+        stopping = stop.wait(FLUSH_EVERY_S)
+        applied.value += flush_cache_hits()
+        if stopping:
+            return
+
+
+def redis_reachable(url: str) -> str:
+    """'' when Redis answers at ``url``, else why not."""
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        return str(exc)
+    return ""
+
+
+def wait_for_flush(url: str) -> float:
+    """Seconds until the flusher has emptied the hit buffer."""
+    import redis
+
+    client, started = redis.Redis.from_url(url), time.monotonic()
+    while client.llen(f"{BENCH_PREFIX}:classifier:hit-buffer") and time.monotonic() - started < 600:
+        time.sleep(0.2)
+    return time.monotonic() - started
+
+
+def redis_cleanup(url: str, prefix: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    for key in client.scan_iter(f"{prefix}:*", count=1000):
+        client.delete(key)
 
 
 # --- The server ---------------------------------------------------------------------------------------------
@@ -216,12 +277,14 @@ class Case:
     headers: dict[str, str]
     bodies: list[bytes]
     server_time_field: str = ""  # a JSON field of the response holding the server's own timing, in ms
+    method: str = "POST"
 
     def encoded(self, port: int) -> list[bytes]:
         headers = {**self.headers, "Host": f"127.0.0.1:{port}"}
         lines = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
         return [
-            f"POST {self.path} HTTP/1.1\r\n{lines}Content-Length: {len(body)}\r\n\r\n".encode() + body
+            f"{self.method} {self.path} HTTP/1.1\r\n{lines}Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
             for body in self.bodies
         ]
 
@@ -235,6 +298,17 @@ def single_case(token: str, rng: random.Random) -> Case:
         json.dumps({"image_hash": cached_hash(rng.randrange(CACHED_ENTRIES))}).encode() for _ in range(5000)
     ]
     return Case("check-cache, 1 hash (hit)", "/api/v1/classify/check-cache", json_headers(token), bodies)
+
+
+def floor_case() -> Case:
+    """The cheapest API view of the same server: what any DRF endpoint costs before doing anything."""
+    return Case("floor: DRF no-op (GET health/live)", "/api/v1/health/live", {}, [b""], method="GET")
+
+
+def miss_case(token: str, rng: random.Random) -> Case:
+    """A photo never seen: with Redis, the script finds no copy and the database is asked too."""
+    bodies = [json.dumps({"image_hash": missing_hash(rng.randrange(10**9))}).encode() for _ in range(5000)]
+    return Case("check-cache, 1 hash (miss)", "/api/v1/classify/check-cache", json_headers(token), bodies)
 
 
 def batch_case(token: str, rng: random.Random) -> Case:
@@ -309,8 +383,8 @@ def check_answer(case: Case, status: int, payload: bytes) -> str:
     data = json.loads(payload)
     if "results" in data and data["hits"] != BATCH_HITS:
         return f"{data['hits']} hits instead of {BATCH_HITS}"
-    if "hit" in data and not data["hit"]:
-        return "a miss"
+    if "hit" in data and data["hit"] != ("miss" not in case.name):
+        return f"hit is {data['hit']}"
     if "from_cache" in data and not data["from_cache"]:
         return f"not from the cache: {data}"
     return ""
@@ -520,10 +594,12 @@ def run_load(port: int, case: Case, load: Load) -> Figures:
 # --- Orchestration ------------------------------------------------------------------------------------------
 
 
-def server_env(database_url: str, workers: int) -> dict[str, str]:
+def server_env(database_url: str, workers: int, redis_url: str = "") -> dict[str, str]:
     return {
         **os.environ,
         "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,  # cache, throttle and the check-cache hit buffer, as in production
+        "CACHE_KEY_PREFIX": BENCH_PREFIX,
         "GUNICORN_WORKERS": str(workers),
         "DEBUG": "false",
         "SECRET_KEY": "bench-not-secret-" + "x" * 32,
@@ -582,14 +658,18 @@ def print_table(title: str, ceiling: Measured, rows: list[Measured], restarts: i
         )
     print("server p50: the answers' processing_time_ms.")
     print(
-        f"A fresh worker's first request: {rows[0].cold_s:.1f} s; worker restarts (max_requests): {restarts}."
+        f"A fresh worker's first request: {rows[1].cold_s:.1f} s; worker restarts (max_requests): {restarts}."
     )
 
 
 def judge(ceiling: Measured, rows: list[Measured]) -> bool:
     """Print each target with its verdict; True when all are met and no request failed."""
-    single, batch, classify = rows
+    floor, single, _, batch, classify = rows
     ratio = single.loaded.rps / ceiling.loaded.rps
+    print(
+        f"  (the DRF no-op reaches {floor.loaded.rps / ceiling.loaded.rps:.0%} of the ceiling; single check-cache "
+        f"{single.loaded.rps / floor.loaded.rps:.0%} of the no-op)"
+    )
     checks = [
         (
             f"single check-cache / ceiling = {ratio:.0%}",
@@ -619,30 +699,58 @@ def judge(ceiling: Measured, rows: list[Measured]) -> bool:
 
 def bench_database(db: Database, args, load: Load, one: Load, jpeg: bytes, tmp: Path) -> bool:
     started = time.monotonic()
-    env = server_env(db.url, args.workers)
+    env = server_env(db.url, args.workers, args.redis_url)
     db.create()
     server = Server("config.wsgi", env, tmp / f"gunicorn-{db.name}.log")
+    spawn = multiprocessing.get_context("spawn")
+    ready, stop, applied = spawn.Event(), spawn.Event(), spawn.Value("q", 0)
+    flusher = spawn.Process(target=flush_loop, args=(env, ready, stop, applied)) if args.redis_url else None
+    drains: list[tuple[str, float]] = []
     try:
         migrate = [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"]
         subprocess.run(migrate, cwd=ROOT, env=env, check=True)
-        with multiprocessing.get_context("spawn").Pool(1) as pool:
+        with spawn.Pool(1) as pool:
             token = pool.apply(seed, (env, hashlib.sha256(jpeg).hexdigest(), len(jpeg)))
         print(
             f"\n{db.name}: migrated, cached {CACHED_ENTRIES:,} results in {time.monotonic() - started:.0f} s"
         )
         ceiling = measure_ceiling(token, load, one, tmp, args.workers)
         rng = random.Random(20241122)
-        cases = [single_case(token, rng), batch_case(token, rng), classify_case(token, jpeg)]
+        cases = [
+            floor_case(),
+            single_case(token, rng),
+            miss_case(token, rng),
+            batch_case(token, rng),
+            classify_case(token, jpeg),
+        ]
+        if flusher:  # started and set up before any measurement, so its start-up cost skews none
+            flusher.start()
+            ready.wait(120)
         server.start()
-        rows = [measure(server.port, case, load, one) for case in cases]
+        rows = []
+        for case in cases:
+            rows.append(measure(server.port, case, load, one))
+            if flusher:  # the next case starts with an empty buffer; how long the writes lagged is printed
+                drains.append((case.name, wait_for_flush(args.redis_url)))
     finally:
         server.stop()
+        if flusher and flusher.pid:
+            stop.set()
+            flusher.join(60)
         db.drop()
+        if args.redis_url:
+            redis_cleanup(args.redis_url, BENCH_PREFIX)
     title = (
         f"{db.name}, {CACHED_ENTRIES:,} cached results, {load.connections} connections "
         f"(load average now {os.getloadavg()[0]:.1f})"
     )
     print_table(title, ceiling, rows, server.worker_restarts())
+    if flusher:
+        lags = ", ".join(f"{name.split(', ', 1)[1]} {s:.1f}" for name, s in drains if "check-cache" in name)
+        print(f"Hit buffer: {applied.value:,} records written by the flusher (every {FLUSH_EVERY_S:g} s).")
+        print(f"  Seconds after each case until all were written: {lags}.")
+    else:
+        print("No Redis: check-cache hits were written inside each request.")
     return judge(ceiling, rows)
 
 
@@ -652,6 +760,10 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=5.0, help="measured seconds per case under load")
     parser.add_argument("--mariadb-url", default=DEFAULT_MARIADB_URL, help="as a user who may create/drop it")
     parser.add_argument("--no-mariadb", action="store_true", help="SQLite only")
+    parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL, help="keys under a throw-away prefix")
+    parser.add_argument(
+        "--no-redis", action="store_true", help="no cache server: hits written in the request"
+    )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (GUNICORN_WORKERS)")
     parser.add_argument("--connections", type=int, default=4, help="concurrent keep-alive client connections")
     parser.add_argument("--client-processes", type=int, default=2)
@@ -660,6 +772,14 @@ def main() -> int:
     seconds = 1.5 if args.quick else args.seconds
     load = Load(args.connections, args.client_processes, seconds / 4, seconds, args.max_requests)
     one = Load(1, 1, seconds / 8, seconds / 2, args.max_requests)
+
+    if args.no_redis:
+        args.redis_url = ""
+    elif why := redis_reachable(args.redis_url):
+        print(
+            f"Redis unreachable at {args.redis_url} ({why}): hits written in the request, local-memory cache."
+        )
+        args.redis_url = ""
 
     databases = []
     with tempfile.TemporaryDirectory(prefix="xintu-bench-") as tmp_name:
