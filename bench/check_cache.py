@@ -17,7 +17,8 @@ Separate client processes load it over keep-alive connections:
 - check-cache, one hash: a hit picked at random among the 100k, then a miss (never cached);
 - check-cache, a batch of 500 hashes (80% hits, 20% misses);
 - classify, a ~400 KB camera JPEG with GPS whose hash is cached (client latency and ``processing_time_ms``).
-The ceiling is a bare WSGI hello-world under the same gunicorn config, sent the single check-cache requests.
+The ceiling is a bare WSGI hello-world under the same gunicorn config, sent the single check-cache requests,
+measured at the start and before and after each database's cases (the highest counts).
 Each case is warmed until every worker has answered it quickly, then runs at ``--connections`` (req/s, p50,
 p99) and over one connection (p50 without queueing). Targets are judged on the loaded figures: single
 check-cache >= 40% of the ceiling's req/s, batch p50 <= 50 ms, classify server p50 <= 30 ms.
@@ -697,7 +698,9 @@ def judge(ceiling: Measured, rows: list[Measured]) -> bool:
     return all(ok for _, _, ok in checks) and not errors
 
 
-def bench_database(db: Database, args, load: Load, one: Load, jpeg: bytes, tmp: Path) -> bool:
+def bench_database(
+    db: Database, args, load: Load, one: Load, jpeg: bytes, tmp: Path, first: Measured
+) -> bool:
     started = time.monotonic()
     env = server_env(db.url, args.workers, args.redis_url)
     db.create()
@@ -732,6 +735,14 @@ def bench_database(db: Database, args, load: Load, one: Load, jpeg: bytes, tmp: 
             rows.append(measure(server.port, case, load, one))
             if flusher:  # the next case starts with an empty buffer; how long the writes lagged is printed
                 drains.append((case.name, wait_for_flush(args.redis_url)))
+        server.stop()
+        # Measured again and the highest kept: a dip of the hello-world must not flatter the ratio.
+        again = measure_ceiling(token, load, one, tmp, args.workers)
+        print(
+            f"Ceiling at the start, before and after the cases: {first.loaded.rps:.0f}, "
+            f"{ceiling.loaded.rps:.0f} and {again.loaded.rps:.0f} req/s (the highest counts)."
+        )
+        ceiling = max(first, ceiling, again, key=lambda m: m.loaded.rps)
     finally:
         server.stop()
         if flusher and flusher.pid:
@@ -800,7 +811,8 @@ def main() -> int:
             f"{os.getloadavg()[0]:.1f} (other work on the machine skews the figures)."
         )
         jpeg = camera_jpeg()
-        results = [bench_database(db, args, load, one, jpeg, tmp) for db in databases]
+        first = measure_ceiling("", load, one, tmp, args.workers)  # before anything else ran
+        results = [bench_database(db, args, load, one, jpeg, tmp, first) for db in databases]
     return 0 if all(results) else 1
 
 

@@ -24,6 +24,7 @@ class CheckCacheInput(serializers.Serializer):
     image_hashes = serializers.ListField(
         child=serializers.CharField(),
         required=False,
+        min_length=1,
         max_length=500,
         help_text="up to 500 SHA-256 hex strings",
     )
@@ -37,8 +38,8 @@ class CheckCacheInput(serializers.Serializer):
             raise _invalid_body("Send exactly one of image_hash or image_hashes.")
         if many is not None and not isinstance(many, list):
             raise _invalid_body("image_hashes must be a list.")
-        if many is not None and len(many) > 500:
-            raise _invalid_body("image_hashes holds at most 500 hashes.")
+        if many is not None and not 1 <= len(many) <= 500:
+            raise _invalid_body("image_hashes holds 1 to 500 hashes.")
         hashes = []
         for value in [single] if single is not None else many:
             normalised = normalise_hash(value) if isinstance(value, str) else None

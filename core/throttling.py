@@ -18,10 +18,10 @@ class Window(NamedTuple):
 
 
 class FixedWindowUserThrottle(UserRateThrottle):
-    """The ``user`` rate counted in fixed windows with one atomic increment. DRF's own throttle keeps a sliding
-    history that is read, pickled and written back whole on every request, so its cost grows with the rate; this
-    one costs one round trip at any rate, and may let up to twice the rate through across a window boundary.
-    ``window()`` lets a hot path fold that increment into a round trip it makes anyway."""
+    """The ``user`` rate in fixed windows, for a view that counts its requests itself (see ``window``): one
+    atomic increment per request, folded into a round trip the view makes anyway. DRF's own throttle keeps a
+    sliding history that is read, pickled and written back whole on every request, so its cost grows with the
+    rate. A fixed window may let up to twice the rate through across a window boundary."""
 
     def window(self, request, view) -> Window | None:
         if self.rate is None or (key := self.get_cache_key(request, view)) is None:
@@ -31,16 +31,6 @@ class FixedWindowUserThrottle(UserRateThrottle):
         return Window(
             redis.key(f"{key}:{number}"), self.num_requests, self.duration, (number + 1) * self.duration - now
         )
-
-    def allow_request(self, request, view) -> bool:
-        window = self.window(request, view)
-        if window is None:
-            return True
-        self.wait_seconds = window.retry_after
-        return count(window) <= window.limit
-
-    def wait(self) -> float:
-        return self.wait_seconds
 
 
 def count(window: Window) -> int:

@@ -61,7 +61,7 @@ def flush(*, wait_seconds: float = 5) -> int:
 
     A record leaves the list only after its transaction committed, so a failed flush loses nothing; a flusher
     killed between the commit and the trim would apply that chunk twice, a rare over-count we accept. With
-    Redis down nothing is buffered and there is nothing to apply: the figures are as fresh as they can be."""
+    Redis down it returns 0: what it holds waits for the next flush, and requests meanwhile write their own."""
     if not fastpath.enabled():
         return 0
     client, key = fastpath.client(), fastpath.buffer_key()

@@ -85,8 +85,9 @@ def test_it_rejects_malformed_hashes(owner_client, payload):
 
 
 @pytest.mark.django_db
-def test_it_limits_batches_to_500(owner_client):
-    response = owner_client.post(URL, {"image_hashes": [H1] * 501}, format="json")
+@pytest.mark.parametrize("count", [0, 501])
+def test_it_takes_batches_of_1_to_500(owner_client, count):
+    response = owner_client.post(URL, {"image_hashes": [H1] * count}, format="json")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "validation_error"
 
