@@ -56,8 +56,9 @@ def pending() -> int:
     return fastpath.client().llen(fastpath.buffer_key()) if fastpath.enabled() else 0
 
 
-def flush(*, wait_seconds: float = 5) -> int:
+def flush(*, wait_seconds: float = 5, budget_seconds: float | None = None) -> int:
     """Apply what is buffered now (records pushed meanwhile wait for the next flush). Returns records applied.
+    With ``budget_seconds`` it stops after about that long (a staff page must not wait for a large backlog).
 
     A record leaves the list only after its transaction committed, so a failed flush loses nothing; a flusher
     killed between the commit and the trim would apply that chunk twice, a rare over-count we accept. With
@@ -72,7 +73,8 @@ def flush(*, wait_seconds: float = 5) -> int:
             return 0  # another flusher is at it
         try:
             remaining = client.llen(key)
-            while remaining > 0:
+            deadline = time.monotonic() + budget_seconds if budget_seconds is not None else float("inf")
+            while remaining > 0 and time.monotonic() < deadline:
                 raw = client.lrange(key, 0, min(remaining, FLUSH_CHUNK) - 1)
                 if not raw:
                     break
