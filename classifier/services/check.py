@@ -39,7 +39,7 @@ def check_cache(
         raise Throttled(wait=window.retry_after)
     found = fresh_entries(list(dict.fromkeys(hashes)))
     record["f"] = "".join("1" if h in found else "0" for h in hashes)
-    hits.apply([record])
+    hits.apply([record], entries=found)
     return [
         {"image_hash": h, "hit": h in found, "result": result_payload(found[h]) if h in found else None}
         for h in hashes

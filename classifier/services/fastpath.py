@@ -78,17 +78,20 @@ def push(record: dict, copies: dict[str, dict]) -> None:
     """Push a complete record and copy results read from the database, in one round trip."""
     pipe = client().pipeline(transaction=False)
     pipe.rpush(buffer_key(), encode(record))
-    for image_hash, payload in copies.items():
-        pipe.set(copy_key(image_hash), encode(payload), ex=settings.CLASSIFIER_COPY_SECONDS)
+    _set_copies(pipe, copies)
     pipe.execute()
 
 
 def put(copies: dict[str, dict]) -> None:
     if copies:
         pipe = client().pipeline(transaction=False)
-        for image_hash, payload in copies.items():
-            pipe.set(copy_key(image_hash), encode(payload), ex=settings.CLASSIFIER_COPY_SECONDS)
+        _set_copies(pipe, copies)
         pipe.execute()
+
+
+def _set_copies(pipe, copies: dict[str, dict]) -> None:
+    for image_hash, payload in copies.items():
+        pipe.set(copy_key(image_hash), encode(payload), ex=settings.CLASSIFIER_COPY_SECONDS)
 
 
 def drop(hashes: list[str]) -> None:

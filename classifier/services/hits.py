@@ -90,15 +90,19 @@ def flush(*, wait_seconds: float = 5, budget_seconds: float | None = None) -> in
 
 
 @transaction.atomic
-def apply(records: list[dict]) -> None:
-    """Write the log rows and the hit counts of ``records`` in one transaction."""
+def apply(records: list[dict], entries: dict | None = None) -> None:
+    """Write the log rows and the hit counts of ``records`` in one transaction. ``entries`` (hash → CachedEntry)
+    spares reading the hits' entries again when the caller has just read them."""
     user_ids = {r["u"] for r in records if r["u"] is not None}
     if user_ids:  # a user deleted since the request is logged as no one
         user_ids = set(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", flat=True))
     hit_hashes = {h for r in records for h, flag in zip(r["h"], r["f"], strict=True) if flag == "1"}
     # An entry deleted since its hit leaves the row without a category.
-    hit_list = list(hit_hashes)
-    entries = {e.image_hash: e for i in range(0, len(hit_list), 1000) for e in lookup(hit_list[i : i + 1000])}
+    if entries is None:
+        hit_list = list(hit_hashes)
+        entries = {
+            e.image_hash: e for i in range(0, len(hit_list), 1000) for e in lookup(hit_list[i : i + 1000])
+        }
     rows: list[RequestLog] = []
     hits: Counter[str] = Counter()
     last_hit: dict[str, float] = {}
