@@ -1,14 +1,17 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
+
+from core import serializers as strict
 
 
-class RegisterInput(serializers.Serializer):
+class RegisterInput(strict.Serializer):
     username = serializers.RegexField(r"^[\w.@+-]{3,150}$", max_length=150)
     password = serializers.CharField(write_only=True, max_length=128)
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    email = serializers.EmailField(required=False, allow_blank=True, default="", max_length=254)
 
 
-class LogoutInput(serializers.Serializer):
+class LogoutInput(strict.Serializer):
     refresh = serializers.CharField()
 
 
@@ -21,3 +24,11 @@ class UserOutput(serializers.ModelSerializer):
     class Meta:
         model = get_user_model()
         fields = ["id", "username", "email", "is_staff", "date_joined"]
+
+
+class TokenInput(strict.StrictFieldsMixin, TokenObtainPairSerializer):
+    pass
+
+
+class TokenRefreshInput(strict.StrictFieldsMixin, TokenRefreshSerializer):
+    pass

@@ -13,7 +13,7 @@ from core.parsers import JSONParser
 
 from . import presets, selectors, services
 from .models import ImageEditTask
-from .serializers import EditFields, EditInput, ImageEditSerializer, PresetSerializer
+from .serializers import EditInput, ImageEditSerializer, PresetSerializer
 
 
 def _render(request, task: ImageEditTask, positions: dict | None = None) -> dict:
@@ -68,11 +68,11 @@ class ImageEditListView(APIView):
         },
     )
     def post(self, request):
-        fields = EditFields(data=request.data)
+        fields = EditInput(data=request.data)
         fields.is_valid(raise_exception=True)
         task = services.submit(
             user=request.user,
-            upload=request.FILES.get("image"),
+            upload=fields.validated_data["image"],
             instruction=fields.validated_data.get("instruction", ""),
             preset=fields.validated_data.get("preset", ""),
         )
