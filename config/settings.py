@@ -38,7 +38,9 @@ SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
-USE_X_FORWARDED_FOR = env.bool("USE_X_FORWARDED_FOR", default=False)
+# How many reverse proxies of ours stand in front (nginx: 1). Client IPs, throttles and request logs take the
+# address the outermost of them saw from X-Forwarded-For; with 0 the header is ignored (any client can send it).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -212,6 +214,7 @@ REST_FRAMEWORK = {
         "login": env.str("THROTTLE_LOGIN", default="10/min"),
     },
     "EXCEPTION_HANDLER": "core.errors.api_exception_handler",
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,  # DRF's throttles identify anonymous clients as core.request.client_ip
     # JSON only; the browsable API is for people, in DEBUG (core.renderers keeps errors JSON there too).
     "DEFAULT_RENDERER_CLASSES": ["core.renderers.JSONRenderer"]
     + (["core.renderers.BrowsableAPIRenderer"] if DEBUG else []),
