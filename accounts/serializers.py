@@ -12,7 +12,7 @@ class RegisterInput(strict.Serializer):
 
 
 class LogoutInput(strict.Serializer):
-    refresh = serializers.CharField()
+    refresh = serializers.CharField(max_length=2000)
 
 
 class TokenPairOutput(serializers.Serializer):
@@ -27,8 +27,11 @@ class UserOutput(serializers.ModelSerializer):
 
 
 class TokenInput(strict.StrictFieldsMixin, TokenObtainPairSerializer):
-    pass
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[self.username_field] = serializers.CharField(write_only=True, max_length=150)
+        self.fields["password"] = serializers.CharField(write_only=True, max_length=128)
 
 
 class TokenRefreshInput(strict.StrictFieldsMixin, TokenRefreshSerializer):
-    pass
+    refresh = serializers.CharField(max_length=2000)

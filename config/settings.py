@@ -188,6 +188,11 @@ ABILITY_SUMMARY_CACHE_SECONDS = env.int("ABILITY_SUMMARY_CACHE_SECONDS", default
 # --- Uploads --------------------------------------------------------------------------------------------------
 MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=10)
 MAX_IMAGE_PIXELS = env.int("MAX_IMAGE_PIXELS", default=50_000_000)
+# Decoded pixels one request may make the server hold (what the headers of a batch claim, summed): 413 above.
+MAX_BATCH_PIXELS = env.int("MAX_BATCH_PIXELS", default=100_000_000)
+MAX_STORED_IMAGE_SIDE = env.int(
+    "MAX_STORED_IMAGE_SIDE", default=4096
+)  # larger uploads are downscaled to keep
 # Django itself must let the multipart body through so our validator can answer 413 image_too_large.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -345,6 +350,8 @@ CELERY_BEAT_SCHEDULE["billing-reconcile-orders"] = {
 # --- Album classifier (classifier app) -------------------------------------------------------------------------
 CLASSIFY_BATCH_MAX = env.int("CLASSIFY_BATCH_MAX", default=20)
 CLASSIFY_BATCH_CONCURRENCY = env.int("CLASSIFY_BATCH_CONCURRENCY", default=4)
+# A batch image is shrunk to this (longest side) as soon as it is decoded: what the models need, no more.
+CLASSIFY_BATCH_IMAGE_SIDE = env.int("CLASSIFY_BATCH_IMAGE_SIDE", default=2048)
 REQUEST_LOG_RETENTION_DAYS = env.int("REQUEST_LOG_RETENTION_DAYS", default=90)
 # check-cache on Redis: copies of fresh results, and hits logged in a list written in bulk (see
 # classifier/services/fastpath.py). Off: every check-cache reads and writes the database.

@@ -141,3 +141,13 @@ def validate_image(
         decoded=False,
     )
     return validated.decode() if decode else validated
+
+
+def bounded_for_storage(image: Image.Image) -> Image.Image:
+    """The image no larger than MAX_STORED_IMAGE_SIDE (a 7000 × 7000 upload is not kept at that size)."""
+    limit = settings.MAX_STORED_IMAGE_SIDE
+    if max(image.size) <= limit:
+        return image
+    copy = image.copy()
+    copy.thumbnail((limit, limit), Image.Resampling.LANCZOS)
+    return copy

@@ -25,6 +25,7 @@ from geo import services as geo
 
 from ..models import InferenceMethod, RequestLog
 from . import cache
+from .budget import reduced
 from .logs import log_rows
 
 MODES = ("auto", "local", "remote")
@@ -351,7 +352,7 @@ def classify_batch(
         if image_hash in outcomes:
             continue
         try:
-            image = images[image_hash] = image.decode()
+            image = images[image_hash] = reduced(image.decode())  # one full-size image in memory at a time
         except ApiError as exc:
             outcomes[image_hash] = exc
             continue

@@ -20,6 +20,7 @@ from ..serializers import (
     LocalResultSerializer,
     ResultSerializer,
 )
+from ..services.budget import check_pixel_budget
 
 RESULT_EXAMPLE = OpenApiExample(
     "Classified",
@@ -95,6 +96,7 @@ class BatchView(APIView):
     )
     def post(self, request):
         data = _validated(BatchInput, request)
+        check_pixel_budget(data["images"])
         if data["async"]:
             job = services.job_create(user=request.user, uploads=data["images"], mode=data["mode"])
             return Response(JobSerializer.of(job), status=status.HTTP_202_ACCEPTED)
