@@ -5,6 +5,10 @@ from . import services
 
 @shared_task
 def reconcile_orders() -> dict:
-    """Beat: recover lost payment notifications and close expired orders."""
+    """Beat: recover lost payment notifications, close expired orders, re-query refunds still processing."""
     result = services.reconcile_orders()
-    return {"checked": result.checked, **result.outcomes}
+    return {
+        "checked": result.checked,
+        **result.outcomes,
+        "refunds": {"checked": result.refunds.checked, **result.refunds.outcomes},
+    }

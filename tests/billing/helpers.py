@@ -16,3 +16,14 @@ def post_notification(client, headers: dict[str, str], body: bytes):
 
 def place_order(client, product_code: str):
     return client.post("/api/v1/billing/orders", {"product": product_code})
+
+
+def pay_order(client, api_client, wechatpay, product_code: str) -> str:
+    """Order ``product_code`` as ``client``'s user and pay it (WeChat's notification delivered); its number."""
+    out_trade_no = place_order(client, product_code).json()["order"]["out_trade_no"]
+    assert post_notification(api_client, *wechatpay.notification(out_trade_no)).status_code == 204
+    return out_trade_no
+
+
+def request_refund(client, out_trade_no: str, **body):
+    return client.post(f"/api/v1/billing/orders/{out_trade_no}/refunds", {"reason": "用户申请退款", **body})
