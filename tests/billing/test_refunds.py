@@ -1,19 +1,14 @@
 import datetime as dt
 
 import pytest
-from django.db.models import Sum
 from django.utils import timezone
 
 from billing import services
 from billing.models import CreditLedger, Membership, PaymentOrder, Refund
-from tests.billing.helpers import pay_order, place_order, post_notification, request_refund
+from tests.billing.helpers import ledger_sum, pay_order, place_order, post_notification, request_refund
 from tests.fakes.server import Reply
 
 pytestmark = pytest.mark.django_db
-
-
-def ledger_sum(user) -> int:
-    return CreditLedger.objects.filter(user=user).aggregate(total=Sum("delta"))["total"] or 0
 
 
 @pytest.fixture
