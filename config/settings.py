@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -333,6 +334,11 @@ CELERY_BEAT_SCHEDULE["billing-reconcile-orders"] = {
     "schedule": env.int("BILLING_RECONCILE_EVERY_SECONDS", default=300),
 }
 BILLING_REFUND_RECHECK_SECONDS = env.int("BILLING_REFUND_RECHECK_SECONDS", default=600)
+# WeChat makes yesterday's bill from 10:00 (Asia/Shanghai, as CELERY_TIMEZONE)
+CELERY_BEAT_SCHEDULE["billing-reconcile-bills"] = {
+    "task": "billing.tasks.reconcile_bills",
+    "schedule": crontab(hour=env.int("BILLING_BILL_HOUR", default=10), minute=30),
+}
 
 # --- Album classifier (classifier app) -------------------------------------------------------------------------
 CLASSIFY_BATCH_MAX = env.int("CLASSIFY_BATCH_MAX", default=20)

@@ -16,6 +16,7 @@ Other paid actions call ``spend_credits`` (402 ``insufficient_credits`` when sho
 ``reserve_credits`` at submit, then ``capture_reservation`` on success / ``release_reservation`` on failure.
 """
 
+from .bills import default_bill_date, reconcile_bills
 from .credits import (
     InsufficientCredits,
     adjust_credits,
@@ -61,6 +62,7 @@ __all__ = [
     "consume_remote_classification",
     "create_order",
     "create_refund",
+    "default_bill_date",
     "extend_membership",
     "free_left",
     "grant_credits",
@@ -68,6 +70,7 @@ __all__ = [
     "is_member",
     "membership_expires_at",
     "recheck_refunds",
+    "reconcile_bills",
     "reconcile_orders",
     "refresh_order",
     "refund_credits",

@@ -358,6 +358,9 @@ class FakeWeChatPay(FakeServer):
         self.orders: dict[str, Order] = {}
         self.refunds: dict[str, Refund] = {}
         self.bill_files: dict[str, bytes] = {}  # download token -> file
+        self.gzip_bills = (
+            True  # False: serve the bill uncompressed even when asked for GZIP (a proxy unpacked it)
+        )
         self._state = threading.Lock()
 
     @property
@@ -867,7 +870,7 @@ class FakeWeChatPay(FakeServer):
         writer.writerow(BILL_SUMMARY_HEADER)
         writer.writerow(["`" + value for value in summary])
         raw = out.getvalue().encode()
-        gzipped = request.query.get("tar_type", [""])[-1] == "GZIP"
+        gzipped = self.gzip_bills and request.query.get("tar_type", [""])[-1] == "GZIP"
         token = secrets.token_urlsafe(24)
         with self._state:
             self.bill_files[token] = gzip.compress(raw) if gzipped else raw
