@@ -105,6 +105,11 @@ def is_configured() -> bool:
     )
 
 
+@functools.lru_cache(maxsize=8)
+def _certificate(pem: str) -> x509.Certificate:
+    return x509.load_pem_x509_certificate(pem.encode())
+
+
 def _valid_certificates(directory: str) -> tuple[str, ...]:
     """The PEM texts of the platform certificates in ``directory`` that are valid now (others are ignored)."""
     if not directory:
@@ -114,13 +119,13 @@ def _valid_certificates(directory: str) -> tuple[str, ...]:
     for path in sorted(Path(directory).glob("*.pem")):
         pem = path.read_text()
         try:
-            cert = x509.load_pem_x509_certificate(pem.encode())
+            cert = _certificate(pem)
         except ValueError:
             continue  # a key or other file next to the certificates
         if cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
             found.append(pem)
-        else:
-            logger.warning("Ignoring expired or not yet valid WeChat Pay platform certificate %s", path.name)
+        else:  # rotated-out certificates stay in the directory; they just no longer count
+            logger.debug("Ignoring WeChat Pay platform certificate %s: not valid now", path.name)
     return tuple(found)
 
 
@@ -147,11 +152,6 @@ def pay_config() -> PayConfig:
         base_url=settings.WECHATPAY_BASE_URL.rstrip("/"),
         timeout=settings.WECHAT_TIMEOUT_SECONDS,
     )
-
-
-@functools.lru_cache(maxsize=8)
-def _certificate(pem: str) -> x509.Certificate:
-    return x509.load_pem_x509_certificate(pem.encode())
 
 
 @functools.lru_cache(maxsize=4)
