@@ -187,3 +187,15 @@ def test_only_staff_refund_and_unknown_or_unpaid_orders_are_refused(
         response = request_refund(staff_client, paid.out_trade_no, amount_fen=amount)
         assert response.json()["error"]["code"] == "refund_amount_invalid", amount
     assert not Refund.objects.exists()
+
+
+def test_a_rate_limited_refund_is_not_a_refusal_and_is_asked_again(staff_client, paid, wechatpay, settings):
+    wechatpay.script(
+        Reply(429, {"code": "FREQUENCY_LIMITED", "message": "同一笔订单多次退款的请求需相隔1分钟"})
+    )
+    body = request_refund(staff_client, paid.out_trade_no).json()
+    assert (body["status"], body["failure_message"]) == ("processing", "")
+    settings.BILLING_REFUND_RECHECK_SECONDS = 0
+
+    assert services.recheck_refunds().outcomes == {"processing": 1}
+    assert body["out_refund_no"] in wechatpay.refunds

@@ -7,7 +7,8 @@ Serves, with WeChat's own wire format and signatures:
   the transaction, ``trade_state`` NOTPAY / SUCCESS / CLOSED
 - ``POST /v3/pay/transactions/out-trade-no/{no}/close`` -> 204
 - ``GET /v3/certificates`` (``mode="certificate"`` only) -> platform certificates encrypted with the APIv3 key
-- ``POST /v3/refund/domestic/refunds`` -> the refund, ``status`` PROCESSING (same refund for an identical retry)
+- ``POST /v3/refund/domestic/refunds`` -> the refund, ``status`` PROCESSING (same refund for an identical retry;
+  WeChat's one-minute spacing between refunds of one order is not enforced: script a 429 to test it)
 - ``GET /v3/refund/domestic/refunds/{out_refund_no}`` -> the refund, or 404 ``RESOURCE_NOT_EXISTS``
 - ``GET /v3/bill/tradebill?bill_date=&bill_type=ALL&tar_type=GZIP`` -> ``{hash_type: SHA1, hash_value,
   download_url}``, the hash over the uncompressed CSV; 400 ``NO_STATEMENT_EXIST`` for a day without trade.
