@@ -241,7 +241,7 @@ class RefundAdmin(ReadOnlyAdmin):
         "status",
         "credits_taken",
         "credits_shortfall",
-        "membership_seconds_shortfall",
+        "membership_shortfall_days",
         "created_by",
         "created_at",
     ]
@@ -249,6 +249,10 @@ class RefundAdmin(ReadOnlyAdmin):
     search_fields = ["out_refund_no", "refund_id", "order__out_trade_no", "order__user__username"]
     list_select_related = ["order", "created_by"]
     date_hierarchy = "created_at"
+
+    @admin.display(description="会员缺口（天）")
+    def membership_shortfall_days(self, obj):
+        return round(obj.membership_seconds_shortfall / 86400, 2)
 
 
 class DiscrepancyInline(admin.TabularInline):
