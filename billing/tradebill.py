@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 CHINA = ZoneInfo("Asia/Shanghai")
 SUMMARY_FIRST_COLUMN = "总交易单数"
 REQUIRED = ("交易时间", "商户订单号", "微信订单号", "交易状态", "订单金额", "商户退款单号", "微信退款单号")
+# The bill predates APIv3 and may spell refund states the v2 way (REFUNDCLOSE, CHANGE): read both as v3's.
+REFUND_STATUS = {"REFUNDCLOSE": "CLOSED", "CHANGE": "ABNORMAL"}
 
 
 class BillFormatError(ValueError):
@@ -38,7 +40,7 @@ class BillRefund:
     out_refund_no: str
     refund_id: str
     out_trade_no: str
-    status: str  # SUCCESS, PROCESSING, CLOSED, ABNORMAL: a snapshot
+    status: str  # SUCCESS, PROCESSING, CLOSED, ABNORMAL (as of when the bill was made)
     amount_fen: int  # 申请退款金额, what was asked for
     accepted_at: dt.datetime
 
@@ -87,7 +89,7 @@ def parse_trade_bill(text: str) -> TradeBill:
                 out_refund_no=item["商户退款单号"],
                 refund_id=item["微信退款单号"],
                 out_trade_no=item["商户订单号"],
-                status=item.get("退款状态", ""),
+                status=REFUND_STATUS.get(item.get("退款状态", ""), item.get("退款状态", "")),
                 amount_fen=_fen(item.get("申请退款金额") or item.get("退款金额") or "0"),
                 accepted_at=_time(item["交易时间"]),
             )

@@ -121,6 +121,9 @@ def test_each_kind_of_discrepancy_is_recorded_and_fails_the_command(shop, wechat
     closed_here = shop.refund(refunded, amount_fen=300)
     Refund.objects.filter(out_refund_no=closed_here).update(status="closed")
     wechatpay.settle_refund(closed_here)  # ...but WeChat paid it out
+    closed_there = shop.refund(refunded, amount_fen=50)
+    shop.refund_succeeds(closed_there)
+    wechatpay.refunds[closed_there].status = "CLOSED"  # the bill says REFUNDCLOSE
 
     reconciliation, out, failed = reconcile(today)
 
@@ -135,6 +138,7 @@ def test_each_kind_of_discrepancy_is_recorded_and_fails_the_command(shop, wechat
             ("refund_missing_here", "RFCONSOLE0000001", False),
             ("refund_missing_there", missing_refund, False),
             ("refund_status_mismatch", closed_here, False),
+            ("refund_status_mismatch", closed_there, False),
         ]
     )
     amounts = Discrepancy.objects.get(kind="amount_mismatch")

@@ -56,3 +56,12 @@ def test_it_finds_columns_by_name_not_position():
 def test_it_refuses_what_is_not_a_trade_bill(text):
     with pytest.raises(BillFormatError):
         parse_trade_bill(text)
+
+
+@pytest.mark.parametrize(
+    ("written", "read"), [("REFUNDCLOSE", "CLOSED"), ("CHANGE", "ABNORMAL"), ("CLOSED", "CLOSED")]
+)
+def test_it_reads_refund_states_in_either_spelling(written, read):
+    text = "\n".join([HEADER, REFUND.replace("`PROCESSING,", f"`{written},")])
+
+    assert parse_trade_bill(text).refunds["RF20261130235959BBBB"].status == read

@@ -80,6 +80,7 @@ OUT_TRADE_NO = re.compile(r"[0-9A-Za-z_\-|*]{6,32}")
 TRADE_STATE_DESC = {"NOTPAY": "订单未支付", "SUCCESS": "支付成功", "CLOSED": "订单已关闭"}
 OUT_REFUND_NO = re.compile(r"[0-9A-Za-z_\-|*@]{1,64}")
 REFUND_SUMMARY = {"SUCCESS": "退款成功", "CLOSED": "退款关闭", "ABNORMAL": "退款异常"}
+BILL_REFUND_STATUS = {"CLOSED": "REFUNDCLOSE", "ABNORMAL": "CHANGE"}  # the bill keeps the v2 spelling
 # The ALL trade bill: its header, then one row per payment and per refund (every field behind a backtick), then
 # the summary header and its row.
 BILL_HEADER = [
@@ -826,7 +827,7 @@ class FakeWeChatPay(FakeServer):
             "退款金额": yuan(refund.refund) if refund else "0.00",
             "充值券退款金额": "0.00",
             "退款类型": "ORIGINAL" if refund else "",
-            "退款状态": refund.status if refund else "",
+            "退款状态": BILL_REFUND_STATUS.get(refund.status, refund.status) if refund else "",
             "商品名称": order.description,
             "商户数据包": order.attach or "",
             "手续费": "0.00000",
