@@ -1,10 +1,12 @@
+import datetime as dt
+
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Permission
 from django.test import Client
 
 from billing import services
-from billing.models import PaymentOrder, Refund
+from billing.models import Discrepancy, PaymentOrder, Reconciliation, Refund
 from tests.billing.helpers import pay_order, place_order, post_notification
 from tests.factories import UserFactory
 
@@ -75,3 +77,23 @@ def test_staff_without_order_rights_get_no_refund_action(owner_client, payer, cr
 
     assert page.status_code == 200
     assert "refund_orders" not in page.content.decode()
+
+
+def test_the_reconciliation_lists_filter_by_result_and_discrepancy_kind(admin_client, db):
+    ok = Reconciliation.objects.create(date=dt.date(2026, 11, 28), status="ok")
+    bad = Reconciliation.objects.create(date=dt.date(2026, 11, 29), status="discrepancies")
+    for kind in ("missing_there", "amount_mismatch"):
+        Discrepancy.objects.create(reconciliation=bad, kind=kind, out_trade_no=f"XT{kind.upper()[:10]}")
+    Discrepancy.objects.create(
+        reconciliation=ok, kind="lost_notification", out_trade_no="XTLOST", resolved=True
+    )
+
+    by_kind = admin_client.get("/admin/billing/reconciliation/", {"discrepancies__kind": "missing_there"})
+    by_status = admin_client.get("/admin/billing/reconciliation/", {"status__exact": "ok"})
+    page = admin_client.get(f"/admin/billing/reconciliation/{bad.pk}/change/").content.decode()
+    open_only = admin_client.get("/admin/billing/discrepancy/", {"resolved__exact": "0"}).content.decode()
+
+    assert [r.pk for r in by_kind.context["cl"].result_list] == [bad.pk]
+    assert [r.pk for r in by_status.context["cl"].result_list] == [ok.pk]
+    assert "XTMISSING_TH" in page and "XTAMOUNT_MI" in page
+    assert "XTLOST" not in open_only and "XTMISSING_TH" in open_only
