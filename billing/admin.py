@@ -5,9 +5,20 @@ from django.contrib.auth.admin import UserAdmin
 from django.template.response import TemplateResponse
 
 from core.admin import ReadOnlyAdmin
+from core.errors import ApiError
 
 from . import services
-from .models import CreditAccount, CreditLedger, Membership, PaymentOrder, Product, WeChatAccount
+from .models import (
+    CreditAccount,
+    CreditLedger,
+    Discrepancy,
+    Membership,
+    PaymentOrder,
+    Product,
+    Reconciliation,
+    Refund,
+    WeChatAccount,
+)
 
 User = get_user_model()
 
@@ -138,6 +149,74 @@ class ProductAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
 
 
+REFUND_FIELDS = [
+    "out_refund_no",
+    "amount_fen",
+    "reason",
+    "status",
+    "refund_id",
+    "failure_message",
+    "credits_taken",
+    "credits_shortfall",
+    "membership_seconds_taken",
+    "membership_seconds_shortfall",
+    "created_by",
+    "created_at",
+    "succeeded_at",
+]
+
+
+class RefundInline(admin.TabularInline):
+    model = Refund
+    fields = REFUND_FIELDS
+    readonly_fields = REFUND_FIELDS
+    can_delete = False
+    extra = 0
+    verbose_name_plural = "退款（用“退款”操作发起）"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class RefundForm(forms.Form):
+    amount_fen = forms.IntegerField(
+        label="退款金额（分）", required=False, min_value=1, help_text="留空：退还剩余可退金额"
+    )
+    reason = forms.CharField(label="退款原因", max_length=80, help_text="用户可见")
+
+
+@admin.action(description="退款", permissions=["refund"])
+def refund_orders(modeladmin, request, queryset):
+    form = RefundForm(request.POST if "apply" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        for order in queryset:
+            try:
+                refund = services.create_refund(order=order, staff=request.user, **form.cleaned_data)
+            except ApiError as exc:
+                modeladmin.message_user(request, f"{order.out_trade_no}：{exc.message}", messages.ERROR)
+                continue
+            level = messages.ERROR if refund.status == Refund.Status.CLOSED else messages.SUCCESS
+            detail = f"（{refund.failure_message}）" if refund.failure_message else ""
+            modeladmin.message_user(
+                request,
+                f"{order.out_trade_no}：退款 {refund.amount_fen} 分，{refund.get_status_display()}{detail}",
+                level,
+            )
+        return None
+    return TemplateResponse(
+        request,
+        "billing/admin/refund_orders.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": "退款",
+            "form": form,
+            "orders": [(order, services.refundable_fen(order)) for order in queryset],
+            "opts": modeladmin.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        },
+    )
+
+
 @admin.register(PaymentOrder)
 class PaymentOrderAdmin(ReadOnlyAdmin):
     list_display = ["out_trade_no", "user", "product", "amount_fen", "status", "created_at", "paid_at"]
@@ -145,6 +224,98 @@ class PaymentOrderAdmin(ReadOnlyAdmin):
     search_fields = ["out_trade_no", "transaction_id", "user__username", "payer_openid"]
     list_select_related = ["user", "product"]
     date_hierarchy = "created_at"
+    inlines = [RefundInline]
+    actions = [refund_orders]
+
+    def has_refund_permission(self, request):
+        # the orders stay read-only; refunding is its own permission (staff who may change orders)
+        return request.user.has_perm("billing.change_paymentorder")
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    list_display = [
+        "out_refund_no",
+        "order",
+        "amount_fen",
+        "status",
+        "credits_taken",
+        "credits_shortfall",
+        "membership_shortfall_days",
+        "created_by",
+        "created_at",
+    ]
+    list_filter = ["status", "created_at"]
+    search_fields = ["out_refund_no", "refund_id", "order__out_trade_no", "order__user__username"]
+    list_select_related = ["order", "created_by"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description="会员缺口（天）")
+    def membership_shortfall_days(self, obj):
+        return round(obj.membership_seconds_shortfall / 86400, 2)
+
+
+class DiscrepancyInline(admin.TabularInline):
+    model = Discrepancy
+    fields = [
+        "kind",
+        "out_trade_no",
+        "out_refund_no",
+        "our_amount_fen",
+        "bill_amount_fen",
+        "our_status",
+        "bill_status",
+        "resolved",
+        "note",
+    ]
+    readonly_fields = fields
+    can_delete = False
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Reconciliation)
+class ReconciliationAdmin(ReadOnlyAdmin):
+    list_display = [
+        "date",
+        "status",
+        "bill_payments",
+        "our_payments",
+        "bill_refunds",
+        "our_refunds",
+        "open_discrepancies",
+        "updated_at",
+    ]
+    list_filter = ["status", "date", "discrepancies__kind", "discrepancies__resolved"]
+    date_hierarchy = "date"
+    inlines = [DiscrepancyInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("discrepancies")
+
+    @admin.display(description="未处理差异")
+    def open_discrepancies(self, obj):
+        return sum(1 for d in obj.discrepancies.all() if not d.resolved)
+
+
+@admin.register(Discrepancy)
+class DiscrepancyAdmin(ReadOnlyAdmin):
+    list_display = [
+        "reconciliation",
+        "kind",
+        "out_trade_no",
+        "out_refund_no",
+        "our_amount_fen",
+        "bill_amount_fen",
+        "our_status",
+        "bill_status",
+        "resolved",
+    ]
+    list_filter = ["kind", "resolved", "reconciliation__date"]
+    search_fields = ["out_trade_no", "out_refund_no"]
+    list_select_related = ["reconciliation"]
 
 
 @admin.register(CreditLedger)

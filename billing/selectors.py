@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core.errors import ApiError
 
-from .models import CreditLedger, PaymentOrder, Product
+from .models import CreditLedger, PaymentOrder, Product, Reconciliation, Refund
 from .services.credits import balance
 from .services.membership import membership_expires_at
 from .services.quota import free_left
@@ -31,6 +31,22 @@ def order_of(*, user, out_trade_no: str) -> PaymentOrder:
     if order is None:
         raise ApiError(404, "not_found", "资源不存在 (not found)")
     return order
+
+
+def order_for_staff(out_trade_no: str) -> PaymentOrder:
+    order = PaymentOrder.objects.select_related("user").filter(out_trade_no=out_trade_no).first()
+    if order is None:
+        raise ApiError(404, "not_found", "资源不存在 (not found)")
+    return order
+
+
+def refunds_of(order: PaymentOrder) -> QuerySet[Refund]:
+    return order.refunds.select_related("order", "created_by")
+
+
+def reconciliations(*, date: dt.date | None = None) -> QuerySet[Reconciliation]:
+    found = Reconciliation.objects.prefetch_related("discrepancies")
+    return found.filter(date=date) if date else found
 
 
 def ledger_of(user) -> QuerySet[CreditLedger]:

@@ -3,7 +3,7 @@ from rest_framework import serializers
 from accounts.serializers import TokenPairOutput
 from core import serializers as strict
 
-from .models import CreditLedger, PaymentOrder, Product
+from .models import CreditLedger, Discrepancy, PaymentOrder, Product, Reconciliation, Refund
 
 
 class WeChatLoginInput(strict.Serializer):
@@ -87,3 +87,78 @@ class CreditSummaryOutput(serializers.Serializer):
 class NotifyFailureOutput(serializers.Serializer):
     code = serializers.CharField(default="FAIL")
     message = serializers.CharField()
+
+
+class RefundCreateInput(serializers.Serializer):
+    amount_fen = serializers.IntegerField(
+        required=False, help_text="默认：剩余可退金额 (default: all that is left)"
+    )
+    reason = serializers.CharField(max_length=80, help_text="退款原因，用户可见")
+
+
+class RefundOutput(serializers.ModelSerializer):
+    out_trade_no = serializers.CharField(source="order.out_trade_no")
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Refund
+        fields = [
+            "out_refund_no",
+            "out_trade_no",
+            "amount_fen",
+            "reason",
+            "status",
+            "refund_id",
+            "failure_message",
+            "credits_taken",
+            "credits_shortfall",
+            "membership_seconds_taken",
+            "membership_seconds_shortfall",
+            "created_by",
+            "created_at",
+            "accepted_at",
+            "succeeded_at",
+            "closed_at",
+        ]
+
+
+class ReconciliationQuery(serializers.Serializer):
+    date = serializers.DateField(required=False)
+
+
+class DiscrepancyOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Discrepancy
+        fields = [
+            "kind",
+            "out_trade_no",
+            "out_refund_no",
+            "our_amount_fen",
+            "bill_amount_fen",
+            "our_status",
+            "bill_status",
+            "resolved",
+            "note",
+        ]
+
+
+class ReconciliationOutput(serializers.ModelSerializer):
+    discrepancies = DiscrepancyOutput(many=True)
+
+    class Meta:
+        model = Reconciliation
+        fields = [
+            "date",
+            "status",
+            "error",
+            "bill_payments",
+            "bill_payment_fen",
+            "bill_refunds",
+            "bill_refund_fen",
+            "our_payments",
+            "our_payment_fen",
+            "our_refunds",
+            "our_refund_fen",
+            "discrepancies",
+            "updated_at",
+        ]

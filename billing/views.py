@@ -5,14 +5,14 @@ from django.db import DatabaseError
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import AuthenticationFailed
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
 
 from . import selectors, services
-from .models import CreditLedger, PaymentOrder
+from .models import CreditLedger, PaymentOrder, Reconciliation
 from .serializers import (
     CheckoutOutput,
     CreditSummaryOutput,
@@ -21,6 +21,10 @@ from .serializers import (
     OrderCreateInput,
     OrderOutput,
     ProductOutput,
+    ReconciliationOutput,
+    ReconciliationQuery,
+    RefundCreateInput,
+    RefundOutput,
     WeChatLoginInput,
     WeChatLoginOutput,
 )
@@ -132,8 +136,56 @@ class OrderDetailView(APIView):
         return Response(OrderOutput(services.refresh_order(order)).data)
 
 
+class OrderRefundsView(APIView):
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(responses=RefundOutput(many=True), summary="An order's refunds (staff)", tags=["billing"])
+    def get(self, request, out_trade_no: str):
+        order = selectors.order_for_staff(out_trade_no)
+        return Response(RefundOutput(selectors.refunds_of(order), many=True).data)
+
+    @extend_schema(
+        request=RefundCreateInput,
+        responses={201: RefundOutput},
+        summary="Refund (part of) a paid order through WeChat Pay (staff)",
+        description=(
+            "Refunds `amount_fen` (default: all that is left). `status` is `processing` until WeChat Pay says "
+            "`success` (then the credits or membership days bought are taken back), `closed` or `abnormal`. "
+            "Errors: 403 for non-staff, 404 `not_found`, 409 `order_not_refundable` (not paid, or nothing left "
+            "to refund), 400 `refund_amount_invalid`, 503 `wechatpay_not_configured`."
+        ),
+        tags=["billing"],
+    )
+    def post(self, request, out_trade_no: str):
+        order = selectors.order_for_staff(out_trade_no)
+        data = RefundCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        refund = services.create_refund(order=order, staff=request.user, **data.validated_data)
+        return Response(RefundOutput(refund).data, status=status.HTTP_201_CREATED)
+
+
+class ReconciliationListView(generics.ListAPIView):
+    permission_classes = [IsAdminUser]
+    serializer_class = ReconciliationOutput
+    queryset = Reconciliation.objects.none()  # for the schema; get_queryset is the real one
+
+    def get_queryset(self):
+        query = ReconciliationQuery(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return selectors.reconciliations(date=query.validated_data.get("date"))
+
+    @extend_schema(
+        parameters=[ReconciliationQuery],
+        summary="Daily WeChat Pay bill reconciliations with their discrepancies (staff)",
+        tags=["billing"],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
 class WeChatPayNotifyView(APIView):
-    """WeChat Pay's payment notifications. Answers in WeChat's format, not the API error envelope."""
+    """WeChat Pay's payment and refund notifications (told apart by ``event_type``, so either URL takes both).
+    Answers in WeChat's format, not the API error envelope."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
@@ -147,10 +199,12 @@ class WeChatPayNotifyView(APIView):
             (401, "application/json"): NotifyFailureOutput,
             (503, "application/json"): NotifyFailureOutput,
         },
-        summary="WeChat Pay notification (called by WeChat Pay)",
+        summary="WeChat Pay notification: payment or refund (called by WeChat Pay)",
         description=(
-            "Verifies `Wechatpay-Signature` with the WeChat Pay public key, refuses timestamps older than 5 "
-            "minutes, decrypts the resource with the APIv3 key and checks it against the order."
+            "Verifies `Wechatpay-Signature` with the key `Wechatpay-Serial` names (the WeChat Pay public key or a "
+            "platform certificate), refuses timestamps older than 5 minutes, decrypts the resource with the "
+            "APIv3 key and checks it against the order (TRANSACTION.SUCCESS) or refund (REFUND.SUCCESS / "
+            "ABNORMAL / CLOSED)."
         ),
         auth=[],
         tags=["billing"],

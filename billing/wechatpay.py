@@ -1,14 +1,19 @@
-"""WeChat Pay API v3: JSAPI prepay, order query and close through ``wechatpayv3`` (public-key mode), the
-``wx.requestPayment`` parameters, and verification of payment notifications.
+"""WeChat Pay API v3 through ``wechatpayv3``: JSAPI prepay, order query and close, refunds, the trade bill, the
+``wx.requestPayment`` parameters, and verification of notifications.
 
-Notifications are verified here rather than with the SDK's ``callback``: the SDK cannot reject stale
-timestamps, and for an unknown ``Wechatpay-Serial`` it goes off downloading certificates on a stranger's behalf.
+Two ways WeChat signs (a merchant migrating receives both): the "WeChat Pay public key" (``Wechatpay-Serial`` is
+its ``PUB_KEY_ID_...``) and the older platform certificates (the serial is the certificate's). Each message is
+checked with the key its serial names; a serial we were not configured with is refused. Notifications are
+verified here rather than with the SDK's ``callback``: the SDK cannot reject stale timestamps, and for an unknown
+serial it goes off downloading certificates on a stranger's behalf (we switch that off for replies too).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import gzip
+import hashlib
 import json
 import logging
 import secrets
@@ -19,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+from cryptography import x509
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
@@ -42,9 +48,12 @@ class PayConfig:
     private_key: str
     cert_serial_no: str
     apiv3_key: str
-    public_key: str
+    public_key: str  # "" without the public-key mode
     public_key_id: str
+    platform_certs: tuple[str, ...]  # PEM of each platform certificate still valid
+    platform_cert_dir: str
     notify_url: str
+    refund_notify_url: str
     base_url: str
     timeout: float
 
@@ -74,8 +83,12 @@ class NotificationRejected(Exception):
 
 @dataclass(frozen=True)
 class Notification:
-    event_type: str
-    transaction: dict
+    event_type: str  # TRANSACTION.SUCCESS, REFUND.SUCCESS, REFUND.ABNORMAL, REFUND.CLOSED, ...
+    resource: dict  # the decrypted transaction or refund
+
+
+def _public_key_mode() -> bool:
+    return bool(settings.WECHATPAY_PUBLIC_KEY_PATH and settings.WECHATPAY_PUBLIC_KEY_ID)
 
 
 def is_configured() -> bool:
@@ -86,15 +99,43 @@ def is_configured() -> bool:
             settings.WECHATPAY_PRIVATE_KEY_PATH,
             settings.WECHATPAY_CERT_SERIAL_NO,
             settings.WECHATPAY_APIV3_KEY,
-            settings.WECHATPAY_PUBLIC_KEY_PATH,
-            settings.WECHATPAY_PUBLIC_KEY_ID,
+            _public_key_mode() or settings.WECHATPAY_PLATFORM_CERT_DIR,
             settings.WECHATPAY_NOTIFY_URL,
         )
     )
 
 
+@functools.lru_cache(maxsize=8)
+def _certificate(pem: str) -> x509.Certificate:
+    return x509.load_pem_x509_certificate(pem.encode())
+
+
+def _valid_certificates(directory: str) -> tuple[str, ...]:
+    """The PEM texts of the platform certificates in ``directory`` that are valid now (others are ignored)."""
+    if not directory:
+        return ()
+    now = dt.datetime.now(dt.UTC)
+    found = []
+    for path in sorted(Path(directory).glob("*.pem")):
+        pem = path.read_text()
+        try:
+            cert = _certificate(pem)
+        except ValueError:
+            continue  # a key or other file next to the certificates
+        if cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
+            found.append(pem)
+        else:  # rotated-out certificates stay in the directory; they just no longer count
+            logger.debug("Ignoring WeChat Pay platform certificate %s: not valid now", path.name)
+    return tuple(found)
+
+
 def pay_config() -> PayConfig:
     if not is_configured():
+        raise ApiError(503, "wechatpay_not_configured", "未配置微信支付 (WeChat Pay not configured)")
+    public_key_mode = _public_key_mode()
+    certs = _valid_certificates(settings.WECHATPAY_PLATFORM_CERT_DIR)
+    if not public_key_mode and not certs:
+        logger.error("WECHATPAY_PLATFORM_CERT_DIR holds no valid platform certificate")
         raise ApiError(503, "wechatpay_not_configured", "未配置微信支付 (WeChat Pay not configured)")
     return PayConfig(
         mchid=settings.WECHATPAY_MCH_ID,
@@ -102,9 +143,12 @@ def pay_config() -> PayConfig:
         private_key=Path(settings.WECHATPAY_PRIVATE_KEY_PATH).read_text(),
         cert_serial_no=settings.WECHATPAY_CERT_SERIAL_NO,
         apiv3_key=settings.WECHATPAY_APIV3_KEY,
-        public_key=Path(settings.WECHATPAY_PUBLIC_KEY_PATH).read_text(),
-        public_key_id=settings.WECHATPAY_PUBLIC_KEY_ID,
+        public_key=Path(settings.WECHATPAY_PUBLIC_KEY_PATH).read_text() if public_key_mode else "",
+        public_key_id=settings.WECHATPAY_PUBLIC_KEY_ID if public_key_mode else "",
+        platform_certs=certs,
+        platform_cert_dir=settings.WECHATPAY_PLATFORM_CERT_DIR,
         notify_url=settings.WECHATPAY_NOTIFY_URL,
+        refund_notify_url=settings.WECHATPAY_REFUND_NOTIFY_URL or settings.WECHATPAY_NOTIFY_URL,
         base_url=settings.WECHATPAY_BASE_URL.rstrip("/"),
         timeout=settings.WECHAT_TIMEOUT_SECONDS,
     )
@@ -120,11 +164,18 @@ def _client(config: PayConfig) -> WeChatPay:
         appid=config.appid,
         apiv3_key=config.apiv3_key,
         notify_url=config.notify_url,
-        public_key=config.public_key,
-        public_key_id=config.public_key_id,
+        public_key=config.public_key or None,
+        public_key_id=config.public_key_id or None,
+        # certificate-only: the constructor reads the certificates from here instead of downloading them
+        cert_dir=None if config.public_key else config.platform_cert_dir,
         timeout=(config.timeout, config.timeout),
     )
-    client._core._gate_way = config.base_url  # wechatpayv3 2.0.4 has no base-URL option
+    core = client._core  # wechatpayv3 2.0.4 has no options for what follows
+    core._gate_way = config.base_url
+    # Replies may be signed in either mode: verify certificate-signed ones with our certificates, and never
+    # fetch /v3/certificates because a reply named a serial we do not know (it is refused instead).
+    core._certificates = [_certificate(pem) for pem in config.platform_certs]
+    core._update_certificates = lambda: None
     return client
 
 
@@ -200,9 +251,87 @@ def close_order(out_trade_no: str) -> None:
     _call("close", client.close, out_trade_no)
 
 
+def create_refund(
+    *, out_refund_no: str, out_trade_no: str, amount_fen: int, total_fen: int, reason: str
+) -> dict:
+    """Ask for a refund; the reply is the refund (``status`` PROCESSING, or already SUCCESS/CLOSED/ABNORMAL).
+
+    Safe to repeat: WeChat treats the same ``out_refund_no`` as the same refund.
+    """
+    config = pay_config()
+    return _call(
+        "refund",
+        _client(config).refund,
+        out_refund_no=out_refund_no,
+        out_trade_no=out_trade_no,
+        amount={"refund": amount_fen, "total": total_fen, "currency": "CNY"},
+        reason=reason or None,
+        notify_url=config.refund_notify_url,
+    )[1]
+
+
+def query_refund(out_refund_no: str) -> dict | None:
+    """The refund as WeChat Pay knows it, or None when it never received it."""
+    client = _client(pay_config())
+    try:
+        return _call("query refund", client.query_refund, out_refund_no)[1]
+    except WeChatPayRejected as exc:
+        if exc.code == "RESOURCE_NOT_EXISTS":
+            return None
+        raise
+
+
+def trade_bill(bill_date: dt.date) -> str | None:
+    """The ALL trade bill of ``bill_date`` as CSV text, its SHA1 checked; None when WeChat has no bill for a day
+    without trade. WeChatPayUnavailable while the bill is being made (before 10:00 the next day) or corrupt."""
+    config = pay_config()
+    client = _client(config)
+    try:
+        _, meta = _call("trade bill", client.trade_bill, bill_date.isoformat(), "ALL", "GZIP")
+    except WeChatPayRejected as exc:
+        if exc.code == "NO_STATEMENT_EXIST":
+            return None
+        raise WeChatPayUnavailable(f"trade bill: {exc.code} {exc.message}") from exc
+    url = str(meta.get("download_url") or "")
+    if not url.startswith(config.base_url + "/"):  # we sign requests for WeChat Pay only
+        raise WeChatPayUnavailable("the bill's download_url is not on the WeChat Pay host")
+    if str(meta.get("hash_type", "")).upper() != "SHA1":
+        raise WeChatPayUnavailable(f"unsupported bill hash_type {meta.get('hash_type')!r}")
+    try:
+        status, content = client.download_bill(url)
+    except requests.RequestException as exc:
+        raise WeChatPayUnavailable(type(exc).__name__) from exc
+    if status != 200:
+        raise WeChatPayUnavailable(f"bill download answered {status}")
+    raw = content.encode() if isinstance(content, str) else content
+    if raw[:2] == b"\x1f\x8b":  # gzip magic: the hash covers the uncompressed bill
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise WeChatPayUnavailable("the bill is not valid gzip") from exc
+    if hashlib.sha1(raw).hexdigest() != str(meta.get("hash_value", "")).lower():
+        raise WeChatPayUnavailable("the bill does not match its hash_value")
+    return raw.decode("utf-8-sig")
+
+
 @functools.lru_cache(maxsize=4)
 def _public_key(pem: str):
     return load_pem_public_key(pem.encode())
+
+
+def _verification_key(config: PayConfig, serial: str):
+    """The public key ``Wechatpay-Serial`` names: the WeChat Pay public key or a platform certificate's."""
+    if config.public_key_id and serial == config.public_key_id:
+        return _public_key(config.public_key)
+    try:
+        number = int(serial, 16)
+    except ValueError:
+        return None
+    for pem in config.platform_certs:
+        certificate = _certificate(pem)
+        if certificate.serial_number == number:
+            return certificate.public_key()
+    return None
 
 
 def verify_notification(headers: Mapping[str, str], body: bytes, *, now: float | None = None) -> Notification:
@@ -217,15 +346,14 @@ def verify_notification(headers: Mapping[str, str], body: bytes, *, now: float |
     signature_type = headers.get("Wechatpay-Signature-Type", SIGNATURE_TYPE)
     if not (timestamp and nonce and signature and serial) or signature_type != SIGNATURE_TYPE:
         raise NotificationRejected(401, "missing or unsupported signature headers")
-    if serial != config.public_key_id:
+    key = _verification_key(config, serial)
+    if key is None:
         raise NotificationRejected(401, "unknown Wechatpay-Serial")
     if not timestamp.isdigit() or abs((now or time.time()) - int(timestamp)) > MAX_NOTIFICATION_AGE:
         raise NotificationRejected(401, "stale timestamp")
     message = f"{timestamp}\n{nonce}\n".encode() + body + b"\n"
     try:
-        _public_key(config.public_key).verify(
-            b64decode(signature, validate=True), message, padding.PKCS1v15(), hashes.SHA256()
-        )
+        key.verify(b64decode(signature, validate=True), message, padding.PKCS1v15(), hashes.SHA256())
     except (InvalidSignature, ValueError) as exc:
         raise NotificationRejected(401, "bad signature") from exc
     try:
@@ -238,9 +366,9 @@ def verify_notification(headers: Mapping[str, str], body: bytes, *, now: float |
             b64decode(resource["ciphertext"]),
             (resource.get("associated_data") or "").encode(),
         )
-        transaction = json.loads(plaintext)
+        data = json.loads(plaintext)
     except (ValueError, KeyError, TypeError, AttributeError, InvalidTag) as exc:
         raise NotificationRejected(400, "undecryptable resource") from exc
-    if not isinstance(transaction, dict):
+    if not isinstance(data, dict):
         raise NotificationRejected(400, "unexpected resource")
-    return Notification(event_type=str(event.get("event_type", "")), transaction=transaction)
+    return Notification(event_type=str(event.get("event_type", "")), resource=data)

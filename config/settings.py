@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -337,7 +338,11 @@ WECHATPAY_CERT_SERIAL_NO = env.str("WECHATPAY_CERT_SERIAL_NO", default="")
 WECHATPAY_APIV3_KEY = env.str("WECHATPAY_APIV3_KEY", default="")
 WECHATPAY_PUBLIC_KEY_PATH = env.str("WECHATPAY_PUBLIC_KEY_PATH", default="")
 WECHATPAY_PUBLIC_KEY_ID = env.str("WECHATPAY_PUBLIC_KEY_ID", default="")
+# The platform-certificate mode (alone or next to the public key): a directory of the platform certificates' PEMs
+WECHATPAY_PLATFORM_CERT_DIR = env.str("WECHATPAY_PLATFORM_CERT_DIR", default="")
 WECHATPAY_NOTIFY_URL = env.str("WECHATPAY_NOTIFY_URL", default="")
+# Where refund notifications go; empty: WECHATPAY_NOTIFY_URL (both URLs dispatch on event_type)
+WECHATPAY_REFUND_NOTIFY_URL = env.str("WECHATPAY_REFUND_NOTIFY_URL", default="")
 WECHATPAY_BASE_URL = env.str("WECHATPAY_BASE_URL", default="https://api.mch.weixin.qq.com")
 WECHATPAY_ORDER_EXPIRE_MINUTES = env.int("WECHATPAY_ORDER_EXPIRE_MINUTES", default=120)
 FREE_REMOTE_CLASSIFICATIONS_PER_DAY = env.int("FREE_REMOTE_CLASSIFICATIONS_PER_DAY", default=20)
@@ -345,6 +350,12 @@ CREDITS_PER_REMOTE_CLASSIFICATION = env.int("CREDITS_PER_REMOTE_CLASSIFICATION",
 CELERY_BEAT_SCHEDULE["billing-reconcile-orders"] = {
     "task": "billing.tasks.reconcile_orders",
     "schedule": env.int("BILLING_RECONCILE_EVERY_SECONDS", default=300),
+}
+BILLING_REFUND_RECHECK_SECONDS = env.int("BILLING_REFUND_RECHECK_SECONDS", default=600)
+# WeChat makes yesterday's bill from 10:00 (Asia/Shanghai, as CELERY_TIMEZONE)
+CELERY_BEAT_SCHEDULE["billing-reconcile-bills"] = {
+    "task": "billing.tasks.reconcile_bills",
+    "schedule": crontab(hour=env.int("BILLING_BILL_HOUR", default=10), minute=30),
 }
 
 # --- Album classifier (classifier app) -------------------------------------------------------------------------

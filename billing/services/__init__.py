@@ -8,10 +8,15 @@ Usage policy for remote classification::
     elif remote call fails:
         release_remote_classification(user=user, used=used, reference=...)
 
+Refunds (staff only): ``create_refund(order=, staff=, reason=, amount_fen=None)``; what the purchase granted is
+taken back when the refund succeeds (``refunds._take_back``). ``reconcile_bills(day=)`` compares a day's WeChat Pay
+trade bill with our books.
+
 Other paid actions call ``spend_credits`` (402 ``insufficient_credits`` when short) or, for long jobs,
 ``reserve_credits`` at submit, then ``capture_reservation`` on success / ``release_reservation`` on failure.
 """
 
+from .bills import default_bill_date, reconcile_bills
 from .credits import (
     InsufficientCredits,
     adjust_credits,
@@ -22,9 +27,10 @@ from .credits import (
     release_reservation,
     reserve_credits,
     spend_credits,
+    take_back_credits,
 )
 from .login import WeChatLogin, wechat_login
-from .membership import extend_membership, is_member, membership_expires_at
+from .membership import extend_membership, is_member, membership_expires_at, shorten_membership
 from .orders import (
     Checkout,
     ReconcileResult,
@@ -41,10 +47,12 @@ from .quota import (
     release_remote_classification,
     remote_classification_allowance,
 )
+from .refunds import RecheckResult, create_refund, recheck_refunds, refundable_fen, sync_refund
 
 __all__ = [
     "Allowance",
     "Checkout",
+    "RecheckResult",
     "InsufficientCredits",
     "ReconcileResult",
     "WeChatLogin",
@@ -53,20 +61,28 @@ __all__ = [
     "capture_reservation",
     "consume_remote_classification",
     "create_order",
+    "create_refund",
+    "default_bill_date",
     "extend_membership",
     "free_left",
     "grant_credits",
     "handle_notification",
     "is_member",
     "membership_expires_at",
+    "recheck_refunds",
+    "reconcile_bills",
     "reconcile_orders",
     "refresh_order",
     "refund_credits",
+    "refundable_fen",
     "release_remote_classification",
     "release_reservation",
     "remote_classification_allowance",
     "reserve_credits",
+    "shorten_membership",
     "spend_credits",
     "sync_order",
+    "sync_refund",
+    "take_back_credits",
     "wechat_login",
 ]

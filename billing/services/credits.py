@@ -99,6 +99,19 @@ def refund_credits(*, user, amount: int, reference: str = "", note: str = "") ->
     return _post(user=user, delta=_positive(amount), reason=Reason.REFUND, reference=reference, note=note)
 
 
+def take_back_credits(*, user, amount: int, reference: str) -> int:
+    """Take back up to ``amount`` credits of a refunded purchase (ledger ``refund_purchase``), never going below
+    zero; returns how many were taken (less than ``amount`` when the user already spent them)."""
+    _positive(amount)
+    with transaction.atomic():
+        # The row lock makes "what is there" hold until our UPDATE: a concurrent spend waits for us.
+        held = CreditAccount.objects.select_for_update().filter(user=user).values_list("balance", flat=True)
+        taken = min(amount, held.first() or 0)
+        if taken:
+            _post(user=user, delta=-taken, reason=Reason.REFUND_PURCHASE, reference=reference)
+        return taken
+
+
 def adjust_credits(*, user, delta: int, staff, note: str) -> CreditLedger:
     """A staff correction in either direction; it cannot take the balance below zero either."""
     return _post(user=user, delta=delta, reason=Reason.ADMIN_ADJUST, note=note, created_by=staff)

@@ -27,3 +27,18 @@ def extend_membership(*, user, days: int) -> Membership:
         membership.expires_at = max(now, membership.expires_at) + dt.timedelta(days=days)
         membership.save(update_fields=["expires_at", "updated_at"])
     return membership
+
+
+@transaction.atomic
+def shorten_membership(*, user, by: dt.timedelta) -> dt.timedelta:
+    """Move the expiry back by ``by`` but never before now; returns how much was actually removed."""
+    membership = Membership.objects.select_for_update().filter(user=user).first()
+    if membership is None:
+        return dt.timedelta(0)
+    now = timezone.now()
+    new_expiry = max(now, membership.expires_at - by)
+    removed = max(dt.timedelta(0), membership.expires_at - new_expiry)
+    if removed:
+        membership.expires_at = new_expiry
+        membership.save(update_fields=["expires_at", "updated_at"])
+    return removed

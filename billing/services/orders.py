@@ -25,6 +25,7 @@ from ..models import PaymentOrder, Product, WeChatAccount
 from ..wechatpay import NotificationRejected, WeChatPayRejected, WeChatPayUnavailable
 from .credits import Reason, grant_credits
 from .membership import extend_membership
+from .refunds import RecheckResult, handle_refund_notification, recheck_refunds
 
 logger = logging.getLogger(__name__)
 Status = PaymentOrder.Status
@@ -131,13 +132,22 @@ def _settle_paid(*, out_trade_no: str, data: Mapping) -> bool:
     return True
 
 
-def handle_notification(*, headers: Mapping[str, str], body: bytes) -> bool:
-    """A WeChat Pay notification: verify, check it against our order, settle. True if this one granted.
+def settle_from_bill(*, out_trade_no: str, transaction_id: str, paid_at: dt.datetime) -> bool:
+    """WeChat's (hash-checked) trade bill lists the order as paid though no notification reached us."""
+    data = {"transaction_id": transaction_id, "success_time": paid_at.isoformat()}
+    return _settle_paid(out_trade_no=out_trade_no, data=data)
 
-    Raises NotificationRejected (WeChat retries those); duplicates are accepted without granting again.
+
+def handle_notification(*, headers: Mapping[str, str], body: bytes) -> bool:
+    """A WeChat Pay notification (payment or refund, told apart by ``event_type``): verify, check it against our
+    order or refund, settle. True if this one granted or took back.
+
+    Raises NotificationRejected (WeChat retries those); duplicates are accepted without acting again.
     """
     notification = wechatpay.verify_notification(headers, body)
-    data = notification.transaction
+    data = notification.resource
+    if notification.event_type.startswith("REFUND."):
+        return handle_refund_notification(data)
     if notification.event_type != "TRANSACTION.SUCCESS" or data.get("trade_state") != "SUCCESS":
         logger.info("Ignoring WeChat Pay notification %s", notification.event_type)
         return False
@@ -205,12 +215,16 @@ def refresh_order(order: PaymentOrder) -> PaymentOrder:
 class ReconcileResult:
     checked: int
     outcomes: dict[str, int]
+    refunds: RecheckResult = RecheckResult(checked=0, outcomes={})
 
 
 def reconcile_orders(*, limit: int = 500) -> ReconcileResult:
-    """Query every pending order (oldest first); close those unpaid past their expiry."""
+    """Everything in flight: query every pending order (oldest first), close those unpaid past their expiry, and
+    re-query the refunds still processing."""
     if not wechatpay.is_configured():
         return ReconcileResult(checked=0, outcomes={})
     pending = list(PaymentOrder.objects.filter(status=Status.CREATED).order_by("created_at")[:limit])
     outcomes = Counter(sync_order(order, close_expired=True) for order in pending)
-    return ReconcileResult(checked=len(pending), outcomes=dict(outcomes))
+    return ReconcileResult(
+        checked=len(pending), outcomes=dict(outcomes), refunds=recheck_refunds(limit=limit)
+    )

@@ -5,64 +5,17 @@ a shared-cache in-memory one, which refuses a conflicting write at once ("databa
 of waiting: there a thread retries the whole, rolled-back attempt, as a client (or WeChat) retries a failed call.
 """
 
-import threading
-import time
 from collections import Counter
-from collections.abc import Callable
 
 import pytest
-from django.db import OperationalError, connection
-from django.db.models import Sum
 from rest_framework.test import APIClient
 
 from billing import services
 from billing.models import CreditAccount, CreditLedger, DailyUsage, PaymentOrder
 from billing.services import InsufficientCredits
-from tests.billing.helpers import place_order, post_notification
+from tests.billing.helpers import ON_SQLITE, ledger_sum, place_order, post_notification, race, sqlite_busy
 
 pytestmark = pytest.mark.django_db(transaction=True)
-ON_SQLITE = connection.vendor == "sqlite"
-
-
-def sqlite_busy(exc: BaseException) -> bool:
-    return ON_SQLITE and isinstance(exc, OperationalError) and "locked" in str(exc)
-
-
-def race(
-    count: int, attempt: Callable[[int], object], *, retry_if: Callable[[object], bool]
-) -> tuple[list, int]:
-    """Run ``attempt(i)`` in ``count`` threads released together; returns (results, retries)."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-    retries = Counter()
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            while True:
-                try:
-                    outcome = attempt(i)
-                except Exception as exc:
-                    outcome = exc
-                if not retry_if(outcome):
-                    results[i] = outcome
-                    return
-                retries[i] += 1
-                time.sleep(0.005)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return results, sum(retries.values())
-
-
-def ledger_sum(user) -> int:
-    return CreditLedger.objects.filter(user=user).aggregate(total=Sum("delta"))["total"] or 0
 
 
 def test_twenty_concurrent_spends_never_overdraw(owner):

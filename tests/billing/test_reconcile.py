@@ -45,6 +45,7 @@ def test_reconcile_settles_lost_payments_and_closes_expired_orders(
     assert wechatpay.orders[fresh].trade_state == "NOTPAY"
     assert services.balance(payer) == 100
     assert "checked 3 pending order(s): closed 1, paid 1, pending 1" in out.getvalue()
+    assert "checked 0 processing refund(s): nothing to do" in out.getvalue()
 
     call_command("reconcile_orders", stdout=StringIO())  # nothing left to do, nothing granted twice
     assert services.balance(payer) == 100
@@ -110,7 +111,11 @@ def test_the_beat_task_reconciles(owner_client, payer, credits_product, wechatpa
     out_trade_no = new_order(owner_client)
     wechatpay.mark_paid(out_trade_no)
 
-    assert tasks.reconcile_orders.delay().get(timeout=10) == {"checked": 1, "paid": 1}
+    assert tasks.reconcile_orders.delay().get(timeout=10) == {
+        "checked": 1,
+        "paid": 1,
+        "refunds": {"checked": 0},
+    }
     assert (
         settings.CELERY_BEAT_SCHEDULE["billing-reconcile-orders"]["task"] == "billing.tasks.reconcile_orders"
     )

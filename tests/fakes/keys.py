@@ -5,10 +5,12 @@ The files mirror what a merchant downloads from the WeChat Pay console, so setti
 - ``apiclient_key.pem``: the merchant API private key (PKCS#8, as WeChat issues it) -> WECHATPAY_PRIVATE_KEY_PATH
 - ``pub_key.pem``: the "WeChat Pay public key" (SubjectPublicKeyInfo) -> WECHATPAY_PUBLIC_KEY_PATH, whose id
   ``public_key_id`` ("PUB_KEY_ID_...") -> WECHATPAY_PUBLIC_KEY_ID
-- ``wechatpay_<serial>.pem``: the older-style platform certificate over the same platform key
+- ``wechatpay_<serial>.pem``: the older-style platform certificate, over a key of its own (as at WeChat, where
+  the public key and the platform certificates are different keys; a merchant migrating receives both)
 
-The private halves of the platform key and of an "impostor" key (one WeChat never published) stay in memory: the
-fake signs with the first, and tests forge replies or notifications with the second.
+The private halves of the platform key, of the certificate's key and of an "impostor" key (one WeChat never
+published) stay in memory: the fake signs with the first two, and tests forge replies or notifications with the
+third.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class WeChatPayKeys:
     public_key_id: str
     platform_cert_path: Path
     platform_cert_serial: str
+    platform_cert_private_key: RSAPrivateKey
     impostor_private_key: RSAPrivateKey
     apiv3_key: str  # 32 ASCII characters, used as the AES-256-GCM key
 
@@ -105,7 +108,8 @@ def wechatpay_keys() -> WeChatPayKeys:
     )
     cert_serial = serial_hex(x509.random_serial_number())
     cert_path = directory / f"wechatpay_{cert_serial}.pem"
-    cert_path.write_text(make_certificate(platform, int(cert_serial, 16)))
+    cert_key = new_rsa_key()
+    cert_path.write_text(make_certificate(cert_key, int(cert_serial, 16)))
 
     return WeChatPayKeys(
         directory=directory,
@@ -117,6 +121,7 @@ def wechatpay_keys() -> WeChatPayKeys:
         public_key_id="PUB_KEY_ID_" + "".join(secrets.choice(string.digits) for _ in range(34)),
         platform_cert_path=cert_path,
         platform_cert_serial=cert_serial,
+        platform_cert_private_key=cert_key,
         impostor_private_key=new_rsa_key(),
         apiv3_key="".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32)),
     )

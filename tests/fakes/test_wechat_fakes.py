@@ -3,6 +3,9 @@ production code must configure them (see the docstrings of tests.fakes.wechat an
 
 from __future__ import annotations
 
+import datetime as dt
+import gzip
+import hashlib
 import json
 import secrets
 import time
@@ -430,3 +433,76 @@ def test_request_payment_params_signed_by_the_sdk_check_out(fake_wechatpay, wech
     assert fake_wechatpay.request_payment_problems(wrong_app) == [
         "paySign does not verify with the merchant key"
     ]
+
+
+# --- WeChat Pay: refunds and bills ---------------------------------------------------------------------------
+
+
+def test_refunds_through_the_sdk_are_idempotent_and_never_exceed_the_order(
+    fake_wechatpay, wechatpay_test_keys
+):
+    wxpay, out_trade_no = paid_order(fake_wechatpay, wechatpay_test_keys, total=990)
+    fake_wechatpay.mark_paid(out_trade_no)
+
+    def refund(out_refund_no: str, amount: int):
+        return wxpay.refund(
+            out_refund_no=out_refund_no,
+            out_trade_no=out_trade_no,
+            amount={"refund": amount, "total": 990, "currency": "CNY"},
+            reason="测试",
+        )
+
+    code, message = refund("RF-1", 600)
+    again_code, again = refund("RF-1", 600)
+    over_code, over = refund("RF-2", 391)
+
+    created = json.loads(message)
+    assert (code, created["status"], created["amount"]["refund"]) == (200, "PROCESSING", 600)
+    assert (again_code, json.loads(again)["refund_id"]) == (200, created["refund_id"])
+    assert (over_code, json.loads(over)["code"]) == (400, "INVALID_REQUEST")
+    fake_wechatpay.settle_refund("RF-1")
+    queried = json.loads(wxpay.query_refund("RF-1")[1])
+    assert (queried["status"], queried["out_trade_no"]) == ("SUCCESS", out_trade_no)
+    assert wxpay.query_refund("RF-NONE")[0] == 404
+
+
+def test_sdk_callback_decrypts_a_refund_notification(fake_wechatpay, wechatpay_test_keys):
+    wxpay, out_trade_no = paid_order(fake_wechatpay, wechatpay_test_keys, total=990)
+    fake_wechatpay.mark_paid(out_trade_no)
+    wxpay.refund(
+        out_refund_no="RF-1",
+        out_trade_no=out_trade_no,
+        amount={"refund": 990, "total": 990, "currency": "CNY"},
+    )
+
+    result = wxpay.callback(*fake_wechatpay.refund_notification("RF-1", status="ABNORMAL"))
+
+    assert result["event_type"] == "REFUND.ABNORMAL"
+    resource = result["resource"]
+    assert (resource["out_refund_no"], resource["refund_status"], resource["mchid"]) == (
+        "RF-1",
+        "ABNORMAL",
+        fake_wechatpay.mchid,
+    )
+    assert resource["amount"] == {"total": 990, "refund": 990, "payer_total": 990, "payer_refund": 990}
+
+
+@pytest.mark.parametrize("gzipped", [True, False])
+def test_the_trade_bill_downloads_and_matches_its_hash(fake_wechatpay, wechatpay_test_keys, gzipped):
+    wxpay, out_trade_no = paid_order(fake_wechatpay, wechatpay_test_keys, total=990)
+    fake_wechatpay.mark_paid(out_trade_no)
+    fake_wechatpay.gzip_bills = gzipped
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date().isoformat()
+
+    code, message = wxpay.trade_bill(today)
+    meta = json.loads(message)
+    status, content = wxpay.download_bill(meta["download_url"])
+
+    assert (code, meta["hash_type"], status) == (200, "SHA1", 200)
+    raw = gzip.decompress(content) if gzipped else content
+    assert content[:2] == b"\x1f\x8b" if gzipped else content.startswith("交易时间".encode())
+    assert hashlib.sha1(raw).hexdigest() == meta["hash_value"]
+    text = raw.decode()
+    assert f"`{out_trade_no}," in text and "`SUCCESS," in text and "`9.90," in text
+    assert "总交易单数" in text
+    assert json.loads(wxpay.trade_bill("2000-01-01")[1])["code"] == "NO_STATEMENT_EXIST"
