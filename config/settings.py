@@ -333,6 +333,8 @@ CELERY_BEAT_SCHEDULE["billing-reconcile-orders"] = {
 CLASSIFY_BATCH_MAX = env.int("CLASSIFY_BATCH_MAX", default=20)
 CLASSIFY_BATCH_CONCURRENCY = env.int("CLASSIFY_BATCH_CONCURRENCY", default=4)
 REQUEST_LOG_RETENTION_DAYS = env.int("REQUEST_LOG_RETENTION_DAYS", default=90)
+# AICall rows are purged with the request logs (daily); the costs stats keep them in rollups (docs/stats.md).
+AI_CALL_RETENTION_DAYS = env.int("AI_CALL_RETENTION_DAYS", default=90)
 # check-cache on Redis: copies of fresh results, and hits logged in a list written in bulk (see
 # classifier/services/fastpath.py). Off: every check-cache reads and writes the database.
 CLASSIFIER_REDIS = env.bool("CLASSIFIER_REDIS", default=bool(REDIS_URL))

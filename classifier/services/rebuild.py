@@ -1,0 +1,177 @@
+"""``rebuild_stats``: recompute whole days of rollups from the raw logs that still exist.
+
+Each day is one transaction: lock the day's marker exclusively (writers adding to that day wait; the ones
+already adding finish first and are read), delete its rollups, aggregate its raw rows in two grouped scans and
+write the groups. A day whose raw rows were purged is left as it is: its rollups are all that is left of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db.models import Case, Count, IntegerField, Max, Min, Q, Sum, Value, When
+from django.db.models.expressions import Func
+from django.utils import timezone
+
+from ai import rollups as ai_rollups
+from ai.models import AICall
+from ai.stats_models import AICallStatsDay, AIStatsDay
+from core.db.rollups import lock_days
+
+from ..models import InferenceMethod, RequestLog
+from ..selectors import STATS_TZ
+from ..stats_models import (
+    LATENCY_BOUNDS,
+    CityStatsDay,
+    CityUserStatsDay,
+    RequestStatsDay,
+    RequestStatsHour,
+    StatsDay,
+    UserStatsDay,
+)
+from .rollups import Groups
+
+ROLLUPS = (RequestStatsHour, RequestStatsDay, UserStatsDay, CityStatsDay, CityUserStatsDay)
+
+
+class UTCHour(Func):
+    """The UTC hour of a stored datetime, in plain SQL (Django's extract runs Python per row on SQLite)."""
+
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="CAST(strftime('%%H', %(expressions)s) AS INTEGER)")
+
+    def as_mysql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="HOUR(%(expressions)s)")
+
+    def as_postgresql(self, compiler, connection, **extra):
+        template = "EXTRACT(HOUR FROM %(expressions)s AT TIME ZONE 'UTC')::integer"
+        return self.as_sql(compiler, connection, template=template)
+
+
+_BUCKET = Case(
+    *[When(processing_time_ms__lt=bound, then=Value(i)) for i, bound in enumerate(LATENCY_BOUNDS)],
+    default=Value(len(LATENCY_BOUNDS)),
+    output_field=IntegerField(),
+)
+
+
+@dataclass(frozen=True)
+class DayResult:
+    day: dt.date
+    request_rows: int | None  # None: skipped, the raw rows were purged
+    ai_calls: int | None
+
+
+def bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=STATS_TZ)
+    return start, dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=STATS_TZ)
+
+
+def _rows_of(model, day: dt.date):
+    """The day's raw rows, also bounded by their id range: a primary-key range scan, not a table scan."""
+    start, end = bounds(day)
+    rows = model.objects.filter(created_at__gte=start, created_at__lt=end)
+    ids = rows.aggregate(low=Min("pk"), high=Max("pk"))
+    if ids["low"] is None:
+        return None
+    return rows.filter(pk__gte=ids["low"], pk__lte=ids["high"])
+
+
+def _request_groups(day: dt.date) -> tuple[Groups, int]:
+    groups = Groups()
+    rows = _rows_of(RequestLog, day)
+    if rows is None:
+        return groups, 0
+    offset = int(STATS_TZ.utcoffset(bounds(day)[0]).total_seconds() // 3600)
+    scan = (
+        rows.annotate(utc_hour=UTCHour("created_at"), bucket=_BUCKET)
+        .values("utc_hour", "endpoint", "inference_method", "category", "provider", "bucket")
+        .annotate(
+            requests=Count("pk"),
+            hits=Count("pk", filter=Q(from_cache=True)),
+            errors=Count("pk", filter=Q(status=RequestLog.Status.ERROR)),
+            bytes_saved=Sum("bytes_saved"),
+            cost=Sum("cost"),
+            time_ms=Sum("processing_time_ms"),
+            max_ms=Max("processing_time_ms"),
+        )
+        .order_by()
+    )
+    total = 0
+    for row in scan:
+        hour = (row.pop("utc_hour") + offset) % 24
+        groups.add_counts(day, hour, row)
+        total += row["requests"]
+    people = (
+        rows.values("user_id", "city")
+        .annotate(
+            requests=Count("pk"),
+            hits=Count("pk", filter=Q(from_cache=True)),
+            remote=Count("pk", filter=Q(inference_method=InferenceMethod.REMOTE)),
+            cost=Sum("cost"),
+        )
+        .order_by()
+    )
+    for row in people:
+        groups.add_people(day, row)
+    return groups, total
+
+
+def _ai_groups(day: dt.date) -> tuple[dict, int]:
+    rows = _rows_of(AICall, day)
+    if rows is None:
+        return {}, 0
+    scan = (
+        rows.values("capability", "provider", "model")
+        .annotate(
+            calls=Count("pk"),
+            failures=Count("pk", filter=Q(ok=False)),
+            input_tokens=Sum("input_tokens"),
+            output_tokens=Sum("output_tokens"),
+            images=Sum("images"),
+            cost=Sum("cost"),
+            latency_ms=Sum("latency_ms"),
+        )
+        .order_by()
+    )
+    groups = {
+        (day, r["capability"], r["provider"], r["model"]): [r[name] or 0 for name in ai_rollups.COUNTERS]
+        for r in scan
+    }
+    return groups, sum(g[0] for g in groups.values())
+
+
+def rebuild_day(day: dt.date, *, using: str = DEFAULT_DB_ALIAS) -> DayResult:
+    now = timezone.now()
+    with transaction.atomic(using=using):
+        (marker,) = lock_days(StatsDay, [day], using=using, exclusive=True)
+        request_rows = None
+        if not marker.raw_purged:
+            for model in ROLLUPS:
+                model.objects.using(using).filter(day=day).delete()
+            groups, request_rows = _request_groups(day)
+            groups.write(using=using)
+            StatsDay.objects.using(using).filter(pk=day).update(rebuilt_at=now)
+    with transaction.atomic(using=using):
+        (marker,) = lock_days(AIStatsDay, [day], using=using, exclusive=True)
+        ai_calls = None
+        if not marker.raw_purged:
+            AICallStatsDay.objects.using(using).filter(day=day).delete()
+            groups, ai_calls = _ai_groups(day)
+            ai_rollups.write(groups, using=using)
+            AIStatsDay.objects.using(using).filter(pk=day).update(rebuilt_at=now)
+    return DayResult(day, request_rows, ai_calls)
+
+
+def first_raw_day() -> dt.date | None:
+    """The day of the oldest raw row still kept (request logs or AI calls)."""
+    firsts = [
+        model.objects.order_by("created_at").values_list("created_at", flat=True).first()
+        for model in (RequestLog, AICall)
+    ]
+    firsts = [at for at in firsts if at is not None]
+    return min(firsts).astimezone(STATS_TZ).date() if firsts else None
