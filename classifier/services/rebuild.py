@@ -10,9 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import DEFAULT_DB_ALIAS, transaction
-from django.db.models import Case, Count, IntegerField, Max, Min, Q, Sum, Value, When
-from django.db.models.expressions import Func
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
 from ai import rollups as ai_rollups
@@ -23,6 +22,7 @@ from core.db.rollups import lock_days
 from ..models import InferenceMethod, RequestLog
 from ..selectors import STATS_TZ
 from ..stats_models import (
+    DIMENSIONS,
     LATENCY_BOUNDS,
     CityStatsDay,
     CityUserStatsDay,
@@ -36,26 +36,29 @@ from .rollups import Groups
 ROLLUPS = (RequestStatsHour, RequestStatsDay, UserStatsDay, CityStatsDay, CityUserStatsDay)
 
 
-class UTCHour(Func):
-    """The UTC hour of a stored datetime, in plain SQL (Django's extract runs Python per row on SQLite)."""
-
-    output_field = IntegerField()
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template="CAST(strftime('%%H', %(expressions)s) AS INTEGER)")
-
-    def as_mysql(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template="HOUR(%(expressions)s)")
-
-    def as_postgresql(self, compiler, connection, **extra):
-        template = "EXTRACT(HOUR FROM %(expressions)s AT TIME ZONE 'UTC')::integer"
-        return self.as_sql(compiler, connection, template=template)
-
-
-_BUCKET = Case(
-    *[When(processing_time_ms__lt=bound, then=Value(i)) for i, bound in enumerate(LATENCY_BOUNDS)],
-    default=Value(len(LATENCY_BOUNDS)),
-    output_field=IntegerField(),
+# The UTC hour of a stored datetime, in plain SQL (Django's extract runs Python per row on SQLite); the day's
+# offset makes it a Shanghai hour.
+_UTC_HOUR = {
+    "sqlite": "CAST(strftime('%%H', created_at) AS INTEGER)",
+    "mysql": "HOUR(created_at)",
+    "postgresql": "EXTRACT(HOUR FROM created_at AT TIME ZONE 'UTC')::integer",
+}
+_BUCKET = (
+    "CASE "
+    + " ".join(f"WHEN processing_time_ms < {bound} THEN {i}" for i, bound in enumerate(LATENCY_BOUNDS))
+    + f" ELSE {len(LATENCY_BOUNDS)} END"
+)
+_SCAN_COLUMNS = (
+    "utc_hour",
+    *DIMENSIONS,
+    "bucket",
+    "requests",
+    "hits",
+    "errors",
+    "bytes_saved",
+    "cost",
+    "time_ms",
+    "max_ms",
 )
 
 
@@ -81,28 +84,33 @@ def _rows_of(model, day: dt.date):
     return rows.filter(pk__gte=ids["low"], pk__lte=ids["high"])
 
 
-def _request_groups(day: dt.date) -> tuple[Groups, int]:
+def _scan(rows, using: str):
+    """The hour x dimensions x latency bucket groups of the day's rows, in one grouped scan. Plain SQL: the
+    ORM would convert every cell of the (many) result rows."""
+    connection = connections[using]
+    where, params = rows.query.get_compiler(using).compile(rows.query.where)
+    dims = ", ".join(DIMENSIONS)
+    sql = (
+        f"SELECT {_UTC_HOUR[connection.vendor]} AS utc_hour, {dims}, {_BUCKET} AS bucket, COUNT(*), "
+        "SUM(CASE WHEN from_cache THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN status = '{RequestLog.Status.ERROR}' THEN 1 ELSE 0 END), SUM(bytes_saved), SUM(cost), "
+        f"SUM(processing_time_ms), MAX(processing_time_ms) FROM {RequestLog._meta.db_table} WHERE {where} "
+        f"GROUP BY utc_hour, {dims}, bucket"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        yield from cursor.fetchall()
+
+
+def _request_groups(day: dt.date, using: str) -> tuple[Groups, int]:
     groups = Groups()
     rows = _rows_of(RequestLog, day)
     if rows is None:
         return groups, 0
     offset = int(STATS_TZ.utcoffset(bounds(day)[0]).total_seconds() // 3600)
-    scan = (
-        rows.annotate(utc_hour=UTCHour("created_at"), bucket=_BUCKET)
-        .values("utc_hour", "endpoint", "inference_method", "category", "provider", "bucket")
-        .annotate(
-            requests=Count("pk"),
-            hits=Count("pk", filter=Q(from_cache=True)),
-            errors=Count("pk", filter=Q(status=RequestLog.Status.ERROR)),
-            bytes_saved=Sum("bytes_saved"),
-            cost=Sum("cost"),
-            time_ms=Sum("processing_time_ms"),
-            max_ms=Max("processing_time_ms"),
-        )
-        .order_by()
-    )
     total = 0
-    for row in scan:
+    for row in _scan(rows, using):
+        row = dict(zip(_SCAN_COLUMNS, row, strict=True))
         hour = (row.pop("utc_hour") + offset) % 24
         groups.add_counts(day, hour, row)
         total += row["requests"]
@@ -153,7 +161,7 @@ def rebuild_day(day: dt.date, *, using: str = DEFAULT_DB_ALIAS) -> DayResult:
         if not marker.raw_purged:
             for model in ROLLUPS:
                 model.objects.using(using).filter(day=day).delete()
-            groups, request_rows = _request_groups(day)
+            groups, request_rows = _request_groups(day, using)
             groups.write(using=using)
             StatsDay.objects.using(using).filter(pk=day).update(rebuilt_at=now)
     with transaction.atomic(using=using):

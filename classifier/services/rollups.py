@@ -86,7 +86,7 @@ class Groups:
         """Add a grouped scan's row: the dimensions, the latency ``bucket`` and the counters of its rows."""
         group = self._group((day, hour, *(counts[name] for name in DIMENSIONS)))
         for index, name in enumerate(COUNTERS[:_FIRST_BUCKET]):
-            group[index] += counts[name] or 0
+            group[index] += (_cost if index == _COST else int)(counts[name] or 0)
         group[_FIRST_BUCKET + counts["bucket"]] += counts["requests"]
         group[-1] = max(group[-1], counts["max_ms"] or 0)
 

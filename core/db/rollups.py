@@ -48,8 +48,9 @@ def upsert(
     fields = [model._meta.get_field(name) for name in names]
     columns = [_quote(connection, f.column) for f in fields]
     column = dict(zip(names, columns, strict=True))
+    preparers = [_preparer(f, connection) for f in fields]
     params = [
-        tuple(f.get_db_prep_save(v, connection) for f, v in zip(fields, (*k, *values), strict=True))
+        tuple(prep(v) for prep, v in zip(preparers, (*k, *values), strict=True))
         for k, values in sorted(rows.items())
     ]
     table = _quote(connection, model._meta.db_table)
@@ -65,6 +66,32 @@ def upsert(
     sets += [f"{column[n]} = {new.format(column[n])}" for n in replace]
     with connection.cursor() as cursor:
         cursor.executemany(insert + conflict + ", ".join(sets), params)
+
+
+_AS_IS = {
+    "BigIntegerField",
+    "IntegerField",
+    "PositiveBigIntegerField",
+    "PositiveIntegerField",
+    "PositiveSmallIntegerField",
+    "SmallIntegerField",
+    "ForeignKey",
+}
+
+
+def _preparer(field, connection) -> Callable:
+    """Integers go as they are; other values are prepared by their field once per distinct value (a rebuild
+    writes tens of thousands of values, mostly the same few days, times and strings)."""
+    if field.get_internal_type() in _AS_IS:
+        return lambda value: value
+    prepared: dict = {}
+
+    def prep(value):
+        if value not in prepared:
+            prepared[value] = field.get_db_prep_save(value, connection)
+        return prepared[value]
+
+    return prep
 
 
 def lock_days(marker: type[models.Model], days: Iterable[dt.date], *, using: str, exclusive: bool = False):
