@@ -54,26 +54,36 @@ class Groups:
 
     def add(self, row: RequestLog, day: dt.date, hour: int) -> None:
         ms = row.processing_time_ms or 0
-        cost = _cost(row.cost)
+        cost = _cost(row.cost) if row.cost else 0  # most rows (hits, misses) cost nothing
+        hit = 1 if row.from_cache else 0
         group = self._group((day, hour, row.endpoint, row.inference_method, row.category, row.provider))
         group[0] += 1
-        group[1] += bool(row.from_cache)
-        group[2] += row.status == _ERROR
+        group[1] += hit
+        if row.status == _ERROR:
+            group[2] += 1
         group[3] += row.bytes_saved or 0
-        group[_COST] += cost
-        group[_MS] += ms
+        if cost:
+            group[_COST] += cost
+        if ms:
+            group[_MS] += ms
+            if ms > group[-1]:
+                group[-1] = ms
         group[_FIRST_BUCKET + bucket_of(ms)] += 1
-        group[-1] = max(group[-1], ms)
-        if row.user_id is not None:
-            user = self.users.setdefault((day, row.user_id), [0, 0, 0, Decimal(0)])
+        user_id = row.user_id
+        if user_id is not None:
+            user = self.users.get((day, user_id))
+            if user is None:
+                user = self.users[(day, user_id)] = [0, 0, 0, Decimal(0)]
             user[0] += 1
-            user[1] += bool(row.from_cache)
-            user[2] += row.inference_method == _REMOTE
-            user[3] += cost
+            user[1] += hit
+            if row.inference_method == _REMOTE:
+                user[2] += 1
+            if cost:
+                user[3] += cost
         if row.city:
             self.cities.setdefault((day, row.city), [0])[0] += 1
-            if row.user_id is not None:
-                self.city_users.setdefault((day, row.city, row.user_id), [0])[0] += 1
+            if user_id is not None:
+                self.city_users.setdefault((day, row.city, user_id), [0])[0] += 1
 
     def _group(self, key: tuple) -> list:
         group = self.hours.get(key)
