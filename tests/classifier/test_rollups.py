@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -359,3 +359,12 @@ def test_concurrent_flushers_and_a_rebuild_lose_no_count():
     assert CityStatsDay.objects.get().requests == 140
     for name, (expected, stored) in recomputed().items():
         assert stored == expected, name
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "args", [["--days", "0"], ["--since", "yesterday"], ["--days", "2", "--since", "2026-01-01"]]
+)
+def test_rebuild_stats_refuses_bad_arguments(args):
+    with pytest.raises(CommandError):
+        call_command("rebuild_stats", *args, stdout=StringIO(), stderr=StringIO())
