@@ -84,22 +84,18 @@ def _rows_of(model, day: dt.date):
     return rows.filter(pk__gte=ids["low"], pk__lte=ids["high"])
 
 
-def _scan(rows, using: str):
-    """The hour x dimensions x latency bucket groups of the day's rows, in one grouped scan. Plain SQL: the
-    ORM would convert every cell of the (many) result rows."""
+def _grouped(rows, using: str, select: str, group_by: str) -> list[tuple]:
+    """One grouped scan of the day's rows in plain SQL (the ORM would convert every cell of the many result
+    rows). On MySQL/MariaDB along the primary key: the day's rows are contiguous there, which reads them in
+    order instead of one lookup per row from the created_at index."""
     connection = connections[using]
     where, params = rows.query.get_compiler(using).compile(rows.query.where)
-    dims = ", ".join(DIMENSIONS)
-    sql = (
-        f"SELECT {_UTC_HOUR[connection.vendor]} AS utc_hour, {dims}, {_BUCKET} AS bucket, COUNT(*), "
-        "SUM(CASE WHEN from_cache THEN 1 ELSE 0 END), "
-        f"SUM(CASE WHEN status = '{RequestLog.Status.ERROR}' THEN 1 ELSE 0 END), SUM(bytes_saved), SUM(cost), "
-        f"SUM(processing_time_ms), MAX(processing_time_ms) FROM {RequestLog._meta.db_table} WHERE {where} "
-        f"GROUP BY utc_hour, {dims}, bucket"
-    )
+    table = connection.ops.quote_name(RequestLog._meta.db_table)
+    if connection.vendor == "mysql":
+        table += " FORCE INDEX (PRIMARY)"
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        yield from cursor.fetchall()
+        cursor.execute(f"SELECT {select} FROM {table} WHERE {where} GROUP BY {group_by}", params)
+        return cursor.fetchall()
 
 
 def _request_groups(day: dt.date, using: str) -> tuple[Groups, int]:
@@ -107,25 +103,29 @@ def _request_groups(day: dt.date, using: str) -> tuple[Groups, int]:
     rows = _rows_of(RequestLog, day)
     if rows is None:
         return groups, 0
+    vendor = connections[using].vendor
     offset = int(STATS_TZ.utcoffset(bounds(day)[0]).total_seconds() // 3600)
+    dims = ", ".join(DIMENSIONS)
+    counts = (
+        "COUNT(*), SUM(CASE WHEN from_cache THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN status = '{RequestLog.Status.ERROR}' THEN 1 ELSE 0 END), SUM(bytes_saved), SUM(cost), "
+        "SUM(processing_time_ms), MAX(processing_time_ms)"
+    )
+    select = f"{_UTC_HOUR[vendor]} AS utc_hour, {dims}, {_BUCKET} AS bucket, {counts}"
     total = 0
-    for row in _scan(rows, using):
-        row = dict(zip(_SCAN_COLUMNS, row, strict=True))
+    for values in _grouped(rows, using, select, f"utc_hour, {dims}, bucket"):
+        row = dict(zip(_SCAN_COLUMNS, values, strict=True))
         hour = (row.pop("utc_hour") + offset) % 24
         groups.add_counts(day, hour, row)
         total += row["requests"]
-    people = (
-        rows.values("user_id", "city")
-        .annotate(
-            requests=Count("pk"),
-            hits=Count("pk", filter=Q(from_cache=True)),
-            remote=Count("pk", filter=Q(inference_method=InferenceMethod.REMOTE)),
-            cost=Sum("cost"),
-        )
-        .order_by()
+    select = (
+        "user_id, city, COUNT(*), SUM(CASE WHEN from_cache THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN inference_method = '{InferenceMethod.REMOTE}' THEN 1 ELSE 0 END), SUM(cost)"
     )
-    for row in people:
-        groups.add_people(day, row)
+    for values in _grouped(rows, using, select, "user_id, city"):
+        groups.add_people(
+            day, dict(zip(("user_id", "city", "requests", "hits", "remote", "cost"), values, strict=True))
+        )
     return groups, total
 
 

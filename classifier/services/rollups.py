@@ -105,12 +105,13 @@ class Groups:
         user, city = counts["user_id"], counts["city"]
         if user is not None:
             values = self.users.setdefault((day, user), [0, 0, 0, Decimal(0)])
-            for index, name in enumerate(("requests", "hits", "remote", "cost")):
-                values[index] += counts[name] or 0
+            for index, name in enumerate(("requests", "hits", "remote")):
+                values[index] += int(counts[name] or 0)
+            values[3] += _cost(counts["cost"])
         if city:
-            self.cities.setdefault((day, city), [0])[0] += counts["requests"]
+            self.cities.setdefault((day, city), [0])[0] += int(counts["requests"])
             if user is not None:
-                self.city_users.setdefault((day, city, user), [0])[0] += counts["requests"]
+                self.city_users.setdefault((day, city, user), [0])[0] += int(counts["requests"])
 
     def days(self) -> dict[tuple, list]:
         """The hour groups summed per day."""
