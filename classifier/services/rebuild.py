@@ -17,7 +17,7 @@ from django.utils import timezone
 from ai import rollups as ai_rollups
 from ai.models import AICall
 from ai.stats_models import AICallStatsDay, AIStatsDay
-from core.db.rollups import lock_days
+from core.db.rollups import lock_days, purged
 
 from ..models import InferenceMethod, RequestLog
 from ..selectors import STATS_TZ
@@ -41,7 +41,6 @@ ROLLUPS = (RequestStatsHour, RequestStatsDay, UserStatsDay, CityStatsDay, CityUs
 _UTC_HOUR = {
     "sqlite": "CAST(strftime('%%H', created_at) AS INTEGER)",
     "mysql": "HOUR(created_at)",
-    "postgresql": "EXTRACT(HOUR FROM created_at AT TIME ZONE 'UTC')::integer",
 }
 _BUCKET = (
     "CASE "
@@ -156,18 +155,18 @@ def _ai_groups(day: dt.date) -> tuple[dict, int]:
 def rebuild_day(day: dt.date, *, using: str = DEFAULT_DB_ALIAS) -> DayResult:
     now = timezone.now()
     with transaction.atomic(using=using):
-        (marker,) = lock_days(StatsDay, [day], using=using, exclusive=True)
+        lock_days(StatsDay, [day], using=using, exclusive=True)
         request_rows = None
-        if not marker.raw_purged:
+        if not purged(StatsDay, day, using=using):
             for model in ROLLUPS:
                 model.objects.using(using).filter(day=day).delete()
             groups, request_rows = _request_groups(day, using)
             groups.write(using=using)
             StatsDay.objects.using(using).filter(pk=day).update(rebuilt_at=now)
     with transaction.atomic(using=using):
-        (marker,) = lock_days(AIStatsDay, [day], using=using, exclusive=True)
+        lock_days(AIStatsDay, [day], using=using, exclusive=True)
         ai_calls = None
-        if not marker.raw_purged:
+        if not purged(AIStatsDay, day, using=using):
             AICallStatsDay.objects.using(using).filter(day=day).delete()
             groups, ai_calls = _ai_groups(day)
             ai_rollups.write(groups, using=using)

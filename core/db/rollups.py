@@ -1,7 +1,7 @@
 """Counter tables kept next to append-only logs: upserts that add, per-day locks, chunked purges.
 
 Counters are added by one ``INSERT … ON DUPLICATE KEY UPDATE c = c + VALUES(c)`` (MySQL/MariaDB) or
-``INSERT … ON CONFLICT (key) DO UPDATE SET c = c + excluded.c`` (SQLite, PostgreSQL) per table and write, so
+``INSERT … ON CONFLICT (key) DO UPDATE SET c = c + excluded.c`` (SQLite) per table and write, so
 concurrent writers never lose an increment. Rows are sent sorted by their key: two transactions touching the
 same counters then lock them in the same order and cannot deadlock each other.
 
@@ -60,7 +60,7 @@ def upsert(
         new, biggest = "VALUES({})", "GREATEST"
         conflict = " ON DUPLICATE KEY UPDATE "
     else:
-        new, biggest = "excluded.{}", "GREATEST" if connection.vendor == "postgresql" else "MAX"
+        new, biggest = "excluded.{}", "MAX"
         conflict = f" ON CONFLICT ({', '.join(column[k] for k in key)}) DO UPDATE SET "
     sets = [f"{column[n]} = {column[n]} + {new.format(column[n])}" for n in add]
     sets += [f"{column[n]} = {biggest}({column[n]}, {new.format(column[n])})" for n in greatest]
@@ -106,20 +106,19 @@ def lock_days(marker: type[models.Model], days: Iterable[dt.date], *, using: str
             manager.bulk_create([marker(pk=day) for day in days], ignore_conflicts=True)
         return list(manager.filter(pk__in=days))
     assert transaction.get_connection(using).in_atomic_block, "a lock needs a transaction"
-    locked = _locked(manager, days, connection, exclusive)
+    locked = _locked(manager, days, exclusive)
     if len(locked) < len(days):
         manager.bulk_create([marker(pk=day) for day in days], ignore_conflicts=True)
-        locked = _locked(manager, days, connection, exclusive)
+        locked = _locked(manager, days, exclusive)
     return locked
 
 
-def _locked(manager, days, connection, exclusive: bool) -> list:
+def _locked(manager, days, exclusive: bool) -> list:
     queryset = manager.filter(pk__in=days).order_by("pk")
     if exclusive:
         return list(queryset.select_for_update())
     sql, params = queryset.query.sql_with_params()
-    share = " LOCK IN SHARE MODE" if connection.vendor == "mysql" else " FOR SHARE"
-    return list(manager.raw(sql + share, params))
+    return list(manager.raw(sql + " LOCK IN SHARE MODE", params))
 
 
 def mark_purged(marker: type[models.Model], last: dt.date) -> None:
@@ -128,6 +127,12 @@ def mark_purged(marker: type[models.Model], last: dt.date) -> None:
     with transaction.atomic():
         marker._default_manager.bulk_create([marker(pk=last)], ignore_conflicts=True)
         marker._default_manager.filter(pk__lte=last, raw_purged=False).update(raw_purged=True)
+
+
+def purged(marker: type[models.Model], day: dt.date, *, using: str) -> bool:
+    """Whether a purge reached ``day``: a purge marks its last day, and every day before it is gone too (days
+    written without a marker row, on SQLite, included)."""
+    return marker._default_manager.using(using).filter(pk__gte=day, raw_purged=True).exists()
 
 
 def purge_before(
