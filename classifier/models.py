@@ -1,7 +1,7 @@
 import uuid
 
 from django.conf import settings
-from django.db import models
+from django.db import models, router, transaction
 
 
 class InferenceMethod(models.TextChoices):
@@ -40,7 +40,20 @@ class ImageClassification(models.Model):
         return f"{self.image_hash[:12]}… {self.category}"
 
 
+class RequestLogQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        from .services.rollups import add_rows
+
+        with transaction.atomic(using=self.db):
+            created = super().bulk_create(objs, *args, **kwargs)
+            add_rows(created, using=self.db)
+        return created
+
+
 class RequestLog(models.Model):
+    """Products write these through ``services.logs.log_rows``; every path also updates the stats rollups in
+    the same transaction (``save`` and ``bulk_create`` here too), and the stats read only the rollups."""
+
     class Status(models.TextChoices):
         OK = "ok", "成功"
         ERROR = "error", "失败"
@@ -65,6 +78,8 @@ class RequestLog(models.Model):
     error_code = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = RequestLogQuerySet.as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "请求日志"
         ordering = ["-created_at", "-id"]
@@ -77,6 +92,16 @@ class RequestLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.endpoint} {self.image_hash[:12]} {self.status}"
+
+    def save(self, *args, **kwargs):
+        from .services.rollups import add_rows
+
+        adding = self._state.adding
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            super().save(*args, **kwargs)
+            if adding:
+                add_rows([self], using=using)
 
 
 class ClassifyJob(models.Model):
@@ -112,3 +137,6 @@ class ClassifierStats(ImageClassification):
     class Meta:
         proxy = True
         verbose_name = verbose_name_plural = "分类统计"
+
+
+from . import stats_models  # noqa: E402, F401  (the rollup models live there; Django finds them through here)

@@ -1,4 +1,6 @@
-"""Stats over the request log and the AI call log, computed in SQL; days are Asia/Shanghai calendar days."""
+"""Stats for staff, read from the rollups only (never the request log or the AI call log); days are
+Asia/Shanghai calendar days. The figures are those of the raw rows written so far: check-cache records still
+waiting in the hit buffer count once beat has written them (``as_of`` says when rollups last changed)."""
 
 from __future__ import annotations
 
@@ -6,13 +8,21 @@ import datetime as dt
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Avg, Count, Q, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Count, F, Max, Sum
 from django.utils import timezone
 
-from ai.models import AICall
+from ai.stats_models import AICallStatsDay
 
-from .models import InferenceMethod, RequestLog
+from .models import InferenceMethod
+from .stats_models import (
+    BUCKETS,
+    CityStatsDay,
+    CityUserStatsDay,
+    RequestStatsDay,
+    RequestStatsHour,
+    UserStatsDay,
+    percentile,
+)
 
 STATS_TZ = ZoneInfo("Asia/Shanghai")
 _MICRO = Decimal("0.000001")
@@ -23,74 +33,112 @@ def money(value) -> str:
     return str(Decimal(str(value or 0)).quantize(_MICRO))
 
 
-def day_start(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, tzinfo=STATS_TZ)
+def local_today() -> dt.date:
+    return timezone.localdate(timezone=STATS_TZ)
 
 
-def window(days: int, *, today: dt.date | None = None) -> tuple[dt.datetime, dt.datetime]:
-    today = today or timezone.localdate(timezone=STATS_TZ)
-    return day_start(today - dt.timedelta(days=days - 1)), day_start(today + dt.timedelta(days=1))
+def days_window(days: int, *, today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The first and last day of the ``days`` days ending ``today``."""
+    today = today or local_today()
+    return today - dt.timedelta(days=days - 1), today
 
 
-def logs_between(start: dt.datetime, end: dt.datetime):
-    return RequestLog.objects.filter(created_at__gte=start, created_at__lt=end)
+def _in(first: dt.date, last: dt.date, model=RequestStatsDay):
+    return model.objects.filter(day__gte=first, day__lte=last)
 
 
-def average_remote_cost(start: dt.datetime, end: dt.datetime) -> Decimal:
-    value = (
-        logs_between(start, end).filter(inference_method=InferenceMethod.REMOTE).aggregate(v=Avg("cost"))["v"]
+def average_remote_cost(first: dt.date, last: dt.date) -> Decimal:
+    """The mean cost of a remote answer over the days (what a hit spared)."""
+    totals = (
+        _in(first, last)
+        .filter(inference_method=InferenceMethod.REMOTE)
+        .aggregate(n=Sum("requests"), cost=Sum("cost"))
     )
-    return Decimal(str(value or 0)).quantize(_MICRO)
+    if not totals["n"]:
+        return Decimal(0).quantize(_MICRO)
+    return (Decimal(str(totals["cost"] or 0)) / totals["n"]).quantize(_MICRO)
 
 
-def _percentile(queryset, field: str, fraction: float, count: int) -> int:
-    if not count:
-        return 0
-    index = min(count - 1, int(fraction * count))
-    return queryset.order_by(field).values_list(field, flat=True)[index]
+def as_of() -> dt.datetime | None:
+    """When the rollups last took in log rows: the last flush of the hit buffer, or the last classification."""
+    recent = RequestStatsHour.objects.filter(day__gte=local_today() - dt.timedelta(days=1))
+    latest = recent.aggregate(at=Max("updated_at"))["at"]
+    return latest or RequestStatsDay.objects.aggregate(at=Max("updated_at"))["at"]
 
 
 def today(*, today: dt.date | None = None) -> dict:
-    start, end = window(1, today=today)
-    logs = logs_between(start, end)
-    totals = logs.aggregate(
-        requests=Count("id"),
-        hits=Count("id", filter=Q(from_cache=True)),
-        remote=Count("id", filter=Q(inference_method=InferenceMethod.REMOTE)),
-        avg_ms=Avg("processing_time_ms"),
+    day = today or local_today()
+    rows = _in(day, day)
+    totals = rows.aggregate(
+        requests=Sum("requests"),
+        hits=Sum("hits"),
+        time_ms=Sum("time_ms"),
         cost=Sum("cost"),
+        max_ms=Max("max_ms"),
+        **{name: Sum(name) for name in BUCKETS},
     )
     by_method = dict(
-        logs.exclude(inference_method="").values_list("inference_method").annotate(n=Count("id"))
+        rows.exclude(inference_method="").values_list("inference_method").annotate(n=Sum("requests"))
     )
-    requests = totals["requests"]
+    requests, hits = totals["requests"] or 0, totals["hits"] or 0
+    remote = by_method.get(InferenceMethod.REMOTE, 0)
+    histogram = [totals[name] or 0 for name in BUCKETS]
     return {
-        "date": start.date().isoformat(),
+        "date": day.isoformat(),
         "requests": requests,
-        "hits": totals["hits"],
-        "hit_rate": round(totals["hits"] / requests, 4) if requests else 0.0,
+        "hits": hits,
+        "hit_rate": round(hits / requests, 4) if requests else 0.0,
         "by_method": {method: by_method.get(method, 0) for method in InferenceMethod.values},
-        "remote_calls": totals["remote"],
-        "avg_processing_ms": round(totals["avg_ms"] or 0, 1),
-        "p95_processing_ms": _percentile(logs, "processing_time_ms", 0.95, requests),
+        "remote_calls": remote,
+        "avg_processing_ms": round(totals["time_ms"] / requests, 1) if requests else 0,
+        "p95_processing_ms": percentile(histogram, 0.95, totals["max_ms"] or 0),
         "cost": money(totals["cost"]),
-        "cost_saved": money(totals["hits"] * average_remote_cost(start, end)),
+        "cost_saved": money(hits * average_remote_cost(day, day)),
     }
 
 
-def cache_efficiency(days: int, *, today: dt.date | None = None) -> list[dict]:
-    start, end = window(days, today=today)
-    average = average_remote_cost(start, end)
+def hours_today(*, today: dt.date | None = None) -> list[dict]:
+    """Requests, hits and the median and p95 time per hour of the day (the admin's chart)."""
+    day = today or local_today()
     rows = (
-        logs_between(start, end)
-        .annotate(day=TruncDate("created_at", tzinfo=STATS_TZ))
+        _in(day, day, RequestStatsHour)
+        .values("hour")
+        .annotate(
+            requests=Sum("requests"),
+            hits=Sum("hits"),
+            max_ms=Max("max_ms"),
+            **{name: Sum(name) for name in BUCKETS},
+        )
+    )
+    by_hour = {row["hour"]: row for row in rows}
+    result = []
+    for hour in range(24):
+        row = by_hour.get(hour)
+        histogram = [row[name] for name in BUCKETS] if row else []
+        result.append(
+            {
+                "hour": hour,
+                "requests": row["requests"] if row else 0,
+                "hits": row["hits"] if row else 0,
+                "p50_processing_ms": percentile(histogram, 0.5, row["max_ms"]) if row else 0,
+                "p95_processing_ms": percentile(histogram, 0.95, row["max_ms"]) if row else 0,
+            }
+        )
+    return result
+
+
+def cache_efficiency(days: int, *, today: dt.date | None = None) -> list[dict]:
+    first, last = days_window(days, today=today)
+    average = average_remote_cost(first, last)
+    rows = (
+        _in(first, last)
         .values("day")
-        .annotate(requests=Count("id"), hits=Count("id", filter=Q(from_cache=True)), saved=Sum("bytes_saved"))
+        .annotate(requests=Sum("requests"), hits=Sum("hits"), saved=Sum("bytes_saved"))
     )
     by_day = {row["day"]: row for row in rows}
     result = []
     for offset in range(days):
-        day = start.date() + dt.timedelta(days=offset)
+        day = first + dt.timedelta(days=offset)
         row = by_day.get(day, {"requests": 0, "hits": 0, "saved": 0})
         result.append(
             {
@@ -106,26 +154,27 @@ def cache_efficiency(days: int, *, today: dt.date | None = None) -> list[dict]:
 
 
 def category_distribution(days: int, *, today: dt.date | None = None) -> list[dict]:
-    start, end = window(days, today=today)
+    """Answered requests (not errors) per category."""
+    first, last = days_window(days, today=today)
     rows = (
-        logs_between(start, end)
-        .filter(status=RequestLog.Status.OK)
+        _in(first, last)
         .exclude(category="")
         .values("category")
-        .annotate(count=Count("id"))
+        .annotate(count=Sum(F("requests") - F("errors")))
+        .filter(count__gt=0)
         .order_by("-count", "category")
     )
+    rows = list(rows)
     total = sum(row["count"] for row in rows)
     return [{**row, "share": round(row["count"] / total, 4)} for row in rows]
 
 
 def top_users(days: int, limit: int, *, today: dt.date | None = None) -> list[dict]:
-    start, end = window(days, today=today)
+    first, last = days_window(days, today=today)
     rows = (
-        logs_between(start, end)
-        .filter(user__isnull=False)
+        _in(first, last, UserStatsDay)
         .values("user_id", "user__username")
-        .annotate(requests=Count("id"), hits=Count("id", filter=Q(from_cache=True)), cost=Sum("cost"))
+        .annotate(requests=Sum("requests"), hits=Sum("hits"), cost=Sum("cost"))
         .order_by("-requests", "user_id")[:limit]
     )
     return [
@@ -141,13 +190,13 @@ def top_users(days: int, limit: int, *, today: dt.date | None = None) -> list[di
 
 
 def costs(days: int, *, today: dt.date | None = None) -> list[dict]:
-    start, end = window(days, today=today)
+    first, last = days_window(days, today=today)
     rows = (
-        AICall.objects.filter(created_at__gte=start, created_at__lt=end)
+        _in(first, last, AICallStatsDay)
         .values("provider", "model")
         .annotate(
-            calls=Count("id"),
-            failures=Count("id", filter=Q(ok=False)),
+            calls=Sum("calls"),
+            failures=Sum("failures"),
             input_tokens=Sum("input_tokens"),
             output_tokens=Sum("output_tokens"),
             images=Sum("images"),
@@ -159,12 +208,17 @@ def costs(days: int, *, today: dt.date | None = None) -> list[dict]:
 
 
 def top_cities(days: int, limit: int, *, today: dt.date | None = None) -> list[dict]:
-    start, end = window(days, today=today)
-    rows = (
-        logs_between(start, end)
-        .exclude(city="")
+    first, last = days_window(days, today=today)
+    rows = list(
+        _in(first, last, CityStatsDay)
         .values("city")
-        .annotate(requests=Count("id"), users=Count("user", distinct=True))
+        .annotate(requests=Sum("requests"))
         .order_by("-requests", "city")[:limit]
     )
-    return list(rows)
+    users = dict(
+        _in(first, last, CityUserStatsDay)
+        .filter(city__in=[row["city"] for row in rows])
+        .values_list("city")
+        .annotate(n=Count("user", distinct=True))
+    )
+    return [{**row, "users": users.get(row["city"], 0)} for row in rows]

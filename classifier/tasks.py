@@ -16,4 +16,7 @@ def flush_cache_hits() -> int:
 
 @shared_task
 def purge_request_logs() -> int:
-    return services.purge_request_logs()
+    """Daily: old request logs and AI calls, in short chunks (the stats keep them in rollups)."""
+    from ai import rollups as ai_rollups
+
+    return services.purge_request_logs() + ai_rollups.purge_calls()

@@ -364,6 +364,8 @@ CLASSIFY_BATCH_CONCURRENCY = env.int("CLASSIFY_BATCH_CONCURRENCY", default=4)
 # A batch image is shrunk to this (longest side) as soon as it is decoded: what the models need, no more.
 CLASSIFY_BATCH_IMAGE_SIDE = env.int("CLASSIFY_BATCH_IMAGE_SIDE", default=2048)
 REQUEST_LOG_RETENTION_DAYS = env.int("REQUEST_LOG_RETENTION_DAYS", default=90)
+# AICall rows are purged with the request logs (daily); the costs stats keep them in rollups (docs/stats.md).
+AI_CALL_RETENTION_DAYS = env.int("AI_CALL_RETENTION_DAYS", default=90)
 # check-cache on Redis: copies of fresh results, and hits logged in a list written in bulk (see
 # classifier/services/fastpath.py). Off: every check-cache reads and writes the database.
 CLASSIFIER_REDIS = env.bool("CLASSIFIER_REDIS", default=bool(REDIS_URL))

@@ -1,7 +1,8 @@
-from django.db import connections
+from django.db import connections, transaction
 from django.utils import timezone
 
 from ..models import RequestLog
+from .rollups import add_rows
 
 _FIELDS = [f for f in RequestLog._meta.concrete_fields if not f.primary_key]
 
@@ -9,7 +10,8 @@ _FIELDS = [f for f in RequestLog._meta.concrete_fields if not f.primary_key]
 def log_rows(rows: list[RequestLog]) -> None:
     """Write request log rows as one ``executemany`` of ready values: ``bulk_create`` prepares every field of
     every row through the ORM, which cost more than a 500-hash lookup itself. A row's own ``created_at`` (a
-    buffered hit's request time) is kept; the others get now."""
+    buffered hit's request time) is kept; the others get now. The stats rollups are updated in the same
+    transaction (every path that writes request logs comes through here)."""
     if not rows:
         return
     connection = connections[RequestLog.objects.db]
@@ -29,5 +31,7 @@ def log_rows(rows: list[RequestLog]) -> None:
         return prepared[key]
 
     params = [tuple(prep(f, getattr(row, f.attname)) for f in _FIELDS) for row in rows]
-    with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", params)
+    with transaction.atomic(using=connection.alias):
+        with connection.cursor() as cursor:
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", params)
+        add_rows(rows, using=connection.alias)

@@ -6,7 +6,7 @@ from rest_framework.views import APIView
 
 from core.errors import ApiError
 
-from .. import selectors, services
+from .. import selectors
 
 
 def _int_param(request, name: str, default: int, low: int, high: int) -> int:
@@ -24,11 +24,16 @@ DAYS = OpenApiParameter("days", int, description="1–365 Asia/Shanghai calendar
 
 
 class StaffStatsView(APIView):
+    """Figures from the rollups as of the last write to them (the hit buffer's last flush), which the
+    ``X-Stats-As-Of`` header gives: reading stats never waits for the buffer."""
+
     permission_classes = [IsAdminUser]
 
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        services.flush_cache_hits(budget_seconds=2)  # include the check-cache hits waiting in the buffer
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code == 200 and (at := selectors.as_of()):
+            response["X-Stats-As-Of"] = at.isoformat()
+        return response
 
 
 class TodayView(StaffStatsView):

@@ -1,5 +1,6 @@
 import datetime as dt
 from decimal import Decimal
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -7,6 +8,7 @@ from django.utils import timezone
 
 from ai.models import AICall
 from classifier.models import RequestLog
+from classifier.services.logs import log_rows
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -17,10 +19,13 @@ def at(day_offset: int, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime.combine(today + dt.timedelta(days=day_offset), dt.time(hour, minute), tzinfo=SHANGHAI)
 
 
-def log(when: dt.datetime, **fields) -> RequestLog:
-    row = RequestLog.objects.create(endpoint="classify", **fields)
-    RequestLog.objects.filter(pk=row.pk).update(created_at=when)
-    return row
+def log(when: dt.datetime, **fields) -> None:
+    log_rows([RequestLog(endpoint="classify", created_at=when, **fields)])
+
+
+def ai_call(when: dt.datetime, **fields) -> AICall:
+    with mock.patch("django.utils.timezone.now", return_value=when):
+        return AICall.objects.create(**fields)
 
 
 @pytest.fixture
@@ -62,7 +67,8 @@ def known(owner, teammate):
         bytes_saved=500,
     )
     for _ in range(2):
-        row = AICall.objects.create(
+        ai_call(
+            at(0, 9),
             capability="classify_photo",
             provider="dashscope",
             model="qwen-vl-max",
@@ -72,9 +78,8 @@ def known(owner, teammate):
             output_tokens=50,
             cost=Decimal("0.02"),
         )
-        AICall.objects.filter(pk=row.pk).update(created_at=at(0, 9))
-    AICall.objects.create(
-        capability="classify_photo", provider="openai", model="gpt-4o-mini", ok=False, latency_ms=10
+    ai_call(
+        at(0, 9), capability="classify_photo", provider="openai", model="gpt-4o-mini", ok=False, latency_ms=10
     )
 
 

@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from classifier import selectors, services
+from classifier import selectors
 
 
 class Command(BaseCommand):
@@ -16,9 +16,10 @@ class Command(BaseCommand):
             day = dt.date.fromisoformat(date) if date else None
         except ValueError as exc:
             raise CommandError(f"--date must be YYYY-MM-DD, not {date!r}") from exc
-        services.flush_cache_hits()  # include the check-cache hits still waiting in the buffer
         figures = selectors.today(today=day)
         self.stdout.write(f"Classifier report for {figures['date']} (Asia/Shanghai)")
+        as_of = selectors.as_of()
+        self.stdout.write(f"  as of {as_of.isoformat() if as_of else '-'} (the stats' last write)")
         for key in (
             "requests",
             "hits",
