@@ -42,6 +42,11 @@ def enabled() -> bool:
     return settings.CLASSIFIER_REDIS
 
 
+def usable() -> bool:
+    """Configured and not known to be down (see core.redis): otherwise the database answers."""
+    return settings.CLASSIFIER_REDIS and core_redis.available()
+
+
 def client() -> redis.Redis:
     return core_redis.client(settings.REDIS_URL)
 

@@ -18,10 +18,11 @@ import logging
 import time
 from collections import Counter, defaultdict
 
-import redis
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
+
+from core import redis as core_redis
 
 from ..models import ImageClassification, InferenceMethod, RequestLog
 from . import fastpath
@@ -52,8 +53,14 @@ def new_record(
 
 
 def pending() -> int:
-    """Records waiting in the buffer (0 without one)."""
-    return fastpath.client().llen(fastpath.buffer_key()) if fastpath.enabled() else 0
+    """Records waiting in the buffer (0 without one, or with Redis unreachable)."""
+    if not fastpath.usable():
+        return 0
+    try:
+        return fastpath.client().llen(fastpath.buffer_key())
+    except core_redis.ERRORS as exc:
+        core_redis.mark_down(exc)
+        return 0
 
 
 def flush(*, wait_seconds: float = 5, budget_seconds: float | None = None) -> int:
@@ -63,7 +70,7 @@ def flush(*, wait_seconds: float = 5, budget_seconds: float | None = None) -> in
     A record leaves the list only after its transaction committed, so a failed flush loses nothing; a flusher
     killed between the commit and the trim would apply that chunk twice, a rare over-count we accept. With
     Redis down it returns 0: what it holds waits for the next flush, and requests meanwhile write their own."""
-    if not fastpath.enabled():
+    if not fastpath.usable():
         return 0
     client, key = fastpath.client(), fastpath.buffer_key()
     applied = 0
@@ -84,7 +91,8 @@ def flush(*, wait_seconds: float = 5, budget_seconds: float | None = None) -> in
                 remaining -= len(raw)
         finally:
             lock.release()
-    except redis.RedisError:
+    except core_redis.ERRORS as exc:
+        core_redis.mark_down(exc)
         logger.warning("hit buffer unavailable; %s records applied before it failed", applied, exc_info=True)
     return applied
 

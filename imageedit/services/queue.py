@@ -18,6 +18,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.tasks import send_on_commit
+
 from ..models import ImageEditTask
 
 Status = ImageEditTask.Status
@@ -42,7 +44,8 @@ def enqueue(task_ids) -> None:
 
     ids = [str(pk) for pk in task_ids]
     if ids:
-        transaction.on_commit(lambda: [run_image_edit.delay(pk) for pk in ids])
+        for pk in ids:
+            send_on_commit(run_image_edit, pk)
 
 
 def claim(task_id) -> ImageEditTask | None:

@@ -11,6 +11,7 @@ from PIL import Image
 
 from ai import services as ai
 from core.errors import ApiError
+from core.tasks import send_on_commit
 
 from .. import engines, validation
 from ..models import Customer, CustomerProfile, DesignPlan, InspirationImage
@@ -26,7 +27,7 @@ GENERATE_SIZE = (1024, 1024)
 def _enqueue(plan: DesignPlan) -> None:
     from ..tasks import generate_design
 
-    transaction.on_commit(lambda: generate_design.delay(plan.pk))
+    send_on_commit(generate_design, plan.pk)
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from django.utils import timezone
 from abilities import services as abilities
 from ai import services as ai
 from core.errors import ApiError
+from core.tasks import send_on_commit
 
 from .. import engines, validation
 from ..models import ComparisonResult, Customer, DesignPlan, ServiceRecord
@@ -73,7 +74,7 @@ def complete_service(record: ServiceRecord, upload, *, duration_minutes: int | N
         record.comparison_status = Comparison.PENDING
         from ..tasks import compare_service
 
-        transaction.on_commit(lambda: compare_service.delay(record.pk))
+        send_on_commit(compare_service, record.pk)
     record.save()
     return record
 
