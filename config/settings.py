@@ -273,6 +273,10 @@ CELERY_RESULT_BACKEND_MAX_RETRIES = 10
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_keepalive": True, "health_check_interval": 10}
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_BEAT_SCHEDULE: dict = {}
+# Stalled jobs (core/jobs.py): a running job beats every JOB_HEARTBEAT_SECONDS; three missed beats make it
+# stalled, and beat's sweeps (every JOB_STALL_CHECK_SECONDS) re-queue it once or fail it, credits released.
+JOB_HEARTBEAT_SECONDS = env.int("JOB_HEARTBEAT_SECONDS", default=30)
+JOB_STALL_CHECK_SECONDS = env.int("JOB_STALL_CHECK_SECONDS", default=60)
 
 # --- AI providers (ai app) -----------------------------------------------------------------------------------
 DASHSCOPE_API_KEY = env.str("DASHSCOPE_API_KEY", default="")
@@ -380,7 +384,11 @@ IMAGE_EDIT_RETRY_DELAY = env.int("IMAGE_EDIT_RETRY_DELAY", default=15)
 CELERY_BEAT_SCHEDULE["imageedit-purge-expired"] = {"task": "imageedit.tasks.purge_expired", "schedule": 3600}
 CELERY_BEAT_SCHEDULE["imageedit-recover-stalled"] = {
     "task": "imageedit.tasks.recover_stalled",
-    "schedule": 300,
+    "schedule": JOB_STALL_CHECK_SECONDS,
+}
+CELERY_BEAT_SCHEDULE["nailstudio-recover-stalled"] = {
+    "task": "nailstudio.tasks.recover_stalled",
+    "schedule": JOB_STALL_CHECK_SECONDS,
 }
 
 # --- Logging --------------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.utils import timezone
 from PIL import Image
 
 from ai import services as ai
+from core import jobs
 from core.errors import ApiError
 from core.tasks import send_on_commit
 
@@ -147,16 +148,19 @@ def _inspiration_images(plan: DesignPlan) -> tuple[Image.Image, ...]:
 def generate(plan_id: int) -> DesignPlan | None:
     """The generation job: prompt from profile and inspirations, image from the AI layer, plan ``ready``.
 
-    Runs again safely after a worker crash (``generating`` is resumed); anything else but ``queued`` is done.
+    A message delivered twice draws once (``jobs.claim``: a live run makes the task retry later, a stalled
+    one is taken over); a ready or failed plan is left as it is.
     """
-    plan = (
-        DesignPlan.objects.select_related("customer", "owner", "parent")
-        .filter(pk=plan_id, status__in=[Status.QUEUED, Status.GENERATING])
-        .first()
-    )
+    if jobs.claim(DesignPlan, plan_id, queued=Status.QUEUED, running=Status.GENERATING) is jobs.Claim.DONE:
+        return None
+    plan = DesignPlan.objects.select_related("customer", "owner", "parent").filter(pk=plan_id).first()
     if plan is None:
         return None
-    DesignPlan.objects.filter(pk=plan.pk).update(status=Status.GENERATING, updated_at=timezone.now())
+    with jobs.heartbeat(DesignPlan, plan.pk, running=Status.GENERATING):
+        return _generate(plan)
+
+
+def _generate(plan: DesignPlan) -> DesignPlan | None:
     try:
         brief = brief_for(plan)
         plan.generated_prompt = design_prompt(brief)
@@ -187,6 +191,11 @@ def generate(plan_id: int) -> DesignPlan | None:
         generated_at=timezone.now(),
     )
     return plan if finished else None
+
+
+def fail_stalled(plan: DesignPlan) -> None:
+    """A design whose worker died twice: failed, its credits released."""
+    _fail(plan, "生成中断 (generation was interrupted)")
 
 
 def _fail(plan: DesignPlan, message: str) -> DesignPlan:
