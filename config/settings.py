@@ -66,6 +66,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
+    "core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -390,6 +391,10 @@ CELERY_BEAT_SCHEDULE["nailstudio-recover-stalled"] = {
     "task": "nailstudio.tasks.recover_stalled",
     "schedule": JOB_STALL_CHECK_SECONDS,
 }
+
+# --- Metrics (GET /metrics, core/metrics.py) ---------------------------------------------------------------
+# Scrapers from these networks need no token; anyone else needs a staff access token.
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
 
 # --- Logging --------------------------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

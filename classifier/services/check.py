@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rest_framework.exceptions import Throttled
 
+from core import metrics, throttling
 from core import redis as core_redis
-from core import throttling
 from core.throttling import Window
 
 from . import fastpath, hits
@@ -27,6 +27,7 @@ def check_cache(
             # Redis is down: answer from the database, throttled per process, and write the record at once.
             core_redis.mark_down(exc)
         else:
+            _count(sum(r is not None for r in results), len(hashes))
             return [
                 {"image_hash": h, "hit": r is not None, "result": r}
                 for h, r in zip(hashes, results, strict=True)
@@ -36,6 +37,7 @@ def check_cache(
     found = fresh_entries(list(dict.fromkeys(hashes)))
     record["f"] = "".join("1" if h in found else "0" for h in hashes)
     hits.apply([record], entries=found)
+    _count(sum(h in found for h in hashes), len(hashes))
     return [
         {"image_hash": h, "hit": h in found, "result": result_payload(found[h]) if h in found else None}
         for h in hashes
@@ -55,3 +57,8 @@ def _on_redis(record: dict, hashes: list[str], window: Window | None) -> list[di
     record["f"] = "".join("0" if r is None else "1" for r in results)
     fastpath.push(record, {h: payloads[h] for h, e in found.items() if copyable(e)})
     return results
+
+
+def _count(hit: int, total: int) -> None:
+    metrics.CHECK_CACHE.labels("hit").inc(hit)
+    metrics.CHECK_CACHE.labels("miss").inc(total - hit)
