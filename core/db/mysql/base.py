@@ -49,9 +49,17 @@ class CursorWrapper(base.CursorWrapper):
             if not (_lost(exc) and self.wrapper.may_retry() and _is_read(query)):
                 raise
             logger.warning("database connection lost (%s); reconnected to repeat a read", exc.args[0])
+            with contextlib.suppress(base.Database.Error):
+                self.cursor.close()  # tied to the dead connection
             self.wrapper.reconnect()
             self.cursor = self.wrapper.connection.cursor()
             return super().execute(query, args)
+
+    def close(self):
+        # Closing a cursor of a connection that just died must not hide the error being handled (Django closes
+        # the cursor while a failed query's error propagates; the driver's own error would then be a 500).
+        with contextlib.suppress(base.Database.OperationalError):
+            self.cursor.close()
 
 
 def _is_read(query) -> bool:
