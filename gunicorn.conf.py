@@ -19,3 +19,20 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1"
 # Import Django once in the master: a new worker (also after max_requests) answers at once instead of after
 # seconds of imports. Database connections and model sessions are opened lazily, after the fork.
 preload_app = os.environ.get("GUNICORN_PRELOAD", "1") == "1"
+
+
+# Metrics (core/metrics.py): with PROMETHEUS_MULTIPROC_DIR each worker writes its counters there; start from an
+# empty directory and drop a dead worker's live gauges.
+def on_starting(server):
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+        for name in os.listdir(directory):
+            os.remove(os.path.join(directory, name))
+
+
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -19,6 +19,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.cache import cache
 
+from core import metrics
+
 from . import breaker
 from .errors import AIUnavailable, ProviderError
 from .models import AICall
@@ -84,6 +86,14 @@ def _record(
         images=usage.images,
         cost=cost,
         user=user if getattr(user, "is_authenticated", False) else None,
+    )
+    metrics.ai_call(
+        provider=provider,
+        capability=capability,
+        ok=ok,
+        error_code=error_code,
+        latency_ms=latency_ms,
+        cost=cost,
     )
     sink = _deferred.get()
     if sink is None:

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
+    "core.metrics.MetricsMiddleware",
     "core.middleware.ApiGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -132,13 +133,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache ----------------------------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="xintu")
+# Redis is an accelerator: after a connection error it counts as down for REDIS_RETRY_SECONDS (core/redis.py).
+REDIS_RETRY_SECONDS = env.float("REDIS_RETRY_SECONDS", default=2.0)
+REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=0.5)
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=2.0)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis with a per-process fallback when it is unreachable (see core/cache.py).
+            "BACKEND": "core.cache.FallbackRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             "TIMEOUT": 300,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            },
         }
     }
 else:
@@ -271,8 +281,22 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=180)
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Surviving broker blips (docs/operations.md): reconnect for as long as it takes, not 100 times; tasks running
+# when the connection drops keep running (their late ack may be lost: the message then comes again and the task
+# finds its job finished or running, see core/jobs.py); storing a result (the step that failed during an
+# outage) retries until the backend is back.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+CELERY_RESULT_BACKEND_ALWAYS_RETRY = True
+CELERY_RESULT_BACKEND_MAX_RETRIES = 10
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_keepalive": True, "health_check_interval": 10}
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_BEAT_SCHEDULE: dict = {}
+# Stalled jobs (core/jobs.py): a running job beats every JOB_HEARTBEAT_SECONDS; three missed beats make it
+# stalled, and beat's sweeps (every JOB_STALL_CHECK_SECONDS) re-queue it once or fail it, credits released.
+JOB_HEARTBEAT_SECONDS = env.int("JOB_HEARTBEAT_SECONDS", default=30)
+JOB_STALL_CHECK_SECONDS = env.int("JOB_STALL_CHECK_SECONDS", default=60)
 
 # --- AI providers (ai app) -----------------------------------------------------------------------------------
 DASHSCOPE_API_KEY = env.str("DASHSCOPE_API_KEY", default="")
@@ -394,8 +418,16 @@ IMAGE_EDIT_RETRY_DELAY = env.int("IMAGE_EDIT_RETRY_DELAY", default=15)
 CELERY_BEAT_SCHEDULE["imageedit-purge-expired"] = {"task": "imageedit.tasks.purge_expired", "schedule": 3600}
 CELERY_BEAT_SCHEDULE["imageedit-recover-stalled"] = {
     "task": "imageedit.tasks.recover_stalled",
-    "schedule": 300,
+    "schedule": JOB_STALL_CHECK_SECONDS,
 }
+CELERY_BEAT_SCHEDULE["nailstudio-recover-stalled"] = {
+    "task": "nailstudio.tasks.recover_stalled",
+    "schedule": JOB_STALL_CHECK_SECONDS,
+}
+
+# --- Metrics (GET /metrics, core/metrics.py) ---------------------------------------------------------------
+# Scrapers from these networks need no token; anyone else needs a staff access token.
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
 
 # --- Logging --------------------------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

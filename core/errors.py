@@ -7,8 +7,10 @@ the ``handler*`` views below render Django-level ones (unknown URLs, CSRF, crash
 from __future__ import annotations
 
 import logging
+import sys
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.urls import Resolver404, resolve
 from django.views.csrf import csrf_failure as default_csrf_failure
@@ -56,9 +58,27 @@ def _describe(exc: exceptions.APIException) -> tuple[str, str, dict]:
     return _CODE_ALIASES.get(code, code), str(detail), {}
 
 
+# The database cannot be reached (down, failing over, connection lost): a retryable 503, never a 500.
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+DATABASE_RETRY_AFTER = 5
+
+
+def database_unavailable() -> ApiError:
+    return ApiError(
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        "database_unavailable",
+        "数据库暂不可用，请稍后重试 (database unavailable, retry later)",
+    )
+
+
 def api_exception_handler(exc, context):
     from .guards import api_error_for
 
+    if isinstance(exc, DATABASE_ERRORS):
+        logger.error("database unavailable in %s: %s", context.get("view").__class__.__name__, exc)
+        response = api_exception_handler(database_unavailable(), context)
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+        return response
     exc = api_error_for(exc) or exc
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -100,6 +120,12 @@ def handler404(request, exception=None):
 
 
 def handler500(request):
+    # Django calls this while handling the exception, so it is still at hand.
+    if isinstance(sys.exc_info()[1], DATABASE_ERRORS):
+        error = database_unavailable()
+        response = _json_error(error.status_code, error.code, error.message)
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+        return response
     return _json_error(500, "server_error", "服务器内部错误 (internal server error)")
 
 

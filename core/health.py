@@ -28,10 +28,13 @@ def register(name: str, *, critical: bool = False):
     return decorator
 
 
-def run_checks() -> tuple[str, dict[str, dict]]:
+def run_checks(*, critical_only: bool = False) -> tuple[str, dict[str, dict]]:
+    """Run the checks (only the critical ones for readiness)."""
     results: dict[str, dict] = {}
     status = "ok"
     for name, check in _checks.items():
+        if critical_only and not check.critical:
+            continue
         started = time.perf_counter()
         try:
             result = dict(check.fn())
@@ -42,3 +45,8 @@ def run_checks() -> tuple[str, dict[str, dict]]:
         if not result.get("ok"):
             status = "down" if check.critical else ("degraded" if status == "ok" else status)
     return status, results
+
+
+def reasons(results: dict[str, dict]) -> list[str]:
+    """What makes the service degraded or down, one line per failing check."""
+    return [f"{name}: {r.get('error') or 'failed'}" for name, r in results.items() if not r.get("ok")]

@@ -34,12 +34,16 @@ class FixedWindowUserThrottle(UserRateThrottle):
 
 
 def count(window: Window) -> int:
-    """Count one request in ``window``; returns the count so far."""
-    if settings.REDIS_URL:
+    """Count one request in ``window``; returns the count so far. With Redis unreachable the count is this
+    process's own (the Django cache falls back to local memory)."""
+    if settings.REDIS_URL and redis.available():
         pipe = redis.client(settings.REDIS_URL).pipeline(transaction=False)
         pipe.incr(window.key)
         pipe.expire(window.key, window.seconds + 1, nx=True)
-        return pipe.execute()[0]
+        try:
+            return pipe.execute()[0]
+        except redis.ERRORS as exc:
+            redis.mark_down(exc)
     cache.add(window.key, 0, window.seconds + 1)
     try:
         return cache.incr(window.key)

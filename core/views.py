@@ -4,7 +4,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .health import run_checks
+from .health import reasons, run_checks
 from .negotiation import JSONOnlyNegotiation
 from .renderers import JSONRenderer
 
@@ -13,6 +13,7 @@ HealthSerializer = inline_serializer(
     {
         "status": serializers.ChoiceField(choices=["ok", "degraded", "down"]),
         "checks": serializers.DictField(child=serializers.DictField()),
+        "reasons": serializers.ListField(child=serializers.CharField()),
     },
 )
 
@@ -25,7 +26,32 @@ class HealthView(APIView):
     @extend_schema(responses={200: HealthSerializer, 503: HealthSerializer}, summary="Service health")
     def get(self, request):
         status, checks = run_checks()
-        return Response({"status": status, "checks": checks}, status=503 if status == "down" else 200)
+        return Response(
+            {"status": status, "checks": checks, "reasons": reasons(checks)},
+            status=503 if status == "down" else 200,
+        )
+
+
+class ReadyView(APIView):
+    """Readiness: can this process serve? Only the critical checks (the database) decide: with Redis, the broker
+    or a provider down the API still answers (degraded, see /health), so a load balancer keeps sending traffic."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes: list = []
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = JSONOnlyNegotiation
+
+    @extend_schema(responses={200: HealthSerializer, 503: HealthSerializer}, summary="Readiness")
+    def get(self, request):
+        status, checks = run_checks(critical_only=True)
+        response = Response(
+            {"status": status, "checks": checks, "reasons": reasons(checks)},
+            status=503 if status == "down" else 200,
+        )
+        if status == "down":
+            response["Retry-After"] = "5"
+        return response
 
 
 class LiveView(APIView):

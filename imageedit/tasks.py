@@ -1,6 +1,8 @@
 from celery import shared_task
 from django.conf import settings
 
+from core import jobs
+
 from . import services
 
 
@@ -15,6 +17,8 @@ def run_image_edit(self, task_id: str, resume: bool = False) -> str | None:
     while True:
         try:
             return services.run(task_id, resume=resume)
+        except jobs.Busy as busy:  # delivered again while a live run has it: look again once it could stall
+            raise self.retry(countdown=jobs.stale_seconds(), max_retries=10) from busy
         except services.RetryLater as later:
             if not self.request.is_eager:
                 raise self.retry(

@@ -11,6 +11,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
+from core import redis as core_redis
 from tests.factories import UserFactory
 
 pytest_plugins = ["tests.fakes.fixtures", "tests.fakes.wechat_fixtures"]
@@ -26,6 +27,7 @@ def _isolated_state(settings, tmp_path):
     """Each test: empty cache (throttles, breakers), its own media folders (private ones next to MEDIA_ROOT),
     tasks inline unless it asks for a worker, and a fast password hash (users are made in most tests)."""
     cache.clear()
+    core_redis.mark_up()  # a test that pointed the app at a dead Redis leaves no "down" state behind
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.PRIVATE_MEDIA_ROOT = ""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -7,13 +7,13 @@ import logging
 import re
 from typing import NamedTuple
 
-import redis
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from ai import services as ai
+from core import redis as core_redis
 
 from ..models import ImageClassification, InferenceMethod
 from . import fastpath
@@ -133,7 +133,7 @@ def store(
             ImageClassification.objects.update_or_create(image_hash=image_hash, defaults=values)
     except IntegrityError:  # another request created it between our lookup and insert
         ImageClassification.objects.filter(image_hash=image_hash).update(**values)
-    if fastpath.enabled():
+    if fastpath.usable():
         (entry,) = lookup([image_hash])
         transaction.on_commit(lambda: _copy_or_drop(entry))
 
@@ -149,8 +149,8 @@ def _copy_or_drop(entry: CachedEntry) -> None:
         return
     try:
         fastpath.put({entry.image_hash: result_payload(entry)})
-    except redis.RedisError:  # the copy is an optimisation: the database answers without it
-        logger.warning("could not copy %s to Redis", entry.image_hash, exc_info=True)
+    except core_redis.ERRORS as exc:  # the copy is an optimisation: the database answers without it
+        core_redis.mark_down(exc)
 
 
 def copyable_since(since: dt.datetime) -> list[str]:
@@ -168,12 +168,13 @@ def copy(hashes: list[str]) -> None:
 
 def forget(hashes: list[str]) -> None:
     """Drop the Redis copies of deleted or replaced entries (they also expire on their own)."""
-    if not fastpath.enabled():
+    if not fastpath.usable():
         return
     try:
         fastpath.drop(hashes)
-    except redis.RedisError:
-        logger.warning("could not drop the Redis copies of %s", hashes, exc_info=True)
+    except core_redis.ERRORS as exc:
+        core_redis.mark_down(exc)
+        logger.warning("could not drop the Redis copies of %s", hashes)
 
 
 def result_payload(entry: CachedEntry) -> dict:

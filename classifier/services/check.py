@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import logging
-
-import redis
 from rest_framework.exceptions import Throttled
 
-from core import throttling
+from core import metrics, throttling
+from core import redis as core_redis
 from core.throttling import Window
 
 from . import fastpath, hits
 from .cache import copyable, fresh_entries, result_payload
-
-logger = logging.getLogger(__name__)
 
 
 def check_cache(
@@ -24,22 +20,24 @@ def check_cache(
     record = hits.new_record(
         user_id=user_id, ip=ip, request_id=request_id, endpoint="check-cache", hashes=hashes
     )
-    if fastpath.enabled():
+    if fastpath.usable():
         try:
             results = _on_redis(record, hashes, window)
-        except redis.RedisError:
-            # Redis is down: answer from the database, unthrottled, and write the record at once.
-            logger.warning("Redis unavailable; check-cache answered from the database", exc_info=True)
+        except core_redis.ERRORS as exc:
+            # Redis is down: answer from the database, throttled per process, and write the record at once.
+            core_redis.mark_down(exc)
         else:
+            _count(sum(r is not None for r in results), len(hashes))
             return [
                 {"image_hash": h, "hit": r is not None, "result": r}
                 for h, r in zip(hashes, results, strict=True)
             ]
-    elif window is not None and throttling.count(window) > window.limit:
+    if window is not None and throttling.count(window) > window.limit:
         raise Throttled(wait=window.retry_after)
     found = fresh_entries(list(dict.fromkeys(hashes)))
     record["f"] = "".join("1" if h in found else "0" for h in hashes)
     hits.apply([record], entries=found)
+    _count(sum(h in found for h in hashes), len(hashes))
     return [
         {"image_hash": h, "hit": h in found, "result": result_payload(found[h]) if h in found else None}
         for h in hashes
@@ -59,3 +57,8 @@ def _on_redis(record: dict, hashes: list[str], window: Window | None) -> list[di
     record["f"] = "".join("0" if r is None else "1" for r in results)
     fastpath.push(record, {h: payloads[h] for h, e in found.items() if copyable(e)})
     return results
+
+
+def _count(hit: int, total: int) -> None:
+    metrics.CHECK_CACHE.labels("hit").inc(hit)
+    metrics.CHECK_CACHE.labels("miss").inc(total - hit)

@@ -34,12 +34,27 @@ end
 redis.call('RPUSH', KEYS[2], ARGV[3] .. string.rep('1', #copies) .. '"}')
 return {count, copies}
 """
+# The flusher's atomic take: a chunk leaves the buffer and lands in the processing list in one step, where it
+# stays until its rows are committed (see hits.flush).
+_TAKE = """
+local items = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
+if #items > 0 then
+    redis.call('LTRIM', KEYS[1], #items, -1)
+    redis.call('RPUSH', KEYS[2], unpack(items))
+end
+return items
+"""
 # A request that has no rate to count against (THROTTLE_USER unset) counts against this, without a limit.
 _UNLIMITED = Window(core_redis.key("classifier:unlimited"), 2**62, 60, 0.0)
 
 
 def enabled() -> bool:
     return settings.CLASSIFIER_REDIS
+
+
+def usable() -> bool:
+    """Configured and not known to be down (see core.redis): otherwise the database answers."""
+    return settings.CLASSIFIER_REDIS and core_redis.available()
 
 
 def client() -> redis.Redis:
@@ -50,13 +65,31 @@ def buffer_key() -> str:
     return core_redis.key("classifier:hit-buffer")
 
 
+def processing_key() -> str:
+    return core_redis.key("classifier:hit-buffer:processing")
+
+
 def copy_key(image_hash: str) -> str:
     return core_redis.key(f"classifier:copy:{PROMPT_VERSION}:{image_hash}")
 
 
 @cache
-def _script(redis_client: redis.Redis):
-    return redis_client.register_script(_CHECK)
+def _script(redis_client: redis.Redis, source: str = _CHECK):
+    return redis_client.register_script(source)
+
+
+def take(count: int) -> list[bytes]:
+    """Move up to ``count`` records from the head of the buffer to the processing list, atomically."""
+    return _script(client(), _TAKE)([buffer_key(), processing_key()], [count])
+
+
+def in_processing() -> list[bytes]:
+    """A chunk a flusher took and did not finish (it died, or its transaction failed)."""
+    return client().lrange(processing_key(), 0, -1)
+
+
+def done_processing() -> None:
+    client().delete(processing_key())
 
 
 def encode(record: dict) -> str:

@@ -6,7 +6,7 @@ With Redis the request pushes its record onto a list (see ``fastpath``) and ``fl
 from beat every ``CLASSIFIER_HIT_FLUSH_SECONDS``, and before staff figures are read. Without Redis a record is
 applied at once by the same code. Counting stays race-free either way: increments are ``F() + n`` updates.
 
-A record: ``{"t": epoch seconds, "r": request id, "u": user id, "ip", "e": endpoint, "h": [hashes], "f": "1011"}``
+A record: ``{"k": record id, "t": epoch seconds, "r": request id, "u": user id, "ip", "e": endpoint, "h": [hashes], "f": "1011"}``
 with one flag per hash, 1 for a hit. A hit's category, provider and size are read when the record is applied.
 """
 
@@ -16,12 +16,15 @@ import datetime as dt
 import json
 import logging
 import time
+import uuid
 from collections import Counter, defaultdict
 
-import redis
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
+
+from core import once
+from core import redis as core_redis
 
 from ..models import ImageClassification, InferenceMethod, RequestLog
 from . import fastpath
@@ -33,8 +36,11 @@ logger = logging.getLogger(__name__)
 # Records per transaction: a record holds up to 500 hashes, so a step writes at most ~5,000 log rows and never
 # holds SQLite's write lock for long.
 FLUSH_CHUNK = 10
-# A flusher that dies holding the lock must not stop the next one for long.
-LOCK_SECONDS = 300
+# A flusher that dies holding the lock must not stop the next one for long (the lock is renewed per chunk).
+LOCK_SECONDS = 60
+# A record's done-key outlives any processing list it could still sit in.
+DONE_PREFIX = "hit:"
+DONE_KEPT = dt.timedelta(days=1)
 
 
 def new_record(
@@ -42,6 +48,7 @@ def new_record(
 ) -> dict:
     """A record without its flags. ``user_id`` may be a token's string claim."""
     return {
+        "k": uuid.uuid4().hex,  # the record's own id: a flush applies it once (see apply_buffered)
         "t": time.time(),
         "r": str(request_id),
         "u": None if user_id is None else get_user_model()._meta.pk.to_python(user_id),
@@ -52,18 +59,26 @@ def new_record(
 
 
 def pending() -> int:
-    """Records waiting in the buffer (0 without one)."""
-    return fastpath.client().llen(fastpath.buffer_key()) if fastpath.enabled() else 0
+    """Records waiting in the buffer (0 without one, or with Redis unreachable)."""
+    if not fastpath.usable():
+        return 0
+    try:
+        return fastpath.client().llen(fastpath.buffer_key())
+    except core_redis.ERRORS as exc:
+        core_redis.mark_down(exc)
+        return 0
 
 
 def flush(*, wait_seconds: float = 5, budget_seconds: float | None = None) -> int:
     """Apply what is buffered now (records pushed meanwhile wait for the next flush). Returns records applied.
     With ``budget_seconds`` it stops after about that long (a staff page must not wait for a large backlog).
 
-    A record leaves the list only after its transaction committed, so a failed flush loses nothing; a flusher
-    killed between the commit and the trim would apply that chunk twice, a rare over-count we accept. With
-    Redis down it returns 0: what it holds waits for the next flush, and requests meanwhile write their own."""
-    if not fastpath.enabled():
+    Crash-safe: a chunk is moved atomically from the buffer to a processing list, applied in one transaction
+    that also marks its record keys done, and only then deleted. A flusher that dies (or fails) leaves its
+    chunk in the processing list; the next flush applies it first, skipping the records whose keys say they
+    were committed. So a crash loses nothing and writes nothing twice. With Redis down it returns 0: what it
+    holds waits for the next flush, and requests meanwhile write their own records."""
+    if not fastpath.usable():
         return 0
     client, key = fastpath.client(), fastpath.buffer_key()
     applied = 0
@@ -72,21 +87,36 @@ def flush(*, wait_seconds: float = 5, budget_seconds: float | None = None) -> in
         if not lock.acquire():
             return 0  # another flusher is at it
         try:
-            remaining = client.llen(key)
+            remaining = client.llen(key) + client.llen(fastpath.processing_key())
             deadline = time.monotonic() + budget_seconds if budget_seconds is not None else float("inf")
             while remaining > 0 and time.monotonic() < deadline:
-                raw = client.lrange(key, 0, min(remaining, FLUSH_CHUNK) - 1)
+                raw = fastpath.in_processing() or fastpath.take(min(remaining, FLUSH_CHUNK))
                 if not raw:
                     break
-                apply([json.loads(item) for item in raw])
-                client.ltrim(key, len(raw), -1)
+                apply_buffered([json.loads(item) for item in raw])
+                fastpath.done_processing()
+                lock.reacquire()  # the lock lives LOCK_SECONDS past the last chunk, not past the start
                 applied += len(raw)
                 remaining -= len(raw)
         finally:
             lock.release()
-    except redis.RedisError:
-        logger.warning("hit buffer unavailable; %s records applied before it failed", applied, exc_info=True)
+    except core_redis.ERRORS as exc:
+        core_redis.mark_down(exc)
+        logger.warning("hit buffer unavailable; %s records applied before it failed", applied)
+    if applied:
+        once.purge(prefix=DONE_PREFIX, older_than=DONE_KEPT)
     return applied
+
+
+@transaction.atomic
+def apply_buffered(records: list[dict]) -> None:
+    """Apply buffered records once: those whose key is marked done were committed by an earlier flush."""
+    keys = {DONE_PREFIX + r["k"]: r for r in records if r.get("k")}
+    seen = once.done(list(keys))
+    fresh = [r for r in records if not r.get("k") or DONE_PREFIX + r["k"] not in seen]
+    if fresh:
+        apply(fresh)
+        once.mark([k for k in keys if k not in seen])
 
 
 @transaction.atomic

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core import jobs
+
 from ..models import ImageEditTask
 from . import queue, running, storage
 
@@ -49,20 +51,20 @@ def purge_expired(*, now=None) -> PurgeResult:
     return PurgeResult(tasks, files)
 
 
-def stale_after() -> timedelta:
-    """How long a running task may go untouched: the hard time limit plus the longest retry wait."""
-    longest_wait = settings.IMAGE_EDIT_RETRY_DELAY * 2**settings.IMAGE_EDIT_RETRIES
-    return timedelta(seconds=settings.IMAGE_EDIT_TIME_LIMIT + longest_wait + 60)
-
-
 def recover_stalled(*, now=None) -> RecoverResult:
-    """Fail running tasks whose worker died (credits back, next one dispatched) and re-send queued tasks that
-    waited a minute with a free slot (a lost message must not block a user's queue)."""
+    """Running tasks whose worker stopped beating (see core.jobs) are re-queued once, then failed with their
+    credits back; queued tasks that waited a minute with a free slot are sent again (a lost message, or a
+    broker that was down at submit, must not block a user's queue)."""
     now = now or timezone.now()
-    threshold = now - stale_after()
+    threshold = jobs.stale_before(now)
     reaped = 0
     for task in ImageEditTask.objects.filter(status=Status.RUNNING, updated_at__lt=threshold):
-        if running.fail(task, "stalled", "编辑中断 (the edit was interrupted)", stale_before=threshold):
+        stalled = ImageEditTask.objects.filter(pk=task.pk, status=Status.RUNNING, updated_at__lt=threshold)
+        if jobs.requeue_once(
+            "imageedit", task.pk, lambda rows=stalled: rows.update(status=Status.QUEUED, updated_at=now)
+        ):
+            queue.dispatch_next(task.user_id)
+        elif running.fail(task, "stalled", "编辑中断 (the edit was interrupted)", stale_before=threshold):
             reaped += 1
     waiting = (
         ImageEditTask.objects.filter(status=Status.QUEUED, created_at__lt=now - timedelta(minutes=1))

@@ -18,6 +18,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core import jobs
+from core.tasks import send_on_commit
+
 from ..models import ImageEditTask
 
 Status = ImageEditTask.Status
@@ -42,7 +45,8 @@ def enqueue(task_ids) -> None:
 
     ids = [str(pk) for pk in task_ids]
     if ids:
-        transaction.on_commit(lambda: [run_image_edit.delay(pk) for pk in ids])
+        for pk in ids:
+            send_on_commit(run_image_edit, pk)
 
 
 def claim(task_id) -> ImageEditTask | None:
@@ -55,7 +59,7 @@ def claim(task_id) -> ImageEditTask | None:
             .first()
         )
         if user_id is None:
-            return None  # canceled, deleted, or already started by an earlier delivery
+            return _take_over(task_id)  # running (a redelivery), finished, canceled or deleted
         lock_user(user_id)
         turn = list(_queued(user_id).values_list("pk", flat=True)[: _free_slots(user_id)])
         if task_id not in turn:
@@ -66,6 +70,19 @@ def claim(task_id) -> ImageEditTask | None:
             status=Status.RUNNING, started_at=now, updated_at=now, attempts=F("attempts") + 1
         )
     return ImageEditTask.objects.select_related("user").get(pk=task_id) if started else None
+
+
+def _take_over(task_id) -> ImageEditTask | None:
+    """A message for a task that is not queued: take over a running one whose worker stopped beating, leave a
+    live or finished one alone (``jobs.Busy`` makes the task try again later)."""
+    taken = jobs.claim(
+        ImageEditTask, task_id, queued=None, running=Status.RUNNING, attempts=F("attempts") + 1
+    )
+    return (
+        ImageEditTask.objects.select_related("user").get(pk=task_id)
+        if taken is jobs.Claim.TAKEN_OVER
+        else None
+    )
 
 
 def resume(task_id) -> ImageEditTask | None:

@@ -17,6 +17,7 @@ from PIL import Image
 
 from ai import services as ai
 from billing import services as billing
+from core import jobs
 
 from .. import presets
 from ..models import ImageEditTask
@@ -79,12 +80,18 @@ def run(task_id, *, resume: bool = False) -> str | None:
     if task is None:
         return None
     try:
-        edited = edit(task)
+        with jobs.heartbeat(ImageEditTask, task.pk, running=Status.RUNNING):
+            edited = edit(task)
     except SoftTimeLimitExceeded:
         return fail(task, "timeout", "编辑超时 (the edit took too long)")
     except ai.AIUnavailable as exc:
         if _transient(exc) and task.attempts <= settings.IMAGE_EDIT_RETRIES:
-            raise RetryLater(settings.IMAGE_EDIT_RETRY_DELAY * 2 ** (task.attempts - 1)) from exc
+            countdown = settings.IMAGE_EDIT_RETRY_DELAY * 2 ** (task.attempts - 1)
+            # Nothing beats while the retry waits: its lease runs until the retry is due.
+            ImageEditTask.objects.filter(pk=task.pk, status=Status.RUNNING).update(
+                updated_at=timezone.now() + timedelta(seconds=countdown)
+            )
+            raise RetryLater(countdown) from exc
         logger.warning("image edit %s failed: %s", task.pk, exc)
         return fail(task, "provider_unavailable", "编辑服务暂不可用 (no image model could do this edit)")
     except Exception:

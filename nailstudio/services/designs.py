@@ -10,7 +10,9 @@ from django.utils import timezone
 from PIL import Image
 
 from ai import services as ai
+from core import jobs
 from core.errors import ApiError
+from core.tasks import send_on_commit
 
 from .. import engines, validation
 from ..models import Customer, CustomerProfile, DesignPlan, InspirationImage
@@ -26,7 +28,7 @@ GENERATE_SIZE = (1024, 1024)
 def _enqueue(plan: DesignPlan) -> None:
     from ..tasks import generate_design
 
-    transaction.on_commit(lambda: generate_design.delay(plan.pk))
+    send_on_commit(generate_design, plan.pk)
 
 
 @transaction.atomic
@@ -146,16 +148,19 @@ def _inspiration_images(plan: DesignPlan) -> tuple[Image.Image, ...]:
 def generate(plan_id: int) -> DesignPlan | None:
     """The generation job: prompt from profile and inspirations, image from the AI layer, plan ``ready``.
 
-    Runs again safely after a worker crash (``generating`` is resumed); anything else but ``queued`` is done.
+    A message delivered twice draws once (``jobs.claim``: a live run makes the task retry later, a stalled
+    one is taken over); a ready or failed plan is left as it is.
     """
-    plan = (
-        DesignPlan.objects.select_related("customer", "owner", "parent_design")
-        .filter(pk=plan_id, status__in=[Status.QUEUED, Status.GENERATING])
-        .first()
-    )
+    if jobs.claim(DesignPlan, plan_id, queued=Status.QUEUED, running=Status.GENERATING) is jobs.Claim.DONE:
+        return None
+    plan = DesignPlan.objects.select_related("customer", "owner", "parent_design").filter(pk=plan_id).first()
     if plan is None:
         return None
-    DesignPlan.objects.filter(pk=plan.pk).update(status=Status.GENERATING, updated_at=timezone.now())
+    with jobs.heartbeat(DesignPlan, plan.pk, running=Status.GENERATING):
+        return _generate(plan)
+
+
+def _generate(plan: DesignPlan) -> DesignPlan | None:
     try:
         brief = brief_for(plan)
         plan.ai_prompt = design_prompt(brief)
@@ -188,6 +193,11 @@ def generate(plan_id: int) -> DesignPlan | None:
         generated_at=timezone.now(),
     )
     return plan if finished else None
+
+
+def fail_stalled(plan: DesignPlan) -> None:
+    """A design whose worker died twice: failed, its credits released."""
+    _fail(plan, "生成中断 (generation was interrupted)")
 
 
 def _fail(plan: DesignPlan, message: str) -> DesignPlan:

@@ -10,7 +10,9 @@ from django.utils import timezone
 
 from abilities import services as abilities
 from ai import services as ai
+from core import jobs
 from core.errors import ApiError
+from core.tasks import send_on_commit
 
 from .. import engines, validation
 from ..models import ComparisonResult, Customer, DesignPlan, ServiceRecord
@@ -73,7 +75,7 @@ def complete_service(record: ServiceRecord, upload, *, service_duration: int | N
         record.comparison_status = Comparison.PENDING
         from ..tasks import compare_service
 
-        transaction.on_commit(lambda: compare_service.delay(record.pk))
+        send_on_commit(compare_service, record.pk)
     record.save()
     return record
 
@@ -87,6 +89,11 @@ def compare(service_id: int) -> ServiceRecord | None:
     )
     if record is None:
         return None
+    with jobs.heartbeat(ServiceRecord, record.pk, field="comparison_status", running=Comparison.PENDING):
+        return _compare(record)
+
+
+def _compare(record: ServiceRecord) -> ServiceRecord:
     design = record.design_plan
     try:
         if design is None or not design.image:
@@ -126,6 +133,10 @@ def compare(service_id: int) -> ServiceRecord | None:
         record.comparison_error = ""
         record.save(update_fields=["comparison_status", "comparison_error", "updated_at"])
     return record
+
+
+def fail_stalled(record: ServiceRecord) -> None:
+    _fail(record, "对比中断 (the comparison was interrupted)")
 
 
 def _fail(record: ServiceRecord, message: str) -> ServiceRecord:
