@@ -89,7 +89,7 @@ class NotifyFailureOutput(serializers.Serializer):
     message = serializers.CharField()
 
 
-class RefundCreateInput(serializers.Serializer):
+class RefundCreateInput(strict.Serializer):
     amount_fen = serializers.IntegerField(
         required=False, help_text="默认：剩余可退金额 (default: all that is left)"
     )
@@ -122,7 +122,7 @@ class RefundOutput(serializers.ModelSerializer):
         ]
 
 
-class ReconciliationQuery(serializers.Serializer):
+class ReconciliationQuery(strict.Serializer):
     date = serializers.DateField(required=False)
 
 

@@ -157,9 +157,9 @@ class OrderRefundsView(APIView):
         tags=["billing"],
     )
     def post(self, request, out_trade_no: str):
-        order = selectors.order_for_staff(out_trade_no)
         data = RefundCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
+        order = selectors.order_for_staff(out_trade_no)
         refund = services.create_refund(order=order, staff=request.user, **data.validated_data)
         return Response(RefundOutput(refund).data, status=status.HTTP_201_CREATED)
 

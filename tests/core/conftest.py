@@ -6,6 +6,7 @@ import pytest
 
 from core.private_media import sign
 from nailstudio import services as nail
+from tests.core.schema_ops import STAFF_ONLY
 from tests.images import image_bytes, upload
 
 
@@ -38,3 +39,9 @@ def paths(owner, offline, django_capture_on_commit_callbacks):
         return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
 
     return fill
+
+
+@pytest.fixture
+def client_for(owner_client, staff_client):
+    """The client a write operation of the schema is sent with: staff for staff-only routes."""
+    return lambda path: staff_client if path in STAFF_ONLY else owner_client

@@ -4,6 +4,10 @@ from drf_spectacular.generators import SchemaGenerator
 
 SCHEMA = SchemaGenerator().get_schema(request=None, public=True)
 WRITES = ("post", "put", "patch")
+# Write operations only staff may call: the tests send them as staff (as a user they are a plain 403).
+STAFF_ONLY = {"/api/v1/billing/orders/{out_trade_no}/refunds"}
+# Bodies that are not the client's to shape: WeChat Pay's signed callbacks, answered in WeChat's own format.
+VENDOR = {"/api/v1/billing/wechat/notify", "/api/v1/billing/wechat/refund-notify"}
 
 
 def operations(content_type: str | None):
