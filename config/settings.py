@@ -285,6 +285,9 @@ AI_CHAINS = {
 AI_CONNECT_TIMEOUT = env.float("AI_CONNECT_TIMEOUT", default=5.0)
 AI_READ_TIMEOUT = env.float("AI_READ_TIMEOUT", default=60.0)
 AI_MAX_RETRIES = env.int("AI_MAX_RETRIES", default=2)
+# Total seconds for one provider call, retries included; then the chain moves on (image capabilities get
+# AI_TASK_TIMEOUT instead: an image model's task takes longer). See docs/async.md.
+AI_REQUEST_DEADLINE_SECONDS = env.float("AI_REQUEST_DEADLINE_SECONDS", default=20.0)
 AI_RETRY_BASE_DELAY = env.float("AI_RETRY_BASE_DELAY", default=0.5)
 AI_RETRY_MAX_DELAY = env.float("AI_RETRY_MAX_DELAY", default=8.0)
 AI_BREAKER_THRESHOLD = env.int("AI_BREAKER_THRESHOLD", default=5)
