@@ -256,6 +256,15 @@ def _loop_runner() -> asyncio.Runner:
     return runner
 
 
+def wait_on(coroutine):
+    """Run a coroutine of remote calls from synchronous code, on this thread's event loop. Meanwhile the thread
+    holds no database connection (outside a transaction): a worker thread would otherwise keep one open for
+    every call in flight."""
+    if not connection.in_atomic_block:
+        connection.close()
+    return _loop_runner().run(coroutine, context=contextvars.copy_context())  # the caller's request id
+
+
 def run(
     capability: str,
     request,
@@ -264,17 +273,14 @@ def run(
     chain: list[str] | None = None,
     validate: Callable[[object], object] | None = None,
 ) -> tuple[object, CallInfo]:
-    """The chain for synchronous code. While a remote model is awaited the thread holds no database
-    connection (a worker thread would otherwise keep one open for each call in flight)."""
+    """The chain for synchronous code (see ``wait_on``; an offline-only chain keeps the connection)."""
     outer = _deferred.get()
     sink: list[AICall] = []
-    if not connection.in_atomic_block and any(n != "local" for n in usable_providers(capability, chain)):
-        connection.close()
+    work = _run(capability, request, user=user, chain=chain, validate=validate, sink=sink, inline=True)
     try:
-        return _loop_runner().run(
-            _run(capability, request, user=user, chain=chain, validate=validate, sink=sink, inline=True),
-            context=contextvars.copy_context(),  # the caller's request id for log lines
-        )
+        if any(name != "local" for name in usable_providers(capability, chain)):
+            return wait_on(work)
+        return _loop_runner().run(work, context=contextvars.copy_context())
     finally:
         if outer is not None:
             outer.extend(sink)

@@ -12,7 +12,7 @@ from PIL import Image
 
 from . import router, validation
 from .errors import AIUnavailable, InvalidOutput
-from .images import sniff_content_type
+from .images import ModelInput, sniff_content_type
 from .prompts import PROMPT_VERSION
 from .router import deferred_call_log, save_calls
 from .taxonomy import BY_CODE, CATEGORIES, CODES
@@ -33,6 +33,7 @@ __all__ = [
     "CATEGORIES",
     "CODES",
     "InvalidOutput",
+    "ModelInput",
     "PROMPT_VERSION",
     "aclassify_photo",
     "analyze_image",
@@ -45,9 +46,11 @@ __all__ = [
     "require_fields",
     "save_calls",
     "screenshot_rule",
+    "wait_on",
 ]
 
 require_fields = validation.require_fields
+wait_on = router.wait_on
 
 
 def remote_available(capability: str = "classify_photo", chain: list[str] | None = None) -> bool:

@@ -332,6 +332,13 @@ CELERY_BEAT_SCHEDULE["billing-reconcile-orders"] = {
     "schedule": env.int("BILLING_RECONCILE_EVERY_SECONDS", default=300),
 }
 
+# --- Web tier under ASGI (config/asgi.py, core/lanes.py, docs/async.md) ---------------------------------------
+# Threads per web process for synchronous code: every sync view runs in a "web" lane; uploads' decoding and the
+# offline model in "upload" lanes. Each lane keeps one database connection: a host holds at most
+# GUNICORN_WORKERS x (WEB_LANES + UPLOAD_LANES) of them, whatever the number of requests waiting on a model.
+WEB_LANES = env.int("WEB_LANES", default=4)
+UPLOAD_LANES = env.int("UPLOAD_LANES", default=2)
+
 # --- Album classifier (classifier app) -------------------------------------------------------------------------
 CLASSIFY_BATCH_MAX = env.int("CLASSIFY_BATCH_MAX", default=20)
 CLASSIFY_BATCH_CONCURRENCY = env.int("CLASSIFY_BATCH_CONCURRENCY", default=4)
@@ -343,6 +350,12 @@ CLASSIFIER_COPY_SECONDS = env.int("CLASSIFIER_COPY_SECONDS", default=24 * 3600)
 CELERY_BEAT_SCHEDULE["classifier-flush-cache-hits"] = {
     "task": "classifier.tasks.flush_cache_hits",
     "schedule": env.int("CLASSIFIER_HIT_FLUSH_SECONDS", default=10),
+}
+# An async batch job with no progress for this long (its worker died, its message was lost) is failed by beat.
+CLASSIFY_JOB_STALL_SECONDS = env.int("CLASSIFY_JOB_STALL_SECONDS", default=900)
+CELERY_BEAT_SCHEDULE["classifier-fail-stalled-jobs"] = {
+    "task": "classifier.tasks.fail_stalled_jobs",
+    "schedule": 300,
 }
 CELERY_BEAT_SCHEDULE["classifier-purge-request-logs"] = {
     "task": "classifier.tasks.purge_request_logs",

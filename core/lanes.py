@@ -1,0 +1,66 @@
+"""Lanes: the few threads per web process that run synchronous code (the ORM, Pillow) for the ASGI server.
+
+Under ``config.asgi`` every synchronous view runs whole in a ``web`` lane (as a gthread worker's thread would),
+and asynchronous views send their synchronous steps to a lane and await remote models on the event loop with no
+lane held. Each lane thread keeps its own persistent database connection, so a web process never holds more
+than ``WEB_LANES + UPLOAD_LANES`` connections however many requests wait on a model. Uploads' CPU work (decode,
+downscale, the offline model) has lanes of its own, so cheap requests never queue behind it.
+
+Outside that server (the test client, ``runserver``) ``run`` is Django's ``sync_to_async``: the code then runs
+on the request's own thread and connection, as the rest of the request does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+from concurrent.futures import ThreadPoolExecutor
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import close_old_connections
+
+_pools: dict[str, ThreadPoolExecutor] = {}
+_enabled = False
+
+
+def enable() -> None:
+    """Called once per process by the ASGI entry point."""
+    global _enabled
+    _enabled = True
+
+
+def enabled() -> bool:
+    return _enabled
+
+
+def pool(lane: str) -> ThreadPoolExecutor:
+    if lane not in _pools:
+        size = {"web": settings.WEB_LANES, "upload": settings.UPLOAD_LANES}[lane]
+        _pools[lane] = ThreadPoolExecutor(max_workers=size, thread_name_prefix=f"lane-{lane}")
+    return _pools[lane]
+
+
+def _step(function, args, kwargs):
+    # As at the start of a request: a connection past CONN_MAX_AGE or broken is replaced before use.
+    close_old_connections()
+    return function(*args, **kwargs)
+
+
+async def run(function, *args, lane: str = "web", **kwargs):
+    """Await ``function(*args, **kwargs)`` run in a lane (with the caller's context: request id, log sinks).
+    Cancelling the await does not stop the function: it finishes in its lane."""
+    if not _enabled:
+        return await sync_to_async(function)(*args, **kwargs)
+    context = contextvars.copy_context()
+    call = functools.partial(context.run, _step, function, args, kwargs)
+    return await asyncio.get_running_loop().run_in_executor(pool(lane), call)
+
+
+def submit(function, *args, lane: str = "web") -> None:
+    """Run ``function(*args)`` in a lane without waiting (clean-up after a cancelled request)."""
+    if _enabled:
+        pool(lane).submit(contextvars.copy_context().run, _step, function, args, {})
+    else:
+        function(*args)
