@@ -151,7 +151,7 @@ async def _call(method, request, *, inline: bool) -> ProviderOutput:
     return await asyncio.to_thread(method, request)
 
 
-async def _attempts(name, capability, request, validate, user, sink, inline):
+async def _attempts(name, capability, request, validate, user, sink, inline, scope=None):
     """All attempts at one provider: (value, CallInfo), or the ProviderError that ended them."""
     provider = PROVIDERS[name]
     model = provider.model_for(capability)
@@ -177,18 +177,10 @@ async def _attempts(name, capability, request, validate, user, sink, inline):
                 continue
             return exc
         except asyncio.CancelledError:
-            # The deadline passed (or the caller went away) during this attempt: it counts as a failed one.
+            # The deadline passed, or the caller went away (a client disconnect): a failed attempt either way.
+            code = "deadline_exceeded" if scope is not None and scope.expired() else "canceled"
             latency = int((time.perf_counter() - started) * 1000)
-            _record(
-                sink,
-                capability,
-                name,
-                model,
-                ok=False,
-                error_code="deadline_exceeded",
-                latency_ms=latency,
-                user=user,
-            )
+            _record(sink, capability, name, model, ok=False, error_code=code, latency_ms=latency, user=user)
             raise
         latency = int((time.perf_counter() - started) * 1000)
         cost = cost_of(name, output.model, output.usage)
@@ -213,16 +205,16 @@ async def _run(capability, request, *, user, chain, validate, sink, inline) -> t
         if skipped := _skip_reason(name, capability):
             attempts_log.append((name, skipped))
             continue
-        work = _attempts(name, capability, request, validate, user, sink, inline)
+        args = (name, capability, request, validate, user, sink, inline)
         if name == "local":
-            result = await work  # offline engines cannot be interrupted; they are the chain's last resort
+            result = await _attempts(*args)  # offline engines cannot be interrupted: the chain's last resort
         else:
             try:
-                async with asyncio.timeout(deadline_for(capability)):
-                    result = await work
+                async with asyncio.timeout(deadline_for(capability)) as scope:
+                    result = await _attempts(*args, scope)
             except TimeoutError:
                 logger.warning(
-                    "AI %s via %s passed its %.0f s deadline", capability, name, deadline_for(capability)
+                    "AI %s via %s passed its %g s deadline", capability, name, deadline_for(capability)
                 )
                 result = ProviderError("deadline_exceeded")
         if isinstance(result, ProviderError):

@@ -67,7 +67,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.middleware.WhiteNoiseMiddleware",  # WhiteNoise, async-capable
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -253,6 +253,22 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# Tasks that wait on remote models go to their own queue, served by a thread pool (many calls in flight per
+# worker host, not one process each); the default queue keeps a process pool for CPU-bound work. See the README
+# (Production) and docs/async.md. A renamed default queue (tests, CI) renames this one alongside.
+CELERY_AI_QUEUE = env.str(
+    "CELERY_AI_QUEUE",
+    default="ai" if CELERY_TASK_DEFAULT_QUEUE == "celery" else f"{CELERY_TASK_DEFAULT_QUEUE}-ai",
+)
+CELERY_TASK_ROUTES = {
+    name: {"queue": CELERY_AI_QUEUE}
+    for name in (
+        "imageedit.tasks.run_image_edit",
+        "nailstudio.tasks.generate_design",
+        "nailstudio.tasks.compare_service",
+        "classifier.tasks.run_classify_job",
+    )
+}
 CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- AI providers (ai app) -----------------------------------------------------------------------------------

@@ -15,11 +15,12 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 _pools: dict[str, ThreadPoolExecutor] = {}
 _enabled = False
@@ -59,8 +60,20 @@ async def run(function, *args, lane: str = "web", **kwargs):
 
 
 def submit(function, *args, lane: str = "web") -> None:
-    """Run ``function(*args)`` in a lane without waiting (clean-up after a cancelled request)."""
+    """Run ``function(*args)`` in a lane without waiting (clean-up after a cancelled request); outside the
+    ASGI server, in a thread of its own (the caller may be on an event loop, where the ORM may not run)."""
+    call = functools.partial(contextvars.copy_context().run, _step, function, args, {})
     if _enabled:
-        pool(lane).submit(contextvars.copy_context().run, _step, function, args, {})
+        pool(lane).submit(call)
     else:
-        function(*args)
+        threading.Thread(target=_closing(call), daemon=True).start()
+
+
+def _closing(call):
+    def run():
+        try:
+            call()
+        finally:
+            connections.close_all()
+
+    return run

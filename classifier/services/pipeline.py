@@ -347,6 +347,8 @@ def _finish(
     batch: _Batch, *, ip, endpoint: str, request_id, use_cache: bool = True
 ) -> list[Outcome | ApiError]:
     """Local fallbacks, settlement, the cache, then the finishing helper: one result per upload, in order."""
+    ai.save_calls(batch.calls)  # first: the remote attempts came before any local fallback
+    batch.calls = []
     for item in batch.waiting():  # every remote provider failed: the offline model answers
         try:
             item.outcome = _local(item, batch.user, item.model_input.pil())
