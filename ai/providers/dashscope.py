@@ -7,7 +7,7 @@ The SDK keeps its base URL in a module global, which we set from DASHSCOPE_BASE_
 
 import asyncio
 import time
-from contextlib import contextmanager
+from contextlib import asynccontextmanager
 from http import HTTPStatus
 
 import aiohttp
@@ -43,10 +43,12 @@ def _raise_for(response) -> None:
     )
 
 
-@contextmanager
-def _transport_errors():
+@asynccontextmanager
+async def _session():
+    """A session per call, closed with it (the SDK's default, one per event loop, is never closed)."""
     try:
-        yield
+        async with aiohttp.ClientSession(trust_env=True) as session:
+            yield session
     except TimeoutError as exc:  # aiohttp's own request timeout (the router's deadline cancels instead)
         raise ProviderError("timeout", str(exc) or "read timeout", transient=True) from exc
     except aiohttp.ClientError as exc:
@@ -80,9 +82,13 @@ class DashScopeProvider(Provider):
     async def _chat(self, capability: str, system: str, parts: list[dict]) -> ProviderOutput:
         model = self.model_for(capability)
         messages = [{"role": "system", "content": [{"text": system}]}, {"role": "user", "content": parts}]
-        with _transport_errors():
+        async with _session() as session:
             response = await AioMultiModalConversation.call(
-                model=model, messages=messages, request_timeout=settings.AI_READ_TIMEOUT, **self._prepare()
+                model=model,
+                messages=messages,
+                request_timeout=settings.AI_READ_TIMEOUT,
+                session=session,
+                **self._prepare(),
             )
         _raise_for(response)
         content = response.output.choices[0].message.content
@@ -119,9 +125,9 @@ class DashScopeProvider(Provider):
     async def _task(self, capability: str, **kwargs) -> ProviderOutput:
         model = self.model_for(capability)
         auth = self._prepare()
-        with _transport_errors():
+        async with _session() as session:
             task = await AioImageSynthesis.async_call(
-                model=model, n=1, request_timeout=settings.AI_READ_TIMEOUT, **auth, **kwargs
+                model=model, n=1, request_timeout=settings.AI_READ_TIMEOUT, session=session, **auth, **kwargs
             )
             _raise_for(task)
             deadline = time.monotonic() + settings.AI_TASK_TIMEOUT
