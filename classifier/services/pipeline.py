@@ -18,7 +18,7 @@ import asyncio
 import logging
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.conf import settings
@@ -85,7 +85,8 @@ def error_dict(exc: ApiError) -> dict:
 class _Item:
     """One distinct image of a batch on its way through the pipeline."""
 
-    image: ValidatedImage  # its pixels are freed once a remote call is all that is left
+    image: ValidatedImage  # its pixels and bytes are freed once a remote call is all that is left
+    size: int = 0  # bytes of the upload
     outcome: Outcome | ApiError | None = None
     model_input: ai.ModelInput | None = None  # set while it waits on a remote model
     quota_used: str | None = None
@@ -151,6 +152,9 @@ def validate_uploads(uploads: list) -> list[ValidatedImage | ApiError]:
             entries.append(validate_image(upload, decode=False))
         except ApiError as exc:
             entries.append(exc)
+        finally:
+            if upload is not None:
+                upload.close()  # its bytes were copied: the parsed upload need not hold another copy
     return entries
 
 
@@ -253,7 +257,9 @@ def _prepare_item(item: _Item, mode: str, user, *, use_cache: bool) -> None:
             return
         if _reserve(item, mode, user):
             item.model_input = ai.ModelInput.of(image.image)
-            image.image.close()  # frees the decoded pixels: a request waiting on a model holds its model input
+            # A request waiting on a model holds its model input only: the decoded pixels and the bytes go.
+            image.image.close()
+            item.image = replace(image, raw=b"")
             return
     item.outcome = _local(item, user, image.image)
 
@@ -264,7 +270,7 @@ def _prepare(*, user, mode: str, entries: list, use_cache: bool = True) -> _Batc
     found = cache.fresh_entries(list(images), mode=mode) if use_cache else {}
     cache.record_hits(list(found))
     for image_hash, image in images.items():
-        item = batch.items[image_hash] = _Item(image)
+        item = batch.items[image_hash] = _Item(image, size=image.size)
         if image_hash in found:
             item.outcome = _from_entry(found[image_hash], batch.started)
             continue
@@ -274,6 +280,9 @@ def _prepare(*, user, mode: str, entries: list, use_cache: bool = True) -> _Batc
             item.outcome = exc
         except Exception as exc:  # noqa: BLE001 - one image's failure is that image's error
             item.outcome = _item_failed(exc)
+    # What is left to finish needs each upload's hash and EXIF, not its bytes or pixels (in place: the
+    # caller's references to the list see the light copies too).
+    entries[:] = [replace(e, raw=b"", image=None) if isinstance(e, ValidatedImage) else e for e in entries]
     return batch
 
 
@@ -329,7 +338,7 @@ def _abandon(batch: _Batch) -> None:
     _settle(batch)
 
 
-def _store(outcome: Outcome, image: ValidatedImage) -> None:
+def _store(outcome: Outcome, size: int) -> None:
     cache.store(
         image_hash=outcome.image_hash,
         category=outcome.category,
@@ -338,7 +347,7 @@ def _store(outcome: Outcome, image: ValidatedImage) -> None:
         method=outcome.inference_method,
         provider=outcome.provider,
         model=outcome.model,
-        image_size=image.size,
+        image_size=size,
     )
     outcome.description = cache.GENERIC_DESCRIPTIONS.get(outcome.category, outcome.description)
 
@@ -361,7 +370,7 @@ def _finish(
         outcome = item.outcome
         if isinstance(outcome, Outcome) and not outcome.from_cache:
             if use_cache:
-                _store(outcome, item.image)
+                _store(outcome, item.size)
             outcome.processing_time_ms = elapsed
     results = [batch.items[e.sha256].outcome if isinstance(e, ValidatedImage) else e for e in batch.entries]
     return finish_results(
