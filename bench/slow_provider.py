@@ -458,6 +458,7 @@ def run_web(args, env: dict, db: Database | None, delay, model_port: int, tokens
         with Probes(port, probe) as idle_probes:
             time.sleep(args.idle_seconds)
         idle = idle_probes.results()
+        idle_pss = tree_memory_mb(server.process.pid)[0]
 
         delay.value = 0.0
         model_stats(model_port, reset=True)
@@ -496,7 +497,7 @@ def run_web(args, env: dict, db: Database | None, delay, model_port: int, tokens
     budget = floor_wall + 2 * args.delay + 2
     db_note = f"{sampler.connections}" if db and db.mariadb_root else "n/a (SQLite)"
     print(
-        f"\n  MariaDB connections (max Threads_connected): {db_note};  web tier max PSS {sampler.pss_mb:.0f} MB"
+        f"\n  MariaDB connections (max Threads_connected): {db_note};  web tier PSS idle {idle_pss:.0f} MB, max {sampler.pss_mb:.0f} MB"
         f" (RSS summed over the processes, counting shared pages in each: {sampler.rss_mb:.0f} MB)"
     )
     print(
@@ -563,6 +564,7 @@ def run_celery(args, env: dict, delay, tokens: dict) -> bool:
     try:
         port = server.port
         image = distinct_jpegs(1, 9)[0]
+        submitted: list[float] = []
         time.sleep(5)  # the worker connects to the broker
 
         async def main():
@@ -574,6 +576,7 @@ def run_celery(args, env: dict, delay, tokens: dict) -> bool:
                 if status not in (200, 202):
                     return f"submit {status} {body[:120]!r}"
                 edit_id = json.loads(body)["id"]
+                submitted.append(time.monotonic() - started)
                 while True:
                     status, body = await exchange(
                         port, json_request(port, token, "GET", f"/api/v1/image-edits/{edit_id}"), 60
@@ -585,11 +588,16 @@ def run_celery(args, env: dict, delay, tokens: dict) -> bool:
                         return f"edit {edit_id}: {state} {body[:160]!r}"
                     if time.monotonic() > started + args.timeout:
                         return f"edit {edit_id}: still {state}"
-                    await asyncio.sleep(0.25)
+                    await asyncio.sleep(1.0)
 
             started = time.monotonic()
             outcomes = await asyncio.gather(*(one(i, t) for i, t in enumerate(tokens["editors"])))
-            return time.monotonic() - started, [o for o in outcomes if o]
+            wall = time.monotonic() - started
+            last = max(submitted, default=0)
+            print(
+                f"  all {len(submitted)} submitted after {last:.1f} s (the web tier's work), done {wall - last:.1f} s later"
+            )
+            return wall, [o for o in outcomes if o]
 
         wall, errors = asyncio.run(main())
     finally:

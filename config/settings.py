@@ -354,6 +354,7 @@ CELERY_BEAT_SCHEDULE["billing-reconcile-orders"] = {
 # GUNICORN_WORKERS x (WEB_LANES + UPLOAD_LANES) of them, whatever the number of requests waiting on a model.
 WEB_LANES = env.int("WEB_LANES", default=4)
 UPLOAD_LANES = env.int("UPLOAD_LANES", default=2)
+UPLOAD_LANE_NICE = env.int("UPLOAD_LANE_NICE", default=10)  # upload lanes' threads run at this nice value
 
 # --- Album classifier (classifier app) -------------------------------------------------------------------------
 CLASSIFY_BATCH_MAX = env.int("CLASSIFY_BATCH_MAX", default=20)

@@ -4,7 +4,8 @@ Under ``config.asgi`` every synchronous view runs whole in a ``web`` lane (as a 
 and asynchronous views send their synchronous steps to a lane and await remote models on the event loop with no
 lane held. Each lane thread keeps its own persistent database connection, so a web process never holds more
 than ``WEB_LANES + UPLOAD_LANES`` connections however many requests wait on a model. Uploads' CPU work (decode,
-downscale, the offline model) has lanes of its own, so cheap requests never queue behind it.
+downscale, the offline model) has lanes of its own, at a lower CPU priority (``UPLOAD_LANE_NICE``), so cheap
+requests never queue behind it.
 
 Outside that server (the test client, ``runserver``) ``run`` is Django's ``sync_to_async``: the code then runs
 on the request's own thread and connection, as the rest of the request does.
@@ -13,8 +14,10 @@ on the request's own thread and connection, as the rest of the request does.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import functools
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -36,10 +39,20 @@ def enabled() -> bool:
     return _enabled
 
 
+def _lower_priority() -> None:
+    # Linux schedules threads one by one: when the CPU is short, cheap requests' lanes and the event loop go first.
+    with contextlib.suppress(AttributeError, OSError):  # not Linux, or not allowed: same priority then
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), settings.UPLOAD_LANE_NICE)
+
+
 def pool(lane: str) -> ThreadPoolExecutor:
     if lane not in _pools:
-        size = {"web": settings.WEB_LANES, "upload": settings.UPLOAD_LANES}[lane]
-        _pools[lane] = ThreadPoolExecutor(max_workers=size, thread_name_prefix=f"lane-{lane}")
+        if lane == "web":
+            _pools[lane] = ThreadPoolExecutor(settings.WEB_LANES, thread_name_prefix="lane-web")
+        else:
+            _pools[lane] = ThreadPoolExecutor(
+                settings.UPLOAD_LANES, thread_name_prefix="lane-upload", initializer=_lower_priority
+            )
     return _pools[lane]
 
 
