@@ -42,7 +42,7 @@ format: $(VENV)/.dev
 	$(BIN)/ruff format .
 
 worker: $(VENV)/.runtime
-	$(BIN)/celery -A config worker -l info
+	$(BIN)/celery -A config worker -Q celery,ai -l info
 
 beat: $(VENV)/.runtime
 	$(BIN)/celery -A config beat -l info

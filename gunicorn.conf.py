@@ -1,11 +1,19 @@
-"""gunicorn settings for production: `gunicorn -c gunicorn.conf.py config.wsgi`. Override with GUNICORN_* env vars."""
+"""gunicorn settings for production: `gunicorn -c gunicorn.conf.py` (no further arguments) starts the web tier.
+Override with GUNICORN_* env vars.
+
+The app is the ASGI entry point, served by uvicorn's gunicorn worker (an asyncio event loop per process):
+requests waiting on a remote model hold no thread; synchronous views run in each process's lanes
+(WEB_LANES, UPLOAD_LANES threads, one database connection each). Why: docs/async.md.
+"""
 
 import multiprocessing
 import os
 
+wsgi_app = os.environ.get("GUNICORN_APP", "config.asgi:application")
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "uvicorn_worker.UvicornWorker")
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# MariaDB connections per host: workers x (WEB_LANES + UPLOAD_LANES), 5 x 6 = 30 on 2 CPUs.
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
 keepalive = 5

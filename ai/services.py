@@ -12,9 +12,9 @@ from PIL import Image
 
 from . import router, validation
 from .errors import AIUnavailable, InvalidOutput
-from .images import sniff_content_type
+from .images import ModelInput, sniff_content_type
 from .prompts import PROMPT_VERSION
-from .router import deferred_call_log
+from .router import deferred_call_log, save_calls
 from .taxonomy import BY_CODE, CATEGORIES, CODES
 from .types import (
     AnalyzeRequest,
@@ -33,7 +33,9 @@ __all__ = [
     "CATEGORIES",
     "CODES",
     "InvalidOutput",
+    "ModelInput",
     "PROMPT_VERSION",
+    "aclassify_photo",
     "analyze_image",
     "classify_photo",
     "compare_images",
@@ -42,10 +44,13 @@ __all__ = [
     "generate_image",
     "remote_available",
     "require_fields",
+    "save_calls",
     "screenshot_rule",
+    "wait_on",
 ]
 
 require_fields = validation.require_fields
+wait_on = router.wait_on
 
 
 def remote_available(capability: str = "classify_photo", chain: list[str] | None = None) -> bool:
@@ -71,6 +76,23 @@ def classify_photo(
 ) -> Classification:
     request = ClassifyRequest(image=image, raw=raw, source_format=source_format, exif=exif)
     value, call = router.run(
+        "classify_photo", request, user=user, chain=chain, validate=validation.classification
+    )
+    return Classification(call=call, **value)
+
+
+async def aclassify_photo(
+    image,
+    *,
+    user=None,
+    chain: list[str] | None = None,
+    source_format: str | None = None,
+    exif: dict | None = None,
+) -> Classification:
+    """``classify_photo`` awaited on the running event loop (no thread held while the model answers). Needs
+    ``deferred_call_log()`` around it; the rows go to ``save_calls`` afterwards, from synchronous code."""
+    request = ClassifyRequest(image=image, source_format=source_format, exif=exif)
+    value, call = await router.arun(
         "classify_photo", request, user=user, chain=chain, validate=validation.classification
     )
     return Classification(call=call, **value)

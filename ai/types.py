@@ -63,7 +63,7 @@ class ProviderOutput:
 # ``local`` provider runs it. ``validate`` checks and normalises a JSON answer, raising InvalidOutput.
 @dataclass(frozen=True)
 class ClassifyRequest:
-    image: Image.Image
+    image: Image.Image | Any  # or an ai.images.ModelInput, prepared ahead of an asynchronous call
     raw: bytes | None = None
     source_format: str | None = None
     exif: dict | None = None

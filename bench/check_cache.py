@@ -6,7 +6,7 @@ missed or a request failed. MariaDB or Redis unreachable: without them, and it s
 
 For each database it makes a throw-away one (a temp SQLite file; ``xintu_bench`` on MariaDB, created and
 dropped as a user allowed to), migrates it, caches 100k results, and serves it with ``gunicorn -c
-gunicorn.conf.py config.wsgi`` on 127.0.0.1 (GUNICORN_* variables in the environment still apply). As in
+gunicorn.conf.py`` on 127.0.0.1 (GUNICORN_* variables in the environment still apply). As in
 production the server uses Redis (``--redis-url``, keys under a throw-away prefix) for the cache, the rate
 limits, the copies of results (made with ``copy_cache_to_redis``, as storing a result makes them) and the
 check-cache hit buffer. A separate process flushes that buffer into the database every second while the load
@@ -17,7 +17,8 @@ Separate client processes load it over keep-alive connections:
 - check-cache, one hash: a hit picked at random among the 100k, then a miss (never cached);
 - check-cache, a batch of 500 hashes (80% hits, 20% misses);
 - classify, a ~400 KB camera JPEG with GPS whose hash is cached (client latency and ``processing_time_ms``).
-The ceiling is a bare WSGI hello-world under the same gunicorn config, sent the single check-cache requests,
+The ceiling is a bare WSGI hello-world under the same gunicorn config (gthread, 2 threads), sent the single
+check-cache requests,
 measured at the start and before and after each database's cases (the highest counts).
 Each case is warmed until every worker has answered it quickly, then runs at ``--connections`` (req/s, p50,
 p99) and over one connection (p50 without queueing). Targets are judged on the loaded figures: single
@@ -225,7 +226,7 @@ def free_port() -> int:
 
 @dataclass
 class Server:
-    app: str
+    args: list[str]  # after -c gunicorn.conf.py: none for the project (the config names app and worker)
     env: dict[str, str]
     log_path: Path
     port: int = field(default_factory=free_port)
@@ -235,7 +236,7 @@ class Server:
         env = {**self.env, "GUNICORN_BIND": f"127.0.0.1:{self.port}"}
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), self.app],
+                [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), *self.args],
                 cwd=ROOT,
                 env=env,
                 stdout=subprocess.DEVNULL,  # the access log: one line a request, formatted but not kept
@@ -636,7 +637,8 @@ def measure_ceiling(token: str, load: Load, one: Load, tmp: Path, workers: int) 
     hello_dir.mkdir(exist_ok=True)
     (hello_dir / "xintu_bench_hello.py").write_text(HELLO_APP)
     env = {**server_env("sqlite:///unused", workers), "PYTHONPATH": str(hello_dir)}
-    server = Server("xintu_bench_hello:app", env, tmp / "gunicorn-hello.log")
+    hello = ["--worker-class", "gthread", "--threads", "2", "xintu_bench_hello:app"]  # WSGI, as on main
+    server = Server(hello, env, tmp / "gunicorn-hello.log")
     case = single_case(token, random.Random(1))
     case.name = "ceiling: bare WSGI hello-world"
     server.start()
@@ -704,7 +706,7 @@ def bench_database(
     started = time.monotonic()
     env = server_env(db.url, args.workers, args.redis_url)
     db.create()
-    server = Server("config.wsgi", env, tmp / f"gunicorn-{db.name}.log")
+    server = Server([], env, tmp / f"gunicorn-{db.name}.log")
     spawn = multiprocessing.get_context("spawn")
     ready, stop, applied = spawn.Event(), spawn.Event(), spawn.Value("q", 0)
     flusher = spawn.Process(target=flush_loop, args=(env, ready, stop, applied)) if args.redis_url else None
@@ -802,10 +804,10 @@ def main() -> int:
                 databases.append(mariadb)
             else:
                 print(f"MariaDB unreachable at {args.mariadb_url} ({why}): SQLite only.")
-        threads = os.environ.get("GUNICORN_THREADS", "2")
+        lanes = f"WEB_LANES={os.environ.get('WEB_LANES', '4')}"
         processes = min(args.client_processes, args.connections)
         print(
-            f"gunicorn -c gunicorn.conf.py, {args.workers} workers x {threads} threads. Client: "
+            f"gunicorn -c gunicorn.conf.py (ASGI), {args.workers} workers, {lanes}. Client: "
             f"{args.connections} keep-alive connections in {processes} processes, {seconds:g} s per case,\n"
             f"then {seconds / 2:g} s over 1 connection. {os.cpu_count()} CPUs, load average "
             f"{os.getloadavg()[0]:.1f} (other work on the machine skews the figures)."

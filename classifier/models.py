@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models, router, transaction
+from django.utils import timezone
 
 
 class InferenceMethod(models.TextChoices):
@@ -121,6 +122,9 @@ class ClassifyJob(models.Model):
     done = models.PositiveIntegerField(default=0)
     items = models.JSONField(default=list, help_text="per image: temporary file name or its result/error")
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(
+        default=timezone.now, help_text="last progress; the stall sweep reads it"
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -1,12 +1,33 @@
 from celery import shared_task
 
+from config.celery import BaseTask
+
 from . import services
 
 
-@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)
-def run_classify_job(job_id: str) -> dict:
-    job = services.job_run(job_id)
-    return {"job": str(job.id), "done": job.done, "total": job.total}
+class ClassifyJobTask(BaseTask):
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        # Retries used up: the job must not stay "running".
+        services.job_fail(kwargs.get("job_id") or args[0])
+
+
+@shared_task(
+    bind=True, base=ClassifyJobTask, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3
+)
+def run_classify_job(self, job_id: str) -> dict:
+    try:
+        job = services.job_run(job_id)
+    except Exception as exc:
+        # An error no retry covers ends the job here too: inline (eager) runs never reach on_failure.
+        if not isinstance(exc, self.autoretry_for):
+            services.job_fail(job_id)
+        raise
+    return {"job": str(job.id), "status": job.status, "done": job.done, "total": job.total}
+
+
+@shared_task
+def fail_stalled_jobs() -> int:
+    return services.fail_stalled_jobs()
 
 
 @shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)

@@ -72,7 +72,7 @@ MIDDLEWARE = [
     "core.metrics.MetricsMiddleware",
     "core.middleware.ApiGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.middleware.WhiteNoiseMiddleware",  # WhiteNoise, async-capable
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -292,6 +292,22 @@ CELERY_RESULT_BACKEND_ALWAYS_RETRY = True
 CELERY_RESULT_BACKEND_MAX_RETRIES = 10
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_keepalive": True, "health_check_interval": 10}
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# Tasks that wait on remote models go to their own queue, served by a thread pool (many calls in flight per
+# worker host, not one process each); the default queue keeps a process pool for CPU-bound work. See the README
+# (Production) and docs/async.md. A renamed default queue (tests, CI) renames this one alongside.
+CELERY_AI_QUEUE = env.str(
+    "CELERY_AI_QUEUE",
+    default="ai" if CELERY_TASK_DEFAULT_QUEUE == "celery" else f"{CELERY_TASK_DEFAULT_QUEUE}-ai",
+)
+CELERY_TASK_ROUTES = {
+    name: {"queue": CELERY_AI_QUEUE}
+    for name in (
+        "imageedit.tasks.run_image_edit",
+        "nailstudio.tasks.generate_design",
+        "nailstudio.tasks.compare_service",
+        "classifier.tasks.run_classify_job",
+    )
+}
 CELERY_BEAT_SCHEDULE: dict = {}
 # Stalled jobs (core/jobs.py): a running job beats every JOB_HEARTBEAT_SECONDS; three missed beats make it
 # stalled, and beat's sweeps (every JOB_STALL_CHECK_SECONDS) re-queue it once or fail it, credits released.
@@ -328,6 +344,9 @@ AI_CHAINS = {
 AI_CONNECT_TIMEOUT = env.float("AI_CONNECT_TIMEOUT", default=5.0)
 AI_READ_TIMEOUT = env.float("AI_READ_TIMEOUT", default=60.0)
 AI_MAX_RETRIES = env.int("AI_MAX_RETRIES", default=2)
+# Total seconds for one provider call, retries included; then the chain moves on (image capabilities get
+# AI_TASK_TIMEOUT instead: an image model's task takes longer). See docs/async.md.
+AI_REQUEST_DEADLINE_SECONDS = env.float("AI_REQUEST_DEADLINE_SECONDS", default=20.0)
 AI_RETRY_BASE_DELAY = env.float("AI_RETRY_BASE_DELAY", default=0.5)
 AI_RETRY_MAX_DELAY = env.float("AI_RETRY_MAX_DELAY", default=8.0)
 AI_BREAKER_THRESHOLD = env.int("AI_BREAKER_THRESHOLD", default=5)
@@ -382,6 +401,14 @@ CELERY_BEAT_SCHEDULE["billing-reconcile-bills"] = {
     "schedule": crontab(hour=env.int("BILLING_BILL_HOUR", default=10), minute=30),
 }
 
+# --- Web tier under ASGI (config/asgi.py, core/lanes.py, docs/async.md) ---------------------------------------
+# Threads per web process for synchronous code: every sync view runs in a "web" lane; uploads' decoding and the
+# offline model in "upload" lanes. Each lane keeps one database connection: a host holds at most
+# GUNICORN_WORKERS x (WEB_LANES + UPLOAD_LANES) of them, whatever the number of requests waiting on a model.
+WEB_LANES = env.int("WEB_LANES", default=4)
+UPLOAD_LANES = env.int("UPLOAD_LANES", default=2)
+UPLOAD_LANE_NICE = env.int("UPLOAD_LANE_NICE", default=10)  # upload lanes' threads run at this nice value
+
 # --- Album classifier (classifier app) -------------------------------------------------------------------------
 CLASSIFY_BATCH_MAX = env.int("CLASSIFY_BATCH_MAX", default=20)
 CLASSIFY_BATCH_CONCURRENCY = env.int("CLASSIFY_BATCH_CONCURRENCY", default=4)
@@ -397,6 +424,12 @@ CLASSIFIER_COPY_SECONDS = env.int("CLASSIFIER_COPY_SECONDS", default=24 * 3600)
 CELERY_BEAT_SCHEDULE["classifier-flush-cache-hits"] = {
     "task": "classifier.tasks.flush_cache_hits",
     "schedule": env.int("CLASSIFIER_HIT_FLUSH_SECONDS", default=10),
+}
+# An async batch job with no progress for this long (its worker died, its message was lost) is failed by beat.
+CLASSIFY_JOB_STALL_SECONDS = env.int("CLASSIFY_JOB_STALL_SECONDS", default=900)
+CELERY_BEAT_SCHEDULE["classifier-fail-stalled-jobs"] = {
+    "task": "classifier.tasks.fail_stalled_jobs",
+    "schedule": 300,
 }
 CELERY_BEAT_SCHEDULE["classifier-purge-request-logs"] = {
     "task": "classifier.tasks.purge_request_logs",

@@ -119,13 +119,17 @@ def handler404(request, exception=None):
     return _json_error(404, "not_found", "资源不存在 (not found)")
 
 
+def database_unavailable_response() -> JsonResponse:
+    error = database_unavailable()
+    response = _json_error(error.status_code, error.code, error.message)
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return response
+
+
 def handler500(request):
     # Django calls this while handling the exception, so it is still at hand.
     if isinstance(sys.exc_info()[1], DATABASE_ERRORS):
-        error = database_unavailable()
-        response = _json_error(error.status_code, error.code, error.message)
-        response["Retry-After"] = str(DATABASE_RETRY_AFTER)
-        return response
+        return database_unavailable_response()
     return _json_error(500, "server_error", "服务器内部错误 (internal server error)")
 
 

@@ -12,6 +12,7 @@ import json
 import os
 import time
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.http import HttpResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -57,12 +58,26 @@ def ai_call(*, provider: str, capability: str, ok: bool, error_code: str, latenc
 
 
 class MetricsMiddleware:
+    """Both sync and async: under ASGI a sync-only middleware would hold a thread for the whole request."""
+
+    sync_capable = async_capable = True
+
     def __init__(self, get_response):
         self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
 
     def __call__(self, request):
+        if iscoroutinefunction(self):
+            return self._acall(request)
         started = time.perf_counter()
         response = self.get_response(request)
+        request_done(request, response, time.perf_counter() - started)
+        return response
+
+    async def _acall(self, request):
+        started = time.perf_counter()
+        response = await self.get_response(request)
         request_done(request, response, time.perf_counter() - started)
         return response
 

@@ -150,8 +150,8 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory, 
         return
     from django.db import connection
 
-    # The worker serves this session's queue (settings.CELERY_TASK_DEFAULT_QUEUE) under a unique node name, so a
-    # stray worker on the same broker can neither take our tasks nor answer our ping.
+    # The worker serves this session's queues (settings.CELERY_TASK_DEFAULT_QUEUE and the AI queue named after it)
+    # under a unique node name, so a stray worker on the same broker can neither take our tasks nor answer our ping.
     node = f"xintu-test-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
     media = tmp_path_factory.mktemp("worker-media")
     env = dict(
@@ -160,7 +160,7 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory, 
         MEDIA_ROOT=str(media),
         **_vendor_settings(worker_fakes),
     )
-    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    queue = f"{settings.CELERY_TASK_DEFAULT_QUEUE},{settings.CELERY_AI_QUEUE}"
     command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-n", node, "-Q", queue, "-c", "2"]
     proc = subprocess.Popen([*command, "-l", "warning"], env=env, cwd=settings.BASE_DIR)
     try:

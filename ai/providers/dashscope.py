@@ -1,15 +1,19 @@
-"""DashScope (Qwen-VL for vision, Wanx image tasks) through the official SDK.
+"""DashScope (Qwen-VL for vision, Wanx image tasks) through the official SDK's asyncio API (aiohttp, one
+pooled session per event loop): a call in flight holds no thread.
 
 Images go as base64 data URIs, never ``file://`` (the SDK would upload those to its own storage host).
 The SDK keeps its base URL in a module global, which we set from DASHSCOPE_BASE_URL before each call.
 """
 
+import asyncio
 import time
+from contextlib import asynccontextmanager
 from http import HTTPStatus
 
+import aiohttp
 import dashscope
-import requests
-from dashscope import ImageSynthesis, MultiModalConversation
+from dashscope import AioMultiModalConversation
+from dashscope.aigc.image_synthesis import AioImageSynthesis
 from django.conf import settings
 
 from .. import http
@@ -39,6 +43,32 @@ def _raise_for(response) -> None:
     )
 
 
+@asynccontextmanager
+async def _session():
+    """A session per call, closed with it (the SDK's default, one per event loop, is never closed)."""
+    try:
+        async with aiohttp.ClientSession(trust_env=True) as session:
+            yield session
+    except TimeoutError as exc:  # aiohttp's own request timeout (the router's deadline cancels instead)
+        raise ProviderError("timeout", str(exc) or "read timeout", transient=True) from exc
+    except aiohttp.ClientError as exc:
+        raise ProviderError("connection_error", str(exc), transient=True) from exc
+
+
+async def _fetch_task(task_id: str, api_key: str) -> tuple[dict, dict]:
+    """One poll of an image task, ``GET {base}/tasks/{id}`` (the SDK's asyncio fetch opens a session per poll
+    and appends a slash the service does not document): its ``output`` and ``usage``."""
+    status, body = await http.get_json(
+        f"{settings.DASHSCOPE_BASE_URL.rstrip('/')}/tasks/{task_id}", {"Authorization": f"Bearer {api_key}"}
+    )
+    if status != HTTPStatus.OK:
+        code = f"http_{status}:{body.get('code') or ''}".rstrip(":")
+        raise ProviderError(
+            code, body.get("message") or "", transient=status == 429 or status >= 500, status=status
+        )
+    return body.get("output") or {}, body.get("usage") or {}
+
+
 class DashScopeProvider(Provider):
     name = "dashscope"
 
@@ -49,17 +79,17 @@ class DashScopeProvider(Provider):
         dashscope.base_http_api_url = settings.DASHSCOPE_BASE_URL
         return {"api_key": settings.DASHSCOPE_API_KEY}
 
-    def _chat(self, capability: str, system: str, parts: list[dict]) -> ProviderOutput:
+    async def _chat(self, capability: str, system: str, parts: list[dict]) -> ProviderOutput:
         model = self.model_for(capability)
         messages = [{"role": "system", "content": [{"text": system}]}, {"role": "user", "content": parts}]
-        try:
-            response = MultiModalConversation.call(
-                model=model, messages=messages, request_timeout=settings.AI_READ_TIMEOUT, **self._prepare()
+        async with _session() as session:
+            response = await AioMultiModalConversation.call(
+                model=model,
+                messages=messages,
+                request_timeout=settings.AI_READ_TIMEOUT,
+                session=session,
+                **self._prepare(),
             )
-        except requests.Timeout as exc:
-            raise ProviderError("timeout", str(exc), transient=True) from exc
-        except requests.ConnectionError as exc:
-            raise ProviderError("connection_error", str(exc), transient=True) from exc
         _raise_for(response)
         content = response.output.choices[0].message.content
         text = (
@@ -72,64 +102,61 @@ class DashScopeProvider(Provider):
             Usage(int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0)),
         )
 
-    def classify_photo(self, request: ClassifyRequest) -> ProviderOutput:
+    async def classify_photo(self, request: ClassifyRequest) -> ProviderOutput:
         image = data_uri(downscaled_jpeg(request.image))
-        return self._chat("classify_photo", CLASSIFY_SYSTEM, [{"image": image}, {"text": CLASSIFY_USER}])
+        return await self._chat(
+            "classify_photo", CLASSIFY_SYSTEM, [{"image": image}, {"text": CLASSIFY_USER}]
+        )
 
-    def analyze_image(self, request: AnalyzeRequest) -> ProviderOutput:
+    async def analyze_image(self, request: AnalyzeRequest) -> ProviderOutput:
         image = data_uri(downscaled_jpeg(request.image))
-        return self._chat("analyze_image", JSON_SYSTEM, [{"image": image}, {"text": request.instruction}])
+        return await self._chat(
+            "analyze_image", JSON_SYSTEM, [{"image": image}, {"text": request.instruction}]
+        )
 
-    def compare_images(self, request: CompareRequest) -> ProviderOutput:
+    async def compare_images(self, request: CompareRequest) -> ProviderOutput:
         parts = [
             {"image": data_uri(downscaled_jpeg(request.reference))},
             {"image": data_uri(downscaled_jpeg(request.actual))},
             {"text": request.instruction},
         ]
-        return self._chat("compare_images", JSON_SYSTEM, parts)
+        return await self._chat("compare_images", JSON_SYSTEM, parts)
 
-    def _task(self, capability: str, **kwargs) -> ProviderOutput:
+    async def _task(self, capability: str, **kwargs) -> ProviderOutput:
         model = self.model_for(capability)
         auth = self._prepare()
-        try:
-            task = ImageSynthesis.async_call(
-                model=model, n=1, request_timeout=settings.AI_READ_TIMEOUT, **auth, **kwargs
+        async with _session() as session:
+            task = await AioImageSynthesis.async_call(
+                model=model, n=1, request_timeout=settings.AI_READ_TIMEOUT, session=session, **auth, **kwargs
             )
             _raise_for(task)
             deadline = time.monotonic() + settings.AI_TASK_TIMEOUT
             while True:
-                status = ImageSynthesis.fetch(task, **auth)
-                _raise_for(status)
-                state = status.output.task_status
+                output, usage = await _fetch_task(task.output.task_id, auth["api_key"])
+                state = output.get("task_status")
                 if state == "SUCCEEDED":
                     break
                 if state in ("FAILED", "CANCELED", "UNKNOWN"):
-                    code = getattr(status.output, "code", None) or state.lower()
-                    raise ProviderError(
-                        f"task_{state.lower()}", f"{code}: {getattr(status.output, 'message', '')}"
-                    )
+                    code = output.get("code") or state.lower()
+                    raise ProviderError(f"task_{state.lower()}", f"{code}: {output.get('message', '')}")
                 if time.monotonic() > deadline:
                     raise ProviderError("task_timeout", f"task {task.output.task_id}", transient=True)
-                time.sleep(settings.AI_TASK_POLL_INTERVAL)
-        except requests.Timeout as exc:
-            raise ProviderError("timeout", str(exc), transient=True) from exc
-        except requests.ConnectionError as exc:
-            raise ProviderError("connection_error", str(exc), transient=True) from exc
-        results = status.output.results or []
+                await asyncio.sleep(settings.AI_TASK_POLL_INTERVAL)
+        results = output.get("results") or []
         if not results or not results[0].get("url"):
             raise ProviderError("invalid_output", "task succeeded without a result image")
-        images = int((status.usage or {}).get("image_count") or 1)
-        return ProviderOutput(http.download(results[0]["url"]), model, Usage(images=images))
+        images = int((usage or {}).get("image_count") or 1)
+        return ProviderOutput(await http.download(results[0]["url"]), model, Usage(images=images))
 
-    def generate_image(self, request: GenerateRequest) -> ProviderOutput:
+    async def generate_image(self, request: GenerateRequest) -> ProviderOutput:
         extra = {}
         if request.reference_images:
             extra["ref_img"] = data_uri(png_bytes(request.reference_images[0]), "image/png")
         width, height = request.size
-        return self._task("generate_image", prompt=request.prompt, size=f"{width}*{height}", **extra)
+        return await self._task("generate_image", prompt=request.prompt, size=f"{width}*{height}", **extra)
 
-    def edit_image(self, request: EditRequest) -> ProviderOutput:
-        return self._task(
+    async def edit_image(self, request: EditRequest) -> ProviderOutput:
+        return await self._task(
             "edit_image",
             function="description_edit",
             prompt=request.instruction,

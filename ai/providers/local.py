@@ -4,6 +4,7 @@ caller hands its own offline engine in the request (``request.local``), e.g. the
 from django.conf import settings
 
 from ..errors import ProviderError
+from ..images import as_pil
 from ..types import ClassifyRequest, ProviderOutput
 from .base import Provider
 
@@ -16,7 +17,7 @@ class LocalProvider(Provider):
 
         try:
             result = photo.classify_image(
-                request.image, source_format=request.source_format, exif=request.exif
+                as_pil(request.image), source_format=request.source_format, exif=request.exif
             )
         except photo.ModelIntegrityError as exc:
             raise ProviderError("local_model_unavailable", str(exc)) from exc

@@ -1,5 +1,5 @@
-"""OpenAI (a vision chat model, gpt-image-1) through the official SDK, with its own retries off: the router
-is the only retry loop."""
+"""OpenAI (a vision chat model, gpt-image-1) through the official SDK's asyncio client, with its own retries
+off: the router is the only retry loop."""
 
 import base64
 from io import BytesIO
@@ -54,25 +54,26 @@ class OpenAIProvider(Provider):
     def configured(self) -> bool:
         return bool(settings.OPENAI_API_KEY)
 
-    def _client(self) -> openai.OpenAI:
-        return openai.OpenAI(
+    def _client(self) -> openai.AsyncOpenAI:
+        return openai.AsyncOpenAI(
             api_key=settings.OPENAI_API_KEY,
             base_url=settings.OPENAI_BASE_URL,
             max_retries=0,
             timeout=httpx.Timeout(settings.AI_READ_TIMEOUT, connect=settings.AI_CONNECT_TIMEOUT),
         )
 
-    def _chat(self, capability: str, system: str, text: str, images: list) -> ProviderOutput:
+    async def _chat(self, capability: str, system: str, text: str, images: list) -> ProviderOutput:
         model = self.model_for(capability)
         content = [{"type": "text", "text": text}] + [
             {"type": "image_url", "image_url": {"url": data_uri(downscaled_jpeg(image))}} for image in images
         ]
         try:
-            response = self._client().chat.completions.create(
-                model=model,
-                messages=[{"role": "system", "content": system}, {"role": "user", "content": content}],
-                response_format={"type": "json_object"},
-            )
+            async with self._client() as client:
+                response = await client.chat.completions.create(
+                    model=model,
+                    messages=[{"role": "system", "content": system}, {"role": "user", "content": content}],
+                    response_format={"type": "json_object"},
+                )
         except openai.OpenAIError as exc:
             raise _translate(exc) from exc
         usage = response.usage
@@ -82,21 +83,22 @@ class OpenAIProvider(Provider):
             Usage(usage.prompt_tokens if usage else 0, usage.completion_tokens if usage else 0),
         )
 
-    def classify_photo(self, request: ClassifyRequest) -> ProviderOutput:
-        return self._chat("classify_photo", CLASSIFY_SYSTEM, CLASSIFY_USER, [request.image])
+    async def classify_photo(self, request: ClassifyRequest) -> ProviderOutput:
+        return await self._chat("classify_photo", CLASSIFY_SYSTEM, CLASSIFY_USER, [request.image])
 
-    def analyze_image(self, request: AnalyzeRequest) -> ProviderOutput:
-        return self._chat("analyze_image", JSON_SYSTEM, request.instruction, [request.image])
+    async def analyze_image(self, request: AnalyzeRequest) -> ProviderOutput:
+        return await self._chat("analyze_image", JSON_SYSTEM, request.instruction, [request.image])
 
-    def compare_images(self, request: CompareRequest) -> ProviderOutput:
-        return self._chat(
+    async def compare_images(self, request: CompareRequest) -> ProviderOutput:
+        return await self._chat(
             "compare_images", JSON_SYSTEM, request.instruction, [request.reference, request.actual]
         )
 
-    def _images(self, capability: str, call) -> ProviderOutput:
+    async def _images(self, capability: str, call) -> ProviderOutput:
         model = self.model_for(capability)
         try:
-            response = call(model)
+            async with self._client() as client:
+                response = await call(client, model)
         except openai.OpenAIError as exc:
             raise _translate(exc) from exc
         if not response.data or not response.data[0].b64_json:
@@ -112,27 +114,27 @@ class OpenAIProvider(Provider):
             ),
         )
 
-    def generate_image(self, request: GenerateRequest) -> ProviderOutput:
-        client = self._client()
+    async def generate_image(self, request: GenerateRequest) -> ProviderOutput:
         size = _image_size(*request.size)
         if request.reference_images:
             files = [
                 (f"ref{i}.png", BytesIO(png_bytes(img)), "image/png")
                 for i, img in enumerate(request.reference_images)
             ]
-            return self._images(
+            return await self._images(
                 "generate_image",
-                lambda model: client.images.edit(model=model, image=files, prompt=request.prompt, size=size),
+                lambda client, model: client.images.edit(
+                    model=model, image=files, prompt=request.prompt, size=size
+                ),
             )
-        return self._images(
+        return await self._images(
             "generate_image",
-            lambda model: client.images.generate(model=model, prompt=request.prompt, size=size),
+            lambda client, model: client.images.generate(model=model, prompt=request.prompt, size=size),
         )
 
-    def edit_image(self, request: EditRequest) -> ProviderOutput:
-        client = self._client()
+    async def edit_image(self, request: EditRequest) -> ProviderOutput:
         source = ("image.jpg", BytesIO(downscaled_jpeg(request.image)), "image/jpeg")
-        return self._images(
+        return await self._images(
             "edit_image",
-            lambda model: client.images.edit(model=model, image=source, prompt=request.instruction),
+            lambda client, model: client.images.edit(model=model, image=source, prompt=request.instruction),
         )

@@ -2,18 +2,29 @@
 
 from .check import check_cache
 from .hits import flush as flush_cache_hits
-from .jobs import job_create, job_run
+from .jobs import fail_stalled_jobs, job_create, job_fail, job_run
 from .maintenance import purge_request_logs
-from .pipeline import Outcome, classify_batch, classify_local_only, classify_upload
+from .pipeline import (
+    Outcome,
+    aclassify_batch,
+    aclassify_upload,
+    classify_batch,
+    classify_local_only,
+    classify_upload,
+)
 
 __all__ = [
     "Outcome",
+    "aclassify_batch",
+    "aclassify_upload",
     "check_cache",
     "classify_batch",
     "classify_local_only",
     "classify_upload",
+    "fail_stalled_jobs",
     "flush_cache_hits",
     "job_create",
+    "job_fail",
     "job_run",
     "purge_request_logs",
 ]

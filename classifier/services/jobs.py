@@ -1,10 +1,17 @@
 """Asynchronous batches: images are validated at submit, kept in private storage (never under a public URL) under
-random names only until classified, and the Celery task records per-image results and progress on the job."""
+random names only until classified, and the Celery task records per-image results and progress on the job.
+
+Each image goes through the one pipeline (a batch of one, so progress shows per image). An image's own error is
+that image's error; anything else ends the job ``failed`` (``job_fail``, from the task's failure path), and beat
+fails jobs whose worker died (``fail_stalled_jobs``): a job never stays queued or running for ever.
+"""
 
 from __future__ import annotations
 
-import time
+import datetime as dt
+import logging
 
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -14,14 +21,11 @@ from core.private_media import delete_private, read_private, save_private
 from core.uploads import validate_image
 
 from ..models import ClassifyJob
-from .logs import log_rows
-from .pipeline import check_mode, city_location, classify_validated, log_row
+from .pipeline import check_mode, classify_images, error_dict, validate_uploads
 
+logger = logging.getLogger(__name__)
 TMP_DIR = "classify-tmp"
-
-
-def _error(exc: ApiError) -> dict:
-    return {"error": {"code": exc.code, "message": exc.message, "details": exc.details}}
+UNFINISHED = (ClassifyJob.Status.QUEUED, ClassifyJob.Status.RUNNING)
 
 
 @transaction.atomic
@@ -33,7 +37,7 @@ def job_create(*, user, uploads: list, mode: str = "auto") -> ClassifyJob:
         try:
             image = validate_image(upload)
         except ApiError as exc:
-            items.append(_error(exc))
+            items.append(error_dict(exc))
             continue
         items.append({"file": save_private(image.raw, image.content_type, TMP_DIR)})
     job.items = items
@@ -45,32 +49,72 @@ def job_create(*, user, uploads: list, mode: str = "auto") -> ClassifyJob:
     return job
 
 
+def _progress(job: ClassifyJob, **fields) -> bool:
+    """Save progress unless the job was ended meanwhile (failed by the stall sweep): False then."""
+    fields["updated_at"] = timezone.now()
+    return bool(ClassifyJob.objects.filter(pk=job.pk, status__in=UNFINISHED).update(**fields))
+
+
+def _classify_file(job: ClassifyJob, name: str) -> dict:
+    try:
+        entries = validate_uploads([SimpleUploadedFile("image", read_private(name))])
+        (result,) = classify_images(
+            user=job.user, entries=entries, mode=job.mode, endpoint="classify-job", request_id=job.id
+        )
+    finally:
+        delete_private(name)
+    return error_dict(result) if isinstance(result, ApiError) else result.as_dict()
+
+
 def job_run(job_id) -> ClassifyJob:
     job = ClassifyJob.objects.select_related("user").get(pk=job_id)
-    if job.status == ClassifyJob.Status.DONE:
+    if job.status not in UNFINISHED or not _progress(job, status=ClassifyJob.Status.RUNNING):
         return job
-    job.status = ClassifyJob.Status.RUNNING
-    job.save(update_fields=["status"])
     for index, item in enumerate(job.items):
         name = item.get("file")
         if not name:
             continue
-        started = time.perf_counter()
-        try:
-            image = validate_image(SimpleUploadedFile("image", read_private(name)), decode=False)
-            outcome = classify_validated(image, user=job.user, mode=job.mode, started=started)
-            outcome.request_id = str(job.id)
-            outcome.location = city_location(image)
-            result = outcome.as_dict()
-            log_rows([log_row(outcome, user=job.user, ip=None, endpoint="classify-job", request_id=job.id)])
-        except ApiError as exc:
-            result = _error(exc)
-        finally:
-            delete_private(name)
-        job.items[index] = result
+        job.items[index] = _classify_file(job, name)
         job.done += 1
-        job.save(update_fields=["items", "done"])
-    job.status = ClassifyJob.Status.DONE
-    job.finished_at = timezone.now()
-    job.save(update_fields=["status", "finished_at"])
+        if not _progress(job, items=job.items, done=job.done):
+            logger.warning("classify job %s was ended while it ran; stopping", job.pk)
+            return job
+    _progress(job, status=ClassifyJob.Status.DONE, finished_at=timezone.now())
+    job.refresh_from_db()
     return job
+
+
+def _end_failed(job: ClassifyJob, code: str, message: str) -> bool:
+    """Fail an unfinished job: the images not yet classified get ``code`` as their error, their files go."""
+    items = []
+    for item in job.items:
+        if item.get("file"):
+            delete_private(item["file"])
+            item = error_dict(ApiError(500, code, message))
+        items.append(item)
+    return bool(
+        ClassifyJob.objects.filter(pk=job.pk, status__in=UNFINISHED).update(
+            status=ClassifyJob.Status.FAILED,
+            items=items,
+            done=len(items),
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+    )
+
+
+def job_fail(job_id) -> None:
+    """The task failed for a reason of its own (not an image's): the job ends ``failed``."""
+    job = ClassifyJob.objects.filter(pk=job_id).first()
+    if job is not None:
+        _end_failed(job, "job_failed", "批量任务失败 (the job failed)")
+
+
+def fail_stalled_jobs() -> int:
+    """Beat: fail the jobs queued or running with no progress for CLASSIFY_JOB_STALL_SECONDS (a worker died,
+    a message was lost)."""
+    cutoff = timezone.now() - dt.timedelta(seconds=settings.CLASSIFY_JOB_STALL_SECONDS)
+    failed = 0
+    for job in ClassifyJob.objects.filter(status__in=UNFINISHED, updated_at__lt=cutoff):
+        failed += _end_failed(job, "job_stalled", "批量任务中断 (the job stalled)")
+    return failed

@@ -1,24 +1,31 @@
-"""Classification pipeline: validate → hash → cache → cheap screenshot rule → remote chain (within the user's
-quota) → local fallback → cache → log.
+"""Classification pipeline, one path for every entry point: validate → hash → cache → cheap screenshot rule →
+remote chain (within the user's quota) → local fallback → cache → log.
 
-Inference (``_infer``) touches no database rows of its own except the AI call log, so batches can run it in
-worker threads with ``ai.deferred_call_log`` and write everything else from the request's thread.
+A single upload is a batch of one. The work has three steps, so that waiting on a remote model holds no thread
+and no database connection:
+- ``_prepare`` (synchronous): validation, cache lookup, decoding, the rule, quota reservations, the offline model
+  for images that will not go remote; an image bound for a remote model keeps only its downscaled model input;
+- ``_infer`` (asynchronous): the remote calls, concurrently (CLASSIFY_BATCH_CONCURRENCY at a time);
+- ``_finish`` (synchronous): the AI layer's call rows, local fallbacks, quota settlement, the cache, and the one
+  finishing helper (request id, city, log row).
+``classify_*`` run the three steps in the caller's thread; ``aclassify_*`` await them from async views, the
+synchronous steps in lanes (``core.lanes``).
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection
 
 from ai import services as ai
-from ai.models import AICall
 from billing import services as billing
+from core import lanes
 from core.errors import ApiError
 from core.uploads import ValidatedImage, validate_image
 from geo import services as geo
@@ -28,10 +35,11 @@ from . import cache
 from .budget import reduced
 from .logs import log_rows
 
+logger = logging.getLogger(__name__)
 MODES = ("auto", "local", "remote")
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Outcome:
     image_hash: str
     category: str
@@ -70,11 +78,18 @@ class Outcome:
         return data
 
 
+def error_dict(exc: ApiError) -> dict:
+    return {"error": {"code": exc.code, "message": exc.message, "details": exc.details}}
+
+
 @dataclass
-class _Pending:
-    image: ValidatedImage
-    mode: str
-    use_remote: bool = False
+class _Item:
+    """One distinct image of a batch on its way through the pipeline."""
+
+    image: ValidatedImage  # its pixels and bytes are freed once a remote call is all that is left
+    size: int = 0  # bytes of the upload
+    outcome: Outcome | ApiError | None = None
+    model_input: ai.ModelInput | None = None  # set while it waits on a remote model
     quota_used: str | None = None
     quota: str | None = None
 
@@ -83,9 +98,22 @@ class _Pending:
         return f"classify:{self.image.sha256[:16]}"
 
 
-def city_location(image: ValidatedImage) -> dict | None:
+@dataclass
+class _Batch:
+    user: object
+    mode: str
+    started: float
+    entries: list[ValidatedImage | ApiError]  # in upload order
+    items: dict[str, _Item] = field(default_factory=dict)  # by hash; identical images are classified once
+    calls: list = field(default_factory=list)  # the AI layer's deferred call rows
+
+    def waiting(self) -> list[_Item]:
+        return [item for item in self.items.values() if item.model_input is not None and item.outcome is None]
+
+
+def city_location(exif) -> dict | None:
     """City-level place of a photo with GPS EXIF; exact coordinates are neither returned nor stored."""
-    point = geo.gps_from_exif(image.exif)
+    point = geo.gps_from_exif(exif)
     if point is None:
         return None
     place = geo.locate(point).place
@@ -101,6 +129,46 @@ def city_location(image: ValidatedImage) -> dict | None:
 
 def provider_unavailable() -> ApiError:
     return ApiError(503, "provider_unavailable", "没有可用的远程模型 (no remote provider available)")
+
+
+def _item_failed(exc: Exception) -> ApiError:
+    """An unexpected error inside one image: that image's error, the others go on."""
+    logger.error("classification of one image failed", exc_info=exc)
+    return ApiError(500, "classify_failed", "这张图片分类失败 (classification failed)")
+
+
+def check_mode(mode: str) -> str:
+    if mode not in MODES:
+        raise ApiError(
+            400, "invalid_mode", "mode 只能是 auto、local 或 remote", {"mode": mode, "allowed": MODES}
+        )
+    return mode
+
+
+def validate_uploads(uploads: list) -> list[ValidatedImage | ApiError]:
+    """Header checks only: a cache hit needs the hash, not the pixels (identical bytes decoded fine before)."""
+    entries: list[ValidatedImage | ApiError] = []
+    for upload in uploads:
+        try:
+            entries.append(validate_image(upload, decode=False))
+        except ApiError as exc:
+            entries.append(exc)
+        finally:
+            if upload is not None:
+                upload.close()  # its bytes were copied: the parsed upload need not hold another copy
+    return entries
+
+
+def _check_declared_hash(image: ValidatedImage | ApiError, declared_hash: str | None) -> None:
+    if isinstance(image, ApiError):
+        raise image
+    if declared_hash is not None and cache.normalise_hash(declared_hash) != image.sha256:
+        raise ApiError(
+            400,
+            "hash_mismatch",
+            "image_hash 与上传内容不一致 (hash does not match the upload)",
+            {"computed": image.sha256},
+        )
 
 
 def _from_entry(entry, started: float) -> Outcome:
@@ -121,84 +189,158 @@ def _rule(image: ValidatedImage) -> Outcome | None:
     if hit is None:
         return None
     return Outcome(
-        image.sha256,
-        hit.category,
-        hit.confidence,
-        hit.description,
-        False,
-        InferenceMethod.RULE,
-        "rule",
+        image_hash=image.sha256,
+        category=hit.category,
+        confidence=hit.confidence,
+        description=hit.description,
+        from_cache=False,
+        inference_method=InferenceMethod.RULE,
+        provider="rule",
         labels=hit.labels,
         model="screenshot-rule",
     )
 
 
-def _infer(pending: _Pending, user) -> tuple[Outcome | None, ApiError | None]:
-    """Remote when allowed, else (or on failure) local. Returns the outcome or the error for this image."""
-    image = pending.image
-    kwargs = {"user": user, "raw": image.raw, "source_format": image.format, "exif": dict(image.exif)}
-    result, method = None, InferenceMethod.REMOTE
-    if pending.use_remote:
-        try:
-            result = ai.classify_photo(image.image, chain=cache.remote_chain(), **kwargs)
-        except ai.AIUnavailable:
-            if pending.mode == "remote":
-                return None, provider_unavailable()
-    if result is None:
-        method = InferenceMethod.LOCAL
-        try:
-            result = ai.classify_photo(image.image, chain=["local"], **kwargs)
-        except ai.AIUnavailable:
-            return None, ApiError(503, "classifier_unavailable", "本地模型不可用 (local model unavailable)")
+def _outcome(item: _Item, result, method: str) -> Outcome:
     call = result.call
-    outcome = Outcome(
-        image.sha256,
-        result.category,
-        result.confidence,
-        result.description,
-        False,
-        method,
-        call.provider,
+    return Outcome(
+        image_hash=item.image.sha256,
+        category=result.category,
+        confidence=result.confidence,
+        description=result.description,
+        from_cache=False,
+        inference_method=method,
+        provider=call.provider,
         cost=call.cost,
         labels=result.labels,
-        quota=pending.quota,
+        quota=item.quota,
         model=call.model,
     )
-    return outcome, None
 
 
-def _reserve(pending: _Pending, user) -> None:
+def _local(item: _Item, user, image) -> Outcome | ApiError:
+    try:
+        result = ai.classify_photo(
+            image, chain=["local"], user=user, source_format=item.image.format, exif=dict(item.image.exif)
+        )
+    except ai.AIUnavailable:
+        return ApiError(503, "classifier_unavailable", "本地模型不可用 (local model unavailable)")
+    return _outcome(item, result, InferenceMethod.LOCAL)
+
+
+def _reserve(item: _Item, mode: str, user) -> bool:
     """Decide remote or local for one miss and take the quota (member / free / credits) for a remote call."""
-    mode = pending.mode
     if mode == "local":
-        return
+        return False
     if not ai.remote_available("classify_photo", cache.remote_chain()):
         if mode == "remote":
             raise provider_unavailable()
-        return
+        return False
     if user is None:  # an operator's command-line run: no user quota applies
-        pending.use_remote = True
-        return
-    used = billing.consume_remote_classification(user=user, reference=pending.quota_reference)
+        return True
+    used = billing.consume_remote_classification(user=user, reference=item.quota_reference)
     if used == "exceeded":
         if mode == "remote":
             raise ApiError(
                 402, "insufficient_credits", "今日免费额度和积分已用完 (quota and credits exhausted)"
             )
-        pending.quota = "exceeded"
-        return
-    pending.use_remote, pending.quota_used = True, used
+        item.quota = "exceeded"
+        return False
+    item.quota_used = used
+    return True
 
 
-def _settle(pending: _Pending, outcome: Outcome | None, user) -> None:
-    """Give the quota back when the remote call did not happen after all."""
-    if pending.quota_used and (outcome is None or outcome.inference_method != InferenceMethod.REMOTE):
-        billing.release_remote_classification(
-            user=user, used=pending.quota_used, reference=pending.quota_reference
-        )
+def _prepare_item(item: _Item, mode: str, user, *, use_cache: bool) -> None:
+    # One full-size image in memory at a time: each is shrunk to what the models need before the next is decoded.
+    image = item.image = reduced(item.image.decode())
+    if use_cache:
+        item.outcome = _rule(image) if mode != "remote" else None
+        if item.outcome is not None:
+            return
+        if _reserve(item, mode, user):
+            item.model_input = ai.ModelInput.of(image.image)
+            # A request waiting on a model holds its model input only: the decoded pixels and the bytes go.
+            image.image.close()
+            item.image = replace(image, raw=b"")
+            return
+    item.outcome = _local(item, user, image.image)
 
 
-def _store(outcome: Outcome, image: ValidatedImage) -> None:
+def _prepare(*, user, mode: str, entries: list, use_cache: bool = True) -> _Batch:
+    batch = _Batch(user=user, mode=check_mode(mode), started=time.perf_counter(), entries=entries)
+    images = {e.sha256: e for e in entries if isinstance(e, ValidatedImage)}
+    found = cache.fresh_entries(list(images), mode=mode) if use_cache else {}
+    cache.record_hits(list(found))
+    for image_hash, image in images.items():
+        item = batch.items[image_hash] = _Item(image, size=image.size)
+        if image_hash in found:
+            item.outcome = _from_entry(found[image_hash], batch.started)
+            continue
+        try:
+            _prepare_item(item, mode, user, use_cache=use_cache)
+        except ApiError as exc:
+            item.outcome = exc
+        except Exception as exc:  # noqa: BLE001 - one image's failure is that image's error
+            item.outcome = _item_failed(exc)
+    # What is left to finish needs each upload's hash and EXIF, not its bytes or pixels (in place: the
+    # caller's references to the list see the light copies too).
+    entries[:] = [replace(e, raw=b"", image=None) if isinstance(e, ValidatedImage) else e for e in entries]
+    return batch
+
+
+async def _infer(batch: _Batch) -> None:
+    """The remote calls of the batch, at most CLASSIFY_BATCH_CONCURRENCY at a time. An image whose chain fails
+    is left for the local fallback in ``_finish`` (or fails, in remote mode)."""
+    gate = asyncio.Semaphore(max(1, settings.CLASSIFY_BATCH_CONCURRENCY))
+
+    async def one(item: _Item) -> None:
+        async with gate:
+            try:
+                result = await ai.aclassify_photo(
+                    item.model_input,
+                    chain=cache.remote_chain(),
+                    user=batch.user,
+                    source_format=item.image.format,
+                    exif=dict(item.image.exif),
+                )
+            except ai.AIUnavailable:
+                if batch.mode == "remote":
+                    item.outcome = provider_unavailable()
+                return
+            except Exception as exc:  # noqa: BLE001 - one image's failure is that image's error
+                item.outcome = _item_failed(exc)
+                return
+            item.outcome = _outcome(item, result, InferenceMethod.REMOTE)
+
+    with ai.deferred_call_log() as calls:
+        try:
+            await asyncio.gather(*(one(item) for item in batch.waiting()))
+        finally:
+            batch.calls.extend(calls)
+
+
+def _settle(batch: _Batch) -> None:
+    """Save the AI layer's call rows; give back the quota of remote calls that did not happen after all."""
+    ai.save_calls(batch.calls)
+    batch.calls = []
+    for item in batch.items.values():
+        outcome = item.outcome
+        remote = isinstance(outcome, Outcome) and outcome.inference_method == InferenceMethod.REMOTE
+        if item.quota_used and not remote:
+            billing.release_remote_classification(
+                user=batch.user, used=item.quota_used, reference=item.quota_reference
+            )
+            item.quota_used = None
+
+
+def _abandon(batch: _Batch) -> None:
+    """The client went away while the batch waited on a model: settle what was taken, store nothing."""
+    for item in batch.waiting():
+        item.outcome = ApiError(499, "client_closed_request", "client disconnected")
+    _settle(batch)
+
+
+def _store(outcome: Outcome, size: int) -> None:
     cache.store(
         image_hash=outcome.image_hash,
         category=outcome.category,
@@ -207,206 +349,186 @@ def _store(outcome: Outcome, image: ValidatedImage) -> None:
         method=outcome.inference_method,
         provider=outcome.provider,
         model=outcome.model,
-        image_size=image.size,
+        image_size=size,
     )
     outcome.description = cache.GENERIC_DESCRIPTIONS.get(outcome.category, outcome.description)
 
 
-def log_row(
-    outcome: Outcome | None,
-    *,
-    user,
-    ip,
-    endpoint,
-    request_id,
-    image_hash="",
-    error: ApiError | None = None,
-    elapsed_ms: int = 0,
-) -> RequestLog:
-    if outcome is None:
-        return RequestLog(
-            request_id=request_id,
-            user=user,
-            ip_address=ip,
-            endpoint=endpoint,
-            image_hash=image_hash,
-            status=RequestLog.Status.ERROR,
-            error_code=error.code if error else "",
-            processing_time_ms=elapsed_ms,
-        )
-    return RequestLog(
-        request_id=request_id,
-        user=user,
-        ip_address=ip,
+def _finish(
+    batch: _Batch, *, ip, endpoint: str, request_id, use_cache: bool = True
+) -> list[Outcome | ApiError]:
+    """Local fallbacks, settlement, the cache, then the finishing helper: one result per upload, in order."""
+    ai.save_calls(batch.calls)  # first: the remote attempts came before any local fallback
+    batch.calls = []
+    for item in batch.waiting():  # every remote provider failed: the offline model answers
+        try:
+            item.outcome = _local(item, batch.user, item.model_input.pil())
+        except Exception as exc:  # noqa: BLE001
+            item.outcome = _item_failed(exc)
+        item.model_input = None
+    _settle(batch)
+    elapsed = int((time.perf_counter() - batch.started) * 1000)
+    for item in batch.items.values():
+        outcome = item.outcome
+        if isinstance(outcome, Outcome) and not outcome.from_cache:
+            if use_cache:
+                _store(outcome, item.size)
+            outcome.processing_time_ms = elapsed
+    results = [batch.items[e.sha256].outcome if isinstance(e, ValidatedImage) else e for e in batch.entries]
+    return finish_results(
+        batch.entries,
+        results,
+        user=batch.user,
+        ip=ip,
         endpoint=endpoint,
-        image_hash=outcome.image_hash,
-        category=outcome.category,
-        confidence=outcome.confidence,
-        from_cache=outcome.from_cache,
-        inference_method=outcome.inference_method,
-        provider=outcome.provider,
-        processing_time_ms=outcome.processing_time_ms,
-        cost=outcome.cost,
-        city=(outcome.location or {}).get("city") or "",
+        request_id=request_id,
+        elapsed_ms=elapsed,
     )
 
 
-def check_mode(mode: str) -> str:
-    if mode not in MODES:
-        raise ApiError(
-            400, "invalid_mode", "mode 只能是 auto、local 或 remote", {"mode": mode, "allowed": MODES}
-        )
-    return mode
-
-
-def classify_upload(
-    *,
-    user,
-    upload,
-    declared_hash: str | None = None,
-    mode: str = "auto",
-    ip: str | None = None,
-    request_id=None,
-) -> Outcome:
-    started = time.perf_counter()
-    mode = check_mode(mode)
-    # Header checks only: a cache hit needs the hash, not the pixels (identical bytes decoded fine before).
-    image = validate_image(upload, decode=False)
-    if declared_hash is not None and cache.normalise_hash(declared_hash) != image.sha256:
-        raise ApiError(
-            400,
-            "hash_mismatch",
-            "image_hash 与上传内容不一致 (hash does not match the upload)",
-            {"computed": image.sha256},
-        )
-    request_id = request_id or uuid.uuid4()
-    outcome = classify_validated(image, user=user, mode=mode, started=started)
-    outcome.request_id = str(request_id)
-    outcome.location = city_location(image)
-    log_rows([log_row(outcome, user=user, ip=ip, endpoint="classify", request_id=request_id)])
-    return outcome
-
-
-def classify_validated(image: ValidatedImage, *, user, mode: str, started: float) -> Outcome:
-    entry = cache.fresh_entries([image.sha256], mode=mode).get(image.sha256)
-    if entry is not None:
-        cache.record_hits([image.sha256])
-        return _from_entry(entry, started)
-    image = image.decode()
-    outcome = _rule(image) if mode != "remote" else None
-    if outcome is None:
-        pending = _Pending(image, mode)
-        _reserve(pending, user)
-        outcome, error = _infer(pending, user)
-        _settle(pending, outcome, user)
-        if error:
-            raise error
-    _store(outcome, image)
-    outcome.processing_time_ms = int((time.perf_counter() - started) * 1000)
-    return outcome
-
-
-def classify_local_only(*, user, upload, ip: str | None = None, request_id=None) -> Outcome:
-    """The local engine alone (no cache, no quota): what it sees is returned in ``labels``."""
-    started = time.perf_counter()
-    image = validate_image(upload)
-    outcome, error = _infer(_Pending(image, "local"), user)
-    if error:
-        raise error
-    outcome.processing_time_ms = int((time.perf_counter() - started) * 1000)
-    outcome.request_id = str(request_id or uuid.uuid4())
-    log_rows([log_row(outcome, user=user, ip=ip, endpoint="local-classify", request_id=outcome.request_id)])
-    return outcome
-
-
-def _infer_in_thread(pending: _Pending, user):
-    try:
-        with ai.deferred_call_log() as calls:
-            return (*_infer(pending, user), calls)
-    finally:
-        connection.close()  # each worker thread opened its own connection (if any)
-
-
-def classify_batch(
-    *, user, uploads: list, mode: str = "auto", ip: str | None = None, request_id=None
-) -> list[dict]:
-    """One result or one ``{"error": ...}`` per upload, in order. Misses are classified concurrently (bounded
-    by CLASSIFY_BATCH_CONCURRENCY); identical images in one batch are classified once."""
-    mode = check_mode(mode)
-    request_id = request_id or uuid.uuid4()
-    started = time.perf_counter()
-    items: list[ValidatedImage | ApiError] = []
-    for upload in uploads:
-        try:
-            items.append(validate_image(upload, decode=False))
-        except ApiError as exc:
-            items.append(exc)
-    images = {item.sha256: item for item in items if isinstance(item, ValidatedImage)}
-    entries = cache.fresh_entries(list(images), mode=mode)
-    cache.record_hits(list(entries))
-
-    outcomes: dict[str, Outcome | ApiError] = {h: _from_entry(e, started) for h, e in entries.items()}
-    fresh: list[Outcome] = []
-    pending: list[_Pending] = []
-    for image_hash, image in list(images.items()):
-        if image_hash in outcomes:
-            continue
-        try:
-            image = images[image_hash] = reduced(image.decode())  # one full-size image in memory at a time
-        except ApiError as exc:
-            outcomes[image_hash] = exc
-            continue
-        rule = _rule(image) if mode != "remote" else None
-        if rule is not None:
-            outcomes[image_hash] = rule
-            fresh.append(rule)
-            continue
-        item = _Pending(image, mode)
-        try:
-            _reserve(item, user)
-        except ApiError as exc:
-            outcomes[image_hash] = exc
-            continue
-        pending.append(item)
-
-    workers = max(1, min(settings.CLASSIFY_BATCH_CONCURRENCY, len(pending)))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        inferred = list(pool.map(lambda p: _infer_in_thread(p, user), pending))
-    for item, (outcome, error, calls) in zip(pending, inferred, strict=True):
-        AICall.objects.bulk_create(calls)
-        _settle(item, outcome, user)
-        outcomes[item.image.sha256] = outcome if outcome is not None else error
-        if outcome is not None:
-            fresh.append(outcome)
-
-    elapsed = int((time.perf_counter() - started) * 1000)
-    for outcome in fresh:
-        _store(outcome, images[outcome.image_hash])
-        outcome.processing_time_ms = elapsed
-    results, rows = [], []
-    for item in items:
-        key = item.sha256 if isinstance(item, ValidatedImage) else None
-        result = outcomes[key] if key else item
+def finish_results(entries, results, *, user, ip, endpoint: str, request_id, elapsed_ms: int = 0):
+    """The one finishing step of every classification: request id, city and a log row per result."""
+    request_id = str(request_id or uuid.uuid4())
+    rows = []
+    for entry, result in zip(entries, results, strict=True):
+        image_hash = entry.sha256 if isinstance(entry, ValidatedImage) else ""
         if isinstance(result, ApiError):
-            results.append(
-                {"error": {"code": result.code, "message": result.message, "details": result.details}}
-            )
             rows.append(
-                log_row(
-                    None,
-                    user=user,
-                    ip=ip,
-                    endpoint="classify-batch",
+                RequestLog(
                     request_id=request_id,
-                    image_hash=key or "",
-                    error=result,
-                    elapsed_ms=elapsed,
+                    user=user,
+                    ip_address=ip,
+                    endpoint=endpoint,
+                    image_hash=image_hash,
+                    status=RequestLog.Status.ERROR,
+                    error_code=result.code,
+                    processing_time_ms=elapsed_ms,
                 )
             )
             continue
-        result.request_id = str(request_id)
-        result.location = city_location(item)
-        results.append(result.as_dict())
-        rows.append(log_row(result, user=user, ip=ip, endpoint="classify-batch", request_id=request_id))
+        result.request_id = request_id
+        result.location = city_location(entry.exif)
+        rows.append(
+            RequestLog(
+                request_id=request_id,
+                user=user,
+                ip_address=ip,
+                endpoint=endpoint,
+                image_hash=result.image_hash,
+                category=result.category,
+                confidence=result.confidence,
+                from_cache=result.from_cache,
+                inference_method=result.inference_method,
+                provider=result.provider,
+                processing_time_ms=result.processing_time_ms,
+                cost=result.cost,
+                city=(result.location or {}).get("city") or "",
+            )
+        )
     log_rows(rows)
     return results
+
+
+def classify_images(
+    *,
+    user,
+    entries: list,
+    mode: str = "auto",
+    ip=None,
+    endpoint: str,
+    request_id=None,
+    use_cache: bool = True,
+) -> list[Outcome | ApiError]:
+    """The pipeline in the caller's thread (commands, Celery tasks, the embedded server)."""
+    batch = _prepare(user=user, mode=mode, entries=entries, use_cache=use_cache)
+    if batch.waiting():
+        ai.wait_on(_infer(batch))
+    return _finish(batch, ip=ip, endpoint=endpoint, request_id=request_id, use_cache=use_cache)
+
+
+async def aclassify_images(
+    *, user, entries: list, mode: str = "auto", ip=None, endpoint: str, request_id=None
+) -> list[Outcome | ApiError]:
+    """The pipeline for async views: synchronous steps in lanes, remote models awaited with no lane held. A
+    cancelled request (the client went away) cancels its remote calls and settles its quota."""
+    batch = await lanes.run(_prepare, user=user, mode=mode, entries=entries, lane="upload")
+    try:
+        await _infer(batch)
+    except asyncio.CancelledError:
+        lanes.submit(_abandon, batch)
+        raise
+    return await lanes.run(_finish, batch, ip=ip, endpoint=endpoint, request_id=request_id, lane="upload")
+
+
+def _single(results: list[Outcome | ApiError]) -> Outcome:
+    (result,) = results
+    if isinstance(result, ApiError):
+        raise result
+    return result
+
+
+def classify_upload(
+    *, user, upload, declared_hash: str | None = None, mode: str = "auto", ip=None, request_id=None
+) -> Outcome:
+    check_mode(mode)
+    (image,) = entries = validate_uploads([upload])
+    _check_declared_hash(image, declared_hash)
+    return _single(
+        classify_images(
+            user=user, entries=entries, mode=mode, ip=ip, endpoint="classify", request_id=request_id
+        )
+    )
+
+
+async def aclassify_upload(
+    *, user, upload, declared_hash: str | None = None, mode: str = "auto", ip=None, request_id=None
+) -> Outcome:
+    check_mode(mode)
+    entries = await lanes.run(validate_uploads, [upload], lane="upload")
+    _check_declared_hash(entries[0], declared_hash)
+    results = await aclassify_images(
+        user=user, entries=entries, mode=mode, ip=ip, endpoint="classify", request_id=request_id
+    )
+    return _single(results)
+
+
+def classify_local_only(*, user, upload, ip=None, request_id=None) -> Outcome:
+    """The local engine alone (no cache, no quota): what it sees is returned in ``labels``."""
+    image = validate_image(upload)
+    results = classify_images(
+        user=user,
+        entries=[image],
+        mode="local",
+        ip=ip,
+        endpoint="local-classify",
+        request_id=request_id,
+        use_cache=False,
+    )
+    return _single(results)
+
+
+def _as_dicts(results: list[Outcome | ApiError]) -> list[dict]:
+    return [error_dict(r) if isinstance(r, ApiError) else r.as_dict() for r in results]
+
+
+def classify_batch(*, user, uploads: list, mode: str = "auto", ip=None, request_id=None) -> list[dict]:
+    """One result or one ``{"error": ...}`` per upload, in order; identical images are classified once."""
+    check_mode(mode)
+    results = classify_images(
+        user=user,
+        entries=validate_uploads(uploads),
+        mode=mode,
+        ip=ip,
+        endpoint="classify-batch",
+        request_id=request_id,
+    )
+    return _as_dicts(results)
+
+
+async def aclassify_batch(*, user, uploads: list, mode: str = "auto", ip=None, request_id=None) -> list[dict]:
+    check_mode(mode)
+    entries = await lanes.run(validate_uploads, uploads, lane="upload")
+    results = await aclassify_images(
+        user=user, entries=entries, mode=mode, ip=ip, endpoint="classify-batch", request_id=request_id
+    )
+    return _as_dicts(results)

@@ -7,6 +7,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ai import services as ai
+from core import lanes
+from core.async_views import AsyncAPIView
 from core.request import client_ip, request_uuid
 
 from .. import services
@@ -46,7 +48,9 @@ def _validated(serializer_class, request) -> dict:
     return serializer.validated_data
 
 
-class ClassifyView(APIView):
+class ClassifyView(AsyncAPIView):
+    """Async: the upload waits on a remote model with no thread held (docs/async.md)."""
+
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
@@ -55,9 +59,9 @@ class ClassifyView(APIView):
         examples=[RESULT_EXAMPLE],
         summary="Classify one photo (cache first; hash the exact bytes you upload)",
     )
-    def post(self, request):
+    async def post(self, request):
         data = _validated(ClassifyInput, request)
-        outcome = services.classify_upload(
+        outcome = await services.aclassify_upload(
             user=request.user,
             upload=data["image"],
             declared_hash=data.get("image_hash"),
@@ -86,7 +90,7 @@ class LocalClassifyView(APIView):
         return Response(outcome.as_dict(with_labels=True))
 
 
-class BatchView(APIView):
+class BatchView(AsyncAPIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
@@ -94,13 +98,15 @@ class BatchView(APIView):
         responses={200: ResultSerializer(many=True), 202: JobSerializer},
         summary="Classify up to CLASSIFY_BATCH_MAX photos; async=true queues a job",
     )
-    def post(self, request):
+    async def post(self, request):
         data = _validated(BatchInput, request)
-        check_pixel_budget(data["images"])
+        await lanes.run(check_pixel_budget, data["images"], lane="upload")
         if data["async"]:
-            job = services.job_create(user=request.user, uploads=data["images"], mode=data["mode"])
+            job = await lanes.run(
+                services.job_create, user=request.user, uploads=data["images"], mode=data["mode"]
+            )
             return Response(JobSerializer.of(job), status=status.HTTP_202_ACCEPTED)
-        results = services.classify_batch(
+        results = await services.aclassify_batch(
             user=request.user,
             uploads=data["images"],
             mode=data["mode"],
