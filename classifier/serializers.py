@@ -1,4 +1,5 @@
 from django.conf import settings
+from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
 from core import serializers as strict
@@ -129,6 +130,24 @@ class ResultSerializer(serializers.Serializer):
         required=False, help_text='"exceeded" when the local model answered for lack of quota'
     )
     location = serializers.DictField(required=False, allow_null=True)
+
+
+class ItemErrorSerializer(serializers.Serializer):
+    """One image of a batch that could not be classified: the error envelope, in its place."""
+
+    error = serializers.DictField(help_text="code, message, details as in every error")
+
+
+BATCH_ITEM = PolymorphicProxySerializer(
+    component_name="BatchItem",
+    serializers=[ResultSerializer, ItemErrorSerializer],
+    resource_type_field_name=None,
+    many=True,
+)
+
+
+class BatchOutputSerializer(serializers.Serializer):
+    results = BATCH_ITEM
 
 
 class LocalResultSerializer(ResultSerializer):

@@ -228,7 +228,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
@@ -247,6 +247,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.schema.add_error_responses",
+        "core.schema.add_tags",
     ],
 }
 
@@ -351,7 +352,7 @@ CELERY_BEAT_SCHEDULE["billing-reconcile-orders"] = {
 CLASSIFY_BATCH_MAX = env.int("CLASSIFY_BATCH_MAX", default=20)
 CLASSIFY_BATCH_CONCURRENCY = env.int("CLASSIFY_BATCH_CONCURRENCY", default=4)
 # A batch image is shrunk to this (longest side) as soon as it is decoded: what the models need, no more.
-CLASSIFY_BATCH_IMAGE_SIDE = env.int("CLASSIFY_BATCH_IMAGE_SIDE", default=2048)
+CLASSIFY_BATCH_IMAGE_SIDE = env.int("CLASSIFY_BATCH_IMAGE_SIDE", default=1536)
 REQUEST_LOG_RETENTION_DAYS = env.int("REQUEST_LOG_RETENTION_DAYS", default=90)
 # check-cache on Redis: copies of fresh results, and hits logged in a list written in bulk (see
 # classifier/services/fastpath.py). Off: every check-cache reads and writes the database.

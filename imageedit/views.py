@@ -34,6 +34,7 @@ STATUS = OpenApiParameter(
 
 class ImageEditListView(APIView):
     parser_classes = [MultiPartParser, FormParser]
+    pagination_class = PageNumberPagination  # also tells the schema that the list is paginated
 
     @extend_schema(
         summary="Your image edits, newest first",
@@ -47,7 +48,7 @@ class ImageEditListView(APIView):
             if wanted not in ImageEditTask.Status.values:
                 raise ApiError(400, "invalid_parameter", "未知的状态 (unknown status)", {"status": wanted})
             tasks = tasks.filter(status=wanted)
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(tasks, request, view=self)
         context = {"request": request, "positions": services.positions(request.user.pk)}
         return paginator.get_paginated_response(ImageEditSerializer(page, many=True, context=context).data)

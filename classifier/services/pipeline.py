@@ -352,7 +352,8 @@ def classify_batch(
         if image_hash in outcomes:
             continue
         try:
-            image = images[image_hash] = reduced(image.decode())  # one full-size image in memory at a time
+            # One full-size image in memory at a time, and a JPEG decoded no larger than it needs to be.
+            image = images[image_hash] = reduced(image.decode(max_side=settings.CLASSIFY_BATCH_IMAGE_SIDE))
         except ApiError as exc:
             outcomes[image_hash] = exc
             continue

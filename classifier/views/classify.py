@@ -13,6 +13,7 @@ from .. import services
 from ..models import ClassifyJob
 from ..serializers import (
     BatchInput,
+    BatchOutputSerializer,
     CategorySerializer,
     ClassifyInput,
     JobSerializer,
@@ -91,7 +92,7 @@ class BatchView(APIView):
 
     @extend_schema(
         request={"multipart/form-data": BatchInput},
-        responses={200: ResultSerializer(many=True), 202: JobSerializer},
+        responses={200: BatchOutputSerializer, 202: JobSerializer},
         summary="Classify up to CLASSIFY_BATCH_MAX photos; async=true queues a job",
     )
     def post(self, request):
