@@ -252,7 +252,7 @@ def _reserve(item: _Item, mode: str, user) -> bool:
 
 def _prepare_item(item: _Item, mode: str, user, *, use_cache: bool) -> None:
     # One full-size image in memory at a time: each is shrunk to what the models need before the next is decoded.
-    image = item.image = reduced(item.image.decode())
+    image = item.image = reduced(item.image.decode(max_side=settings.CLASSIFY_BATCH_IMAGE_SIDE))
     if use_cache:
         item.outcome = _rule(image) if mode != "remote" else None
         if item.outcome is not None:

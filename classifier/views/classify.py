@@ -1,7 +1,7 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,6 +15,7 @@ from .. import services
 from ..models import ClassifyJob
 from ..serializers import (
     BatchInput,
+    BatchOutputSerializer,
     CategorySerializer,
     ClassifyInput,
     JobSerializer,
@@ -51,7 +52,7 @@ def _validated(serializer_class, request) -> dict:
 class ClassifyView(AsyncAPIView):
     """Async: the upload waits on a remote model with no thread held (docs/async.md)."""
 
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
 
     @extend_schema(
         request={"multipart/form-data": ClassifyInput},
@@ -73,7 +74,7 @@ class ClassifyView(AsyncAPIView):
 
 
 class LocalClassifyView(APIView):
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
 
     @extend_schema(
         request={"multipart/form-data": LocalClassifyInput},
@@ -91,11 +92,11 @@ class LocalClassifyView(APIView):
 
 
 class BatchView(AsyncAPIView):
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
 
     @extend_schema(
         request={"multipart/form-data": BatchInput},
-        responses={200: ResultSerializer(many=True), 202: JobSerializer},
+        responses={200: BatchOutputSerializer, 202: JobSerializer},
         summary="Classify up to CLASSIFY_BATCH_MAX photos; async=true queues a job",
     )
     async def post(self, request):
