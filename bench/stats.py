@@ -395,7 +395,6 @@ def run_size(rows: int, args, before, users: list[int], client, results: dict) -
             for problem in compare(name, body, old):
                 size["problems"].append(f"{name}: {problem}")
                 line += "   MISMATCH"
-                print(problem)
         print(line)
     burst(client, size)
     purge(client, size)
