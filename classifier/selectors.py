@@ -54,9 +54,11 @@ def average_remote_cost(first: dt.date, last: dt.date) -> Decimal:
         .filter(inference_method=InferenceMethod.REMOTE)
         .aggregate(n=Sum("requests"), cost=Sum("cost"))
     )
-    if not totals["n"]:
-        return Decimal(0).quantize(_MICRO)
-    return (Decimal(str(totals["cost"] or 0)) / totals["n"]).quantize(_MICRO)
+    return _mean(totals["cost"], totals["n"])
+
+
+def _mean(cost, count) -> Decimal:
+    return (Decimal(str(cost or 0)) / count).quantize(_MICRO) if count else Decimal(0).quantize(_MICRO)
 
 
 def as_of() -> dt.datetime | None:
@@ -77,9 +79,10 @@ def today(*, today: dt.date | None = None) -> dict:
         max_ms=Max("max_ms"),
         **{name: Sum(name) for name in BUCKETS},
     )
-    by_method = dict(
-        rows.exclude(inference_method="").values_list("inference_method").annotate(n=Sum("requests"))
-    )
+    methods = rows.exclude(inference_method="").values_list("inference_method")
+    by_method, method_cost = {}, {}
+    for method, count, cost in methods.annotate(n=Sum("requests"), cost=Sum("cost")):
+        by_method[method], method_cost[method] = count, cost
     requests, hits = totals["requests"] or 0, totals["hits"] or 0
     remote = by_method.get(InferenceMethod.REMOTE, 0)
     histogram = [totals[name] or 0 for name in BUCKETS]
@@ -93,7 +96,7 @@ def today(*, today: dt.date | None = None) -> dict:
         "avg_processing_ms": round(totals["time_ms"] / requests, 1) if requests else 0,
         "p95_processing_ms": percentile(histogram, 0.95, totals["max_ms"] or 0),
         "cost": money(totals["cost"]),
-        "cost_saved": money(hits * average_remote_cost(day, day)),
+        "cost_saved": money(hits * _mean(method_cost.get(InferenceMethod.REMOTE), remote)),
     }
 
 
