@@ -26,7 +26,8 @@ def wechatpay(settings, fake_wechatpay, wechatpay_test_keys):
     settings.WECHATPAY_PUBLIC_KEY_ID = wechatpay_test_keys.public_key_id
     settings.WECHATPAY_NOTIFY_URL = NOTIFY_URL
     settings.WECHATPAY_BASE_URL = fake_wechatpay.url
-    settings.WECHAT_TIMEOUT_SECONDS = 0.5
+    # short enough for the timeout tests (2 s replies), long enough for a busy machine's RSA signing
+    settings.WECHAT_TIMEOUT_SECONDS = 1.5
     return fake_wechatpay
 
 
