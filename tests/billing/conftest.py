@@ -10,7 +10,9 @@ def wechat(settings, fake_wechat):
     settings.WECHAT_APP_ID = fake_wechat.appid
     settings.WECHAT_APP_SECRET = fake_wechat.secret
     settings.WECHAT_API_BASE_URL = fake_wechat.url
-    settings.WECHAT_TIMEOUT_SECONDS = 0.5
+    settings.WECHAT_TIMEOUT_SECONDS = (
+        1.0  # below the 2 s of the timeout tests, above a busy machine's replies
+    )
     return fake_wechat
 
 
