@@ -10,7 +10,9 @@ def wechat(settings, fake_wechat):
     settings.WECHAT_APP_ID = fake_wechat.appid
     settings.WECHAT_APP_SECRET = fake_wechat.secret
     settings.WECHAT_API_BASE_URL = fake_wechat.url
-    settings.WECHAT_TIMEOUT_SECONDS = 0.5
+    settings.WECHAT_TIMEOUT_SECONDS = (
+        1.0  # below the 2 s of the timeout tests, above a busy machine's replies
+    )
     return fake_wechat
 
 
@@ -26,7 +28,8 @@ def wechatpay(settings, fake_wechatpay, wechatpay_test_keys):
     settings.WECHATPAY_PUBLIC_KEY_ID = wechatpay_test_keys.public_key_id
     settings.WECHATPAY_NOTIFY_URL = NOTIFY_URL
     settings.WECHATPAY_BASE_URL = fake_wechatpay.url
-    settings.WECHAT_TIMEOUT_SECONDS = 0.5
+    # short enough for the timeout tests (2 s replies), long enough for a busy machine's RSA signing
+    settings.WECHAT_TIMEOUT_SECONDS = 1.5
     return fake_wechatpay
 
 

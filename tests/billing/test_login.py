@@ -1,5 +1,3 @@
-import time
-
 import pytest
 from django.contrib.auth import get_user_model
 
@@ -90,13 +88,12 @@ def test_it_validates_the_input(api_client, wechat):
 )
 def test_it_answers_503_when_wechat_is_unavailable(api_client, wechat, reply):
     wechat.script(reply)
-    started = time.monotonic()
 
     response = api_client.post(URL, {"code": wechat.login_code()})
 
     assert response.status_code == 503
+    # the timeout applied: waiting out the 2 s delay would have got the token and logged in
     assert response.json()["error"]["code"] == "wechat_unavailable"
-    assert time.monotonic() - started < 1.5  # the 0.5 s timeout applied, not the 2 s delay
     assert not User.objects.exists()
 
 
