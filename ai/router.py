@@ -127,7 +127,7 @@ def run(
                 if exc.transient and attempt < settings.AI_MAX_RETRIES:
                     time.sleep(_backoff(attempt))
                     continue
-                breaker.record_failure(name, capability)
+                (breaker.record_success if exc.healthy else breaker.record_failure)(name, capability)
                 attempts_log.append((name, exc.code))
                 break
             latency = int((time.perf_counter() - started) * 1000)
