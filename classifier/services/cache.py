@@ -45,7 +45,10 @@ class CachedEntry(NamedTuple):
 
 
 def is_fresh(entry: CachedEntry, *, remote_usable) -> bool:
-    """Stale prompt versions are misses; a local answer counts only while no remote provider is usable."""
+    """Stale prompt versions are misses; a local answer counts only while no remote provider is usable. A staff
+    decision outlives prompt versions."""
+    if entry.inference_method == InferenceMethod.STAFF:
+        return True
     if entry.prompt_version != ai.PROMPT_VERSION:
         return False
     if entry.inference_method == InferenceMethod.LOCAL:
@@ -54,7 +57,7 @@ def is_fresh(entry: CachedEntry, *, remote_usable) -> bool:
 
 
 def usable_for_mode(entry: CachedEntry, mode: str) -> bool:
-    return mode != "remote" or entry.inference_method == InferenceMethod.REMOTE
+    return mode != "remote" or entry.inference_method in (InferenceMethod.REMOTE, InferenceMethod.STAFF)
 
 
 def remote_usable_probe():
@@ -140,6 +143,8 @@ def store(
 
 def copyable(entry: CachedEntry) -> bool:
     """Whether Redis may hold a copy: a local answer's freshness depends on the providers when asked."""
+    if entry.inference_method == InferenceMethod.STAFF:
+        return True
     return entry.prompt_version == ai.PROMPT_VERSION and entry.inference_method != InferenceMethod.LOCAL
 
 

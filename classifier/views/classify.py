@@ -20,6 +20,7 @@ from ..serializers import (
     LocalResultSerializer,
     ResultSerializer,
 )
+from ..services.corrections import overlay
 
 RESULT_EXAMPLE = OpenApiExample(
     "Classified",
@@ -57,7 +58,7 @@ class ClassifyView(APIView):
             ip=client_ip(request),
             request_id=request_uuid(request),
         )
-        return Response(outcome.as_dict())
+        return Response(overlay(request.user, [outcome.as_dict()])[0])
 
 
 class LocalClassifyView(APIView):
@@ -98,7 +99,7 @@ class BatchView(APIView):
             ip=client_ip(request),
             request_id=request_uuid(request),
         )
-        return Response({"results": results})
+        return Response({"results": overlay(request.user, results)})
 
 
 class JobView(APIView):
