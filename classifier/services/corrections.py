@@ -2,9 +2,10 @@
 
 - ``overlay(user, answers)`` is the one place a correction reaches an answer: check-cache (single, batch, Redis
   or database), classify, batch and job results all pass through it where the response is built.
-- Users without corrections must not pay for the feature on check-cache, the hottest path: a per-user flag in
-  the cache (Redis in production) says whether they have any; only then is the database asked, for the hashes
-  of that request (the unique (user, image_hash) key).
+- Users without corrections must not pay for the feature on check-cache, the hottest path: a per-user flag says
+  whether they have any (in Redis with CLASSIFIER_REDIS, read by check-cache's one-round-trip script; else in
+  the Django cache); only then is the database asked, for the hashes of that request (the unique
+  (user, image_hash) key).
 - "Answered for" is the user's request log: a successful row for (user, hash), found through its
   (user, image_hash) index. Check-cache hits wait up to CLASSIFIER_HIT_FLUSH_SECONDS in the Redis buffer, so a
   miss there flushes the buffer once (about a second at most) and asks again.
@@ -24,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ai import services as ai
+from core import redis as core_redis
 from core.errors import ApiError
 
 from ..models import Correction, CorrectionReview, ImageClassification, InferenceMethod, RequestLog
@@ -34,26 +36,47 @@ logger = logging.getLogger(__name__)
 FLAG_SECONDS = 3600  # bounds how long a flag written while Redis failed can be wrong
 
 
-def _flag_key(user_id) -> str:
-    return f"classifier:has-corrections:{user_id}"
+def flag_key(user_id) -> str:
+    """The user's "has corrections" flag: b"1" / b"0" in Redis (check-cache reads it in its own round trip);
+    absent means unknown, and the database is asked."""
+    return core_redis.key(f"classifier:has-corrections:{user_id}")
 
 
-def _has_corrections(user_id) -> bool:
+def _read_flag(user_id) -> bool | None:
+    if fastpath.enabled():
+        value = fastpath.client().get(flag_key(user_id))
+        return None if value is None else value == b"1"
+    return django_cache.get(flag_key(user_id))
+
+
+def _write_flag(user_id, flag: bool, *, only_if_absent: bool = False) -> None:
+    if fastpath.enabled():
+        fastpath.client().set(flag_key(user_id), b"1" if flag else b"0", ex=FLAG_SECONDS, nx=only_if_absent)
+    elif only_if_absent:
+        django_cache.add(flag_key(user_id), flag, FLAG_SECONDS)
+    else:
+        django_cache.set(flag_key(user_id), flag, FLAG_SECONDS)
+
+
+def _has_corrections(user_id, known: bytes | None = None) -> bool:
+    """``known``: the flag's value as check-cache already read it from Redis."""
+    if known is not None:
+        return known == b"1"
     try:
-        flag = django_cache.get(_flag_key(user_id))
+        flag = _read_flag(user_id)
     except redis.RedisError:  # the flag is an optimisation: without Redis the database answers
         return Correction.objects.filter(user_id=user_id).exists()
     if flag is None:
         flag = Correction.objects.filter(user_id=user_id).exists()
-        # add, not set: a concurrent correction's fresh flag must win over this older read
+        # only if absent: a concurrent correction's fresh flag must win over this older read
         with contextlib.suppress(redis.RedisError):
-            django_cache.add(_flag_key(user_id), flag, FLAG_SECONDS)
+            _write_flag(user_id, flag, only_if_absent=True)
     return flag
 
 
 def _set_flag(user_id, flag: bool) -> None:
     try:
-        django_cache.set(_flag_key(user_id), flag, FLAG_SECONDS)
+        _write_flag(user_id, flag)
     except redis.RedisError:
         logger.warning("could not set the corrections flag of user %s", user_id, exc_info=True)
 
@@ -62,20 +85,16 @@ def _refresh_flag(user_id) -> None:
     _set_flag(user_id, Correction.objects.filter(user_id=user_id).exists())
 
 
-def corrections_for(user_id, hashes) -> dict[str, str]:
-    """hash → the user's category, for those of ``hashes`` the user corrected."""
-    if user_id is None or not hashes or not _has_corrections(user_id):
-        return {}
-    rows = Correction.objects.filter(user_id=user_id, image_hash__in=set(hashes))
-    return dict(rows.values_list("image_hash", "category"))
-
-
-def overlay(user, answers: list) -> list:
+def overlay(user, answers: list, *, flag: bytes | None = None) -> list:
     """``answers`` to ``user`` with the user's corrections applied (new dicts; the others unchanged). An answer
     is a classification result (``image_hash``, ``category``, …), a check-cache item (``image_hash``, ``hit``,
-    ``result``), an ``{"error": …}`` or None (a job item not done yet)."""
+    ``result``), an ``{"error": …}`` or None (a job item not done yet). ``flag``: see ``flag_key``."""
     user_id = getattr(user, "pk", user)
-    mine = corrections_for(user_id, [a["image_hash"] for a in answers if a and "image_hash" in a])
+    if user_id is None or not answers or not _has_corrections(user_id, flag):
+        return answers  # nearly every request: nothing more to do
+    hashes = {a["image_hash"] for a in answers if a and "image_hash" in a}
+    rows = Correction.objects.filter(user_id=user_id, image_hash__in=hashes)
+    mine = dict(rows.values_list("image_hash", "category"))
     if not mine:
         return answers
     return [_corrected(a, mine.get(a.get("image_hash"))) if a else a for a in answers]

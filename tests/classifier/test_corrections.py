@@ -193,9 +193,7 @@ def test_users_without_corrections_cost_no_query_once_their_flag_is_known(
     owner, owner_client, django_assert_num_queries
 ):
     answers = [{"image_hash": "a" * 64, "hit": True, "result": {"category": "pets"}}]
-    corrections.overlay(
-        owner.pk, answers
-    )  # reads the flag from the database once, then keeps it in the cache
+    corrections.overlay(owner.pk, answers)  # reads the flag from the database once, then keeps it
     with django_assert_num_queries(0):
         assert corrections.overlay(str(owner.pk), answers) is answers  # a token's string claim works too
     cached("a" * 64)
@@ -204,6 +202,31 @@ def test_users_without_corrections_cost_no_query_once_their_flag_is_known(
     (answer,) = corrections.overlay(str(owner.pk), answers)  # the flag turned with the correction
     assert answer["result"]["category"] == "foods" and answer["result"]["corrected"] is True
     assert answers[0]["result"] == {"category": "pets"}, "the answers given are not changed in place"
+
+
+def test_on_redis_check_cache_reads_the_flag_in_its_own_round_trip(
+    settings, owner, owner_client, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    if not settings.CLASSIFIER_REDIS:
+        pytest.skip("the one-round-trip script runs with Redis only (the MariaDB + Redis run)")
+    with django_capture_on_commit_callbacks(execute=True):
+        cache.store(
+            image_hash="a" * 64,
+            category="pets",
+            confidence=0.9,
+            description="猫",
+            method="remote",
+            provider="dashscope",
+            model="m",
+            image_size=10,
+        )
+    check(owner_client, "a" * 64)  # the user's flag is unknown: one EXISTS query fills it
+    assert fastpath.client().get(corrections.flag_key(owner.pk)) == b"0"
+    with django_assert_num_queries(0):
+        assert check(owner_client, "a" * 64)["category"] == "pets"
+    assert correct(owner_client, "a" * 64, "foods").status_code == 201
+    assert fastpath.client().get(corrections.flag_key(owner.pk)) == b"1"
+    assert check(owner_client, "a" * 64)["corrected"] is True
 
 
 def test_threshold_then_review_then_accept_changes_the_shared_entry_for_all(
