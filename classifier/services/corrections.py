@@ -20,8 +20,9 @@ import logging
 
 import redis
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache as django_cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from ai import services as ai
@@ -92,12 +93,25 @@ def overlay(user, answers: list, *, flag: bytes | None = None) -> list:
     user_id = getattr(user, "pk", user)
     if user_id is None or not answers or not _has_corrections(user_id, flag):
         return answers  # nearly every request: nothing more to do
-    hashes = {a["image_hash"] for a in answers if a and "image_hash" in a}
-    rows = Correction.objects.filter(user_id=user_id, image_hash__in=hashes)
-    mine = dict(rows.values_list("image_hash", "category"))
+    mine = _categories(user_id, list({a["image_hash"] for a in answers if a and "image_hash" in a}))
     if not mine:
         return answers
     return [_corrected(a, mine.get(a.get("image_hash"))) if a else a for a in answers]
+
+
+def _categories(user_id, hashes: list[str]) -> dict[str, str]:
+    """hash → the user's category. Plain SQL through the unique (user, image_hash) key: for a batch of 500 the
+    ORM took twice as long to build the query as the database took to answer it."""
+    if not hashes:
+        return {}
+    meta, quote = Correction._meta, connection.ops.quote_name
+    sql = (
+        f"SELECT {quote('image_hash')}, {quote('category')} FROM {quote(meta.db_table)} "
+        f"WHERE {quote(meta.get_field('user').column)} = %s AND {quote('image_hash')} IN ({', '.join(['%s'] * len(hashes))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [get_user_model()._meta.pk.to_python(user_id), *hashes])
+        return dict(cursor.fetchall())
 
 
 def _corrected(answer: dict | None, category: str | None) -> dict | None:
