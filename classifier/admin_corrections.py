@@ -21,6 +21,7 @@ class CorrectionReviewAdmin(ReadOnlyAdmin):
         "shared_category",
         "proposed_category",
         "users",
+        "users_now",
         "status",
         "created_at",
         "decided_by",
@@ -44,6 +45,11 @@ class CorrectionReviewAdmin(ReadOnlyAdmin):
             .first()
         )
         return f"{_label(entry['category'])} · {entry['provider']}" if entry else "—"
+
+    @admin.display(description="现有人数")
+    def users_now(self, obj):
+        # users may have withdrawn (or made) such corrections since the review was queued
+        return Correction.objects.filter(image_hash=obj.image_hash, category=obj.category).count()
 
     @admin.display(description="用户纠正为")
     def proposed_category(self, obj):
