@@ -161,7 +161,8 @@ def _copy_or_drop(entry: CachedEntry) -> None:
 def copyable_since(since: dt.datetime) -> list[str]:
     """Hashes of the copyable entries stored or hit since ``since``."""
     recent = ImageClassification.objects.filter(
-        Q(created_at__gte=since) | Q(last_hit_at__gte=since), prompt_version=ai.PROMPT_VERSION
+        Q(created_at__gte=since) | Q(last_hit_at__gte=since),
+        Q(prompt_version=ai.PROMPT_VERSION) | Q(inference_method=InferenceMethod.STAFF),
     ).exclude(inference_method=InferenceMethod.LOCAL)
     return list(recent.values_list("image_hash", flat=True))
 
