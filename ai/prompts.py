@@ -32,3 +32,20 @@ JSON_SYSTEM = "\n".join(
         "只输出一个 JSON 对象，不要其他文字。Answer with a single JSON object only.",
     ]
 )
+
+# Structured output where the API offers it (OpenAI json_schema, strict): the category can only be a code.
+# Strict schemas allow no numeric bounds, so the confidence range is stated in words (and checked on arrival).
+CLASSIFY_SCHEMA = {
+    "name": "photo_classification",
+    "strict": True,
+    "schema": {
+        "type": "object",
+        "properties": {
+            "category": {"type": "string", "enum": [c.code for c in CATEGORIES]},
+            "confidence": {"type": "number", "description": "0 to 1"},
+            "description": {"type": "string", "description": "不超过30字的中文描述"},
+        },
+        "required": ["category", "confidence", "description"],
+        "additionalProperties": False,
+    },
+}

@@ -228,7 +228,8 @@ async def _run(capability, request, *, user, chain, validate, sink, inline) -> t
                 )
                 result = ProviderError("deadline_exceeded")
         if isinstance(result, ProviderError):
-            breaker.record_failure(name, capability)
+            # A withheld answer (refusal, moderation, truncation) came from a healthy provider.
+            (breaker.record_success if result.healthy else breaker.record_failure)(name, capability)
             attempts_log.append((name, result.code))
             continue
         breaker.record_success(name, capability)

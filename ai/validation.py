@@ -4,7 +4,7 @@ import json
 import re
 
 from .errors import InvalidOutput
-from .taxonomy import CODES
+from .taxonomy import code_for
 
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.IGNORECASE)
 # Long digit runs look like ID, phone or card numbers: never let them into a description.
@@ -34,19 +34,30 @@ def clean_description(text: object) -> str:
     return _NUMBER_RUN.sub("…", description)[:MAX_DESCRIPTION]
 
 
-def classification(value: dict) -> dict:
-    category = value.get("category")
-    if category not in CODES:
-        raise InvalidOutput(f"category {category!r} is not in the taxonomy")
+def confidence_of(value: object) -> float:
+    """A confidence in 0..1. Models also answer percentages (92, "92%"): above 1 and up to 100 is read as one."""
+    text = value.strip() if isinstance(value, str) else None
+    percent = bool(text and text.endswith("%"))
     try:
-        confidence = float(value.get("confidence"))
+        number = float(text.rstrip("%") if text is not None else value)
     except (TypeError, ValueError):
-        raise InvalidOutput("confidence is not a number") from None
-    if not 0.0 <= confidence <= 1.0:
-        raise InvalidOutput(f"confidence {confidence} is outside 0..1")
+        raise InvalidOutput(f"confidence {value!r} is not a number") from None
+    if isinstance(value, bool) or number != number:  # True is 1 and NaN compares with nothing
+        raise InvalidOutput(f"confidence {value!r} is not a number")
+    if percent or 1.0 < number <= 100.0:
+        number /= 100.0
+    if not 0.0 <= number <= 1.0:
+        raise InvalidOutput(f"confidence {value!r} is outside 0..1 and 0..100%")
+    return number
+
+
+def classification(value: dict) -> dict:
+    category = code_for(value.get("category"))
+    if category is None:
+        raise InvalidOutput(f"category {value.get('category')!r} is not in the taxonomy")
     return {
         "category": category,
-        "confidence": round(confidence, 4),
+        "confidence": round(confidence_of(value.get("confidence")), 4),
         "description": clean_description(value.get("description")),
         "labels": value.get("labels") if isinstance(value.get("labels"), dict) else {},
     }

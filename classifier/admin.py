@@ -113,3 +113,6 @@ class ClassifierStatsAdmin(admin.ModelAdmin):
             "categories": [{**c, "bar": round(c["count"] / peak * 100, 1)} for c in categories],
         }
         return TemplateResponse(request, "admin/classifier/stats.html", context)
+
+
+from . import admin_corrections  # noqa: E402,F401  (the corrections pages: 用户纠错, 纠错审核)

@@ -10,6 +10,7 @@ class InferenceMethod(models.TextChoices):
     RULE = "rule", "规则"
     REMOTE = "remote", "远程模型"
     LOCAL = "local", "本地模型"
+    STAFF = "staff", "人工审核"  # a category set by staff accepting users' corrections
 
 
 class ImageClassification(models.Model):
@@ -89,6 +90,8 @@ class RequestLog(models.Model):
             models.Index(fields=["user", "created_at"]),
             models.Index(fields=["category", "created_at"]),
             models.Index(fields=["inference_method", "created_at"]),
+            # "Was this user answered for this hash?" (a correction needs it) without scanning the log.
+            models.Index(fields=["user", "image_hash"]),
         ]
 
     def __str__(self) -> str:
@@ -141,6 +144,62 @@ class ClassifierStats(ImageClassification):
     class Meta:
         proxy = True
         verbose_name = verbose_name_plural = "分类统计"
+
+
+class Correction(models.Model):
+    """A user's own category for a result they were answered: every later answer to that user for that hash
+    carries it; other users keep the shared result until staff accept a review (CorrectionReview)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="classify_corrections"
+    )
+    image_hash = models.CharField(max_length=64)
+    category = models.CharField(max_length=32)
+    # The shared result as it was when corrected (it may change later): what the per-provider stats count.
+    original_category = models.CharField(max_length=32)
+    provider = models.CharField(max_length=32, blank=True)
+    model = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "用户纠错"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "image_hash"], name="classifier_correction_user_hash")
+        ]
+        indexes = [models.Index(fields=["image_hash", "category"])]
+
+    def __str__(self) -> str:
+        return f"{self.image_hash[:12]}… {self.original_category} → {self.category}"
+
+
+class CorrectionReview(models.Model):
+    """Enough distinct users corrected one hash to one category: staff decide whether the shared entry changes."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待审核"
+        ACCEPTED = "accepted", "已接受"
+        REJECTED = "rejected", "已拒绝"
+
+    image_hash = models.CharField(max_length=64)
+    category = models.CharField(max_length=32)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING, db_index=True)
+    users = models.PositiveIntegerField(help_text="distinct users who made this correction")
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "纠错审核"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["image_hash", "category"], name="classifier_review_hash_category")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.image_hash[:12]}… → {self.category} ({self.users})"
 
 
 from . import stats_models  # noqa: E402, F401  (the rollup models live there; Django finds them through here)

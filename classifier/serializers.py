@@ -2,10 +2,12 @@ from django.conf import settings
 from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
+from ai.taxonomy import BY_CODE
 from core import serializers as strict
 from core.errors import ApiError
 
 from .services.cache import normalise_hash
+from .services.corrections import overlay
 from .services.pipeline import MODES, check_mode
 
 
@@ -139,6 +141,7 @@ class ResultSerializer(serializers.Serializer):
         required=False, help_text='"exceeded" when the local model answered for lack of quota'
     )
     location = serializers.DictField(required=False, allow_null=True)
+    corrected = serializers.BooleanField(required=False, help_text="true: your own correction of this result")
 
 
 class ItemErrorSerializer(serializers.Serializer):
@@ -171,6 +174,7 @@ class CachedResultSerializer(serializers.Serializer):
     inference_method = serializers.CharField()
     provider = serializers.CharField()
     created_at = serializers.DateTimeField()
+    corrected = serializers.BooleanField(required=False, help_text="true: your own correction of this result")
 
 
 class CheckCacheResultSerializer(serializers.Serializer):
@@ -207,7 +211,8 @@ class JobSerializer(serializers.Serializer):
                 "total": job.total,
                 "done": job.done,
                 "progress": round(job.done / job.total, 4) if job.total else 1.0,
-                "results": [None if "file" in item else item for item in job.items],
+                # read when shown, so corrections made after the job ran apply too
+                "results": overlay(job.user_id, [None if "file" in item else item for item in job.items]),
                 "created_at": job.created_at,
                 "finished_at": job.finished_at,
             }
@@ -219,3 +224,32 @@ class CategorySerializer(serializers.Serializer):
     name_zh = serializers.CharField()
     name_en = serializers.CharField()
     description = serializers.CharField()
+
+
+class CorrectionInput(strict.Serializer):
+    image_hash = serializers.CharField(
+        max_length=200, help_text="SHA-256 hex of a photo you were answered for"
+    )
+    category = serializers.CharField(
+        max_length=64, help_text="the right category code (GET classify/categories)"
+    )
+
+    @classmethod
+    def parse(cls, data) -> tuple[str, str]:
+        serializer = cls(data=data)
+        serializer.is_valid(raise_exception=True)
+        image_hash = normalise_hash(serializer.validated_data["image_hash"])
+        if image_hash is None:
+            raise _invalid_hash(serializer.validated_data["image_hash"])
+        return image_hash, serializer.validated_data["category"].strip()
+
+
+class CorrectionSerializer(serializers.Serializer):
+    image_hash = serializers.CharField()
+    category = serializers.CharField()
+    category_label = serializers.SerializerMethodField()
+    original_category = serializers.CharField(help_text="the shared result you corrected")
+    created_at = serializers.DateTimeField()
+
+    def get_category_label(self, obj) -> str:
+        return BY_CODE[obj.category].name_zh

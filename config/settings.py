@@ -421,6 +421,8 @@ AI_CALL_RETENTION_DAYS = env.int("AI_CALL_RETENTION_DAYS", default=90)
 # classifier/services/fastpath.py). Off: every check-cache reads and writes the database.
 CLASSIFIER_REDIS = env.bool("CLASSIFIER_REDIS", default=bool(REDIS_URL))
 CLASSIFIER_COPY_SECONDS = env.int("CLASSIFIER_COPY_SECONDS", default=24 * 3600)
+# Distinct users correcting one hash to one category before staff are asked to review it (docs/classifier.md).
+CLASSIFIER_REVIEW_THRESHOLD = env.int("CLASSIFIER_REVIEW_THRESHOLD", default=3)
 CELERY_BEAT_SCHEDULE["classifier-flush-cache-hits"] = {
     "task": "classifier.tasks.flush_cache_hits",
     "schedule": env.int("CLASSIFIER_HIT_FLUSH_SECONDS", default=10),

@@ -17,7 +17,7 @@ from dashscope.aigc.image_synthesis import AioImageSynthesis
 from django.conf import settings
 
 from .. import http
-from ..errors import ProviderError
+from ..errors import MODERATED, TRUNCATED, AnswerWithheld, ProviderError
 from ..images import data_uri, downscaled_jpeg, png_bytes
 from ..prompts import CLASSIFY_SYSTEM, CLASSIFY_USER, JSON_SYSTEM
 from ..types import (
@@ -32,11 +32,16 @@ from ..types import (
 from ..validation import parse_json_object
 from .base import Provider
 
+# Refusals by DashScope's content moderation (input or output), as the native API words them.
+_MODERATION_CODES = {"datainspectionfailed", "data_inspection_failed"}
+
 
 def _raise_for(response) -> None:
     status = response.status_code
     if status == HTTPStatus.OK:
         return
+    if str(getattr(response, "code", "") or "").lower() in _MODERATION_CODES:
+        raise AnswerWithheld(MODERATED, getattr(response, "message", "") or "")
     code = f"http_{status}:{getattr(response, 'code', '') or ''}".rstrip(":")
     raise ProviderError(
         code, getattr(response, "message", "") or "", transient=status == 429 or status >= 500, status=status
@@ -69,6 +74,20 @@ async def _fetch_task(task_id: str, api_key: str) -> tuple[dict, dict]:
     return body.get("output") or {}, body.get("usage") or {}
 
 
+def _request_options() -> dict:
+    """Every chat here wants one JSON object: JSON mode (the prompts say "JSON", which the mode requires)."""
+    return {"response_format": {"type": "json_object"}}
+
+
+def _answer_text(response) -> str:
+    """The answer's text; an answer cut off at the token limit is no answer."""
+    choice = response.output.choices[0]
+    if choice.get("finish_reason") == "length":
+        raise AnswerWithheld(TRUNCATED, "the answer reached the token limit")
+    content = choice.message.content
+    return "".join(part.get("text", "") for part in content) if isinstance(content, list) else str(content)
+
+
 class DashScopeProvider(Provider):
     name = "dashscope"
 
@@ -88,13 +107,11 @@ class DashScopeProvider(Provider):
                 messages=messages,
                 request_timeout=settings.AI_READ_TIMEOUT,
                 session=session,
+                **_request_options(),
                 **self._prepare(),
             )
         _raise_for(response)
-        content = response.output.choices[0].message.content
-        text = (
-            "".join(part.get("text", "") for part in content) if isinstance(content, list) else str(content)
-        )
+        text = _answer_text(response)
         usage = response.usage or {}
         return ProviderOutput(
             parse_json_object(text),

@@ -8,9 +8,9 @@ import httpx
 import openai
 from django.conf import settings
 
-from ..errors import ProviderError
+from ..errors import MODERATED, REFUSED, TRUNCATED, AnswerWithheld, ProviderError
 from ..images import data_uri, downscaled_jpeg, png_bytes
-from ..prompts import CLASSIFY_SYSTEM, CLASSIFY_USER, JSON_SYSTEM
+from ..prompts import CLASSIFY_SCHEMA, CLASSIFY_SYSTEM, CLASSIFY_USER, JSON_SYSTEM
 from ..types import (
     AnalyzeRequest,
     ClassifyRequest,
@@ -35,6 +35,29 @@ def _image_size(width: int, height: int) -> str:
     return _IMAGE_SIZES["square"]
 
 
+# 400 codes of inputs the safety system refused (an image it will not look at).
+_MODERATION_CODES = {"content_policy_violation", "content_filter"}
+
+
+def _response_format(capability: str) -> dict:
+    """Classification: a strict JSON schema whose category is an enum of the codes; other chats: JSON mode."""
+    if capability == "classify_photo":
+        return {"type": "json_schema", "json_schema": CLASSIFY_SCHEMA}
+    return {"type": "json_object"}
+
+
+def _answer_text(choice) -> str:
+    """The answer's text, or why there is none: the model refused, the content filter stopped it, or the token
+    limit cut it off (half a JSON object)."""
+    if getattr(choice.message, "refusal", None):
+        raise AnswerWithheld(REFUSED, choice.message.refusal)
+    if choice.finish_reason == "content_filter":
+        raise AnswerWithheld(MODERATED, "the answer was stopped by the content filter")
+    if choice.finish_reason == "length":
+        raise AnswerWithheld(TRUNCATED, "the answer reached the token limit")
+    return choice.message.content or ""
+
+
 def _translate(exc: openai.OpenAIError) -> ProviderError:
     if isinstance(exc, openai.APITimeoutError):
         return ProviderError("timeout", str(exc), transient=True)
@@ -42,6 +65,8 @@ def _translate(exc: openai.OpenAIError) -> ProviderError:
         return ProviderError("connection_error", str(exc), transient=True)
     if isinstance(exc, openai.APIStatusError):
         status = exc.status_code
+        if status == 400 and exc.code in _MODERATION_CODES:
+            return AnswerWithheld(MODERATED, str(exc))
         return ProviderError(
             f"http_{status}", str(exc), transient=status == 429 or status >= 500, status=status
         )
@@ -72,13 +97,13 @@ class OpenAIProvider(Provider):
                 response = await client.chat.completions.create(
                     model=model,
                     messages=[{"role": "system", "content": system}, {"role": "user", "content": content}],
-                    response_format={"type": "json_object"},
+                    response_format=_response_format(capability),
                 )
         except openai.OpenAIError as exc:
             raise _translate(exc) from exc
         usage = response.usage
         return ProviderOutput(
-            parse_json_object(response.choices[0].message.content or ""),
+            parse_json_object(_answer_text(response.choices[0])),
             model,
             Usage(usage.prompt_tokens if usage else 0, usage.completion_tokens if usage else 0),
         )

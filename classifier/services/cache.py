@@ -45,7 +45,10 @@ class CachedEntry(NamedTuple):
 
 
 def is_fresh(entry: CachedEntry, *, remote_usable) -> bool:
-    """Stale prompt versions are misses; a local answer counts only while no remote provider is usable."""
+    """Stale prompt versions are misses; a local answer counts only while no remote provider is usable. A staff
+    decision outlives prompt versions."""
+    if entry.inference_method == InferenceMethod.STAFF:
+        return True
     if entry.prompt_version != ai.PROMPT_VERSION:
         return False
     if entry.inference_method == InferenceMethod.LOCAL:
@@ -54,7 +57,7 @@ def is_fresh(entry: CachedEntry, *, remote_usable) -> bool:
 
 
 def usable_for_mode(entry: CachedEntry, mode: str) -> bool:
-    return mode != "remote" or entry.inference_method == InferenceMethod.REMOTE
+    return mode != "remote" or entry.inference_method in (InferenceMethod.REMOTE, InferenceMethod.STAFF)
 
 
 def remote_usable_probe():
@@ -140,6 +143,8 @@ def store(
 
 def copyable(entry: CachedEntry) -> bool:
     """Whether Redis may hold a copy: a local answer's freshness depends on the providers when asked."""
+    if entry.inference_method == InferenceMethod.STAFF:
+        return True
     return entry.prompt_version == ai.PROMPT_VERSION and entry.inference_method != InferenceMethod.LOCAL
 
 
@@ -156,7 +161,8 @@ def _copy_or_drop(entry: CachedEntry) -> None:
 def copyable_since(since: dt.datetime) -> list[str]:
     """Hashes of the copyable entries stored or hit since ``since``."""
     recent = ImageClassification.objects.filter(
-        Q(created_at__gte=since) | Q(last_hit_at__gte=since), prompt_version=ai.PROMPT_VERSION
+        Q(created_at__gte=since) | Q(last_hit_at__gte=since),
+        Q(prompt_version=ai.PROMPT_VERSION) | Q(inference_method=InferenceMethod.STAFF),
     ).exclude(inference_method=InferenceMethod.LOCAL)
     return list(recent.values_list("image_hash", flat=True))
 

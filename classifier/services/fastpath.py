@@ -27,12 +27,13 @@ _CHECK = """
 local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
 if count > tonumber(ARGV[1]) then return {count} end
-local copies = redis.call('MGET', unpack(KEYS, 3))
+local flag = redis.call('GET', KEYS[3])
+local copies = redis.call('MGET', unpack(KEYS, 4))
 for i = 1, #copies do
-    if not copies[i] then return {count, copies} end
+    if not copies[i] then return {count, copies, flag} end
 end
 redis.call('RPUSH', KEYS[2], ARGV[3] .. string.rep('1', #copies) .. '"}')
-return {count, copies}
+return {count, copies, flag}
 """
 # The flusher's atomic take: a chunk leaves the buffer and lands in the processing list in one step, where it
 # stays until its rows are committed (see hits.flush).
@@ -96,15 +97,18 @@ def encode(record: dict) -> str:
     return json.dumps(record, separators=(",", ":"), ensure_ascii=False)
 
 
-def check(*, record: dict, hashes: list[str], window: Window | None) -> tuple[int, int, list[dict | None]]:
-    """One round trip: (requests counted in the window, its limit, each hash's copied result or None). If every
-    hash had a copy and the request is within its rate, ``record`` was pushed (all flags set)."""
+def check(
+    *, record: dict, hashes: list[str], window: Window | None, flag_key: str
+) -> tuple[int, int, list[dict | None], bytes | None]:
+    """One round trip: (requests counted in the window, its limit, each hash's copied result or None, the value
+    of ``flag_key``: the user's corrections flag, read here to spare a round trip). If every hash had a copy and
+    the request is within its rate, ``record`` was pushed (all flags set)."""
     window = window or _UNLIMITED
     head = encode({**record, "f": ""})[:-2]  # up to the flags' opening quote: the script appends them
-    keys = [window.key, buffer_key(), *map(copy_key, hashes)]
+    keys = [window.key, buffer_key(), flag_key, *map(copy_key, hashes)]
     reply = _script(client())(keys, [window.limit, window.seconds + 1, head])
     copies = [json.loads(c) if c else None for c in reply[1]] if len(reply) > 1 else []
-    return reply[0], window.limit, copies
+    return reply[0], window.limit, copies, reply[2] if len(reply) > 2 else None
 
 
 def push(record: dict, copies: dict[str, dict]) -> None:

@@ -94,7 +94,7 @@ def test_it_does_not_retry_permanent_errors(vendors):
     [
         "抱歉，我无法识别这张图片。",
         {"category": "cars", "confidence": 0.9, "description": "汽车"},
-        {"category": "pets", "confidence": 7, "description": "猫"},
+        {"category": "pets", "confidence": 170, "description": "猫"},
         {"confidence": 0.5},
     ],
 )

@@ -28,6 +28,10 @@ What client code must do (the SDK has no client object; everything is module sta
 - Image synthesis must be asynchronous: ImageSynthesis.call/async_call send ``X-DashScope-Async: enable``;
   without it (ImageSynthesis.sync_call) the real service answers 403 AccessDenied, and so does the fake.
 
+Structured output: chats must ask for it (``parameters.response_format``, this project always does) unless
+``require_structured_output`` is turned off; a request without it gets a 400 that names this check. As the real
+service does, ``{"type": "json_object"}`` is refused unless some message contains the word "json".
+
 Behaviour knobs, all per instance: ``answer`` (str sent verbatim, anything else JSON-encoded), ``usage``,
 ``api_key`` (when set, other keys get 401 InvalidApiKey), ``task_steps`` (statuses reported by the polls
 before the final one), ``task_failure`` ((code, message) that tasks created from then on end with),
@@ -109,6 +113,7 @@ class FakeDashScope(FakeServer):
         self.task_failure: tuple[str, str] | None = None
         self.result_image: bytes | None = None
         self.files: dict[str, bytes] = {}
+        self.require_structured_output = True
         self._tasks: dict[str, _Task] = {}
         self._colors = count()
 
@@ -128,14 +133,24 @@ class FakeDashScope(FakeServer):
         }
         return Reply(status, body)
 
-    def answer_reply(self, answer: object, usage: dict[str, int] | None = None) -> Reply:
-        """A chat success carrying ``answer`` (e.g. script garbage first, then a valid answer)."""
+    def moderation_error(self, where: str = "Input") -> Reply:
+        """What the content moderation answers for a photo (``where="Input"``) or an answer (``"Output"``)."""
+        return self.error(400, "DataInspectionFailed", f"{where} data may contain inappropriate content.")
+
+    def answer_reply(
+        self, answer: object, usage: dict[str, int] | None = None, *, finish_reason: str = "stop"
+    ) -> Reply:
+        """A chat success carrying ``answer`` (e.g. script garbage first, then a valid answer);
+        ``finish_reason="length"`` is an answer cut off at max_tokens."""
         text = answer if isinstance(answer, str) else json.dumps(answer, ensure_ascii=False)
         usage = dict(usage if usage is not None else self.usage)
         usage.setdefault("total_tokens", usage.get("input_tokens", 0) + usage.get("output_tokens", 0))
         output = {
             "choices": [
-                {"finish_reason": "stop", "message": {"role": "assistant", "content": [{"text": text}]}}
+                {
+                    "finish_reason": finish_reason,
+                    "message": {"role": "assistant", "content": [{"text": text}]},
+                }
             ]
         }
         return Reply(200, {"output": output, "usage": usage, "request_id": _request_id()})
@@ -151,15 +166,7 @@ class FakeDashScope(FakeServer):
 
     def received_texts(self) -> list[str]:
         """Every text part of every chat message sent, system prompts included, in order."""
-        texts = []
-        for body in self.chat_requests():
-            for message in body["input"]["messages"]:
-                content = message["content"]
-                if isinstance(content, str):
-                    texts.append(content)
-                else:
-                    texts.extend(part["text"] for part in content if "text" in part)
-        return texts
+        return [text for body in self.chat_requests() for text in _texts(body)]
 
     def received_prompts(self) -> list[str]:
         return [body["input"]["prompt"] for body in self.task_requests()]
@@ -211,7 +218,25 @@ class FakeDashScope(FakeServer):
             return self.error(400, message="Input should be a valid list: input.messages")
         if not all(_is_valid_image(ref) for ref in _chat_image_refs(body)):
             return self.error(400, message="The image format is illegal and cannot be opened.")
-        return self.answer_reply(self.answer)
+        refused = self._check_response_format(body)
+        return refused or self.answer_reply(self.answer)
+
+    def _check_response_format(self, body: dict) -> Reply | None:
+        response_format = (body.get("parameters") or {}).get("response_format")
+        if response_format is None:
+            if self.require_structured_output:
+                return self.error(
+                    400, message="fake: structured output (parameters.response_format) not requested"
+                )
+            return None
+        if response_format.get("type") == "json_object":
+            if not any("json" in text.lower() for text in _texts(body)):
+                message = "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'."
+                return self.error(400, message=message)
+            return None
+        if response_format.get("type") != "text":
+            return self.error(400, message=f"Unsupported response_format type: {response_format.get('type')}")
+        return None
 
     def _create_task(self, request: Request) -> Reply:
         if request.headers.get("x-dashscope-async") != "enable":
@@ -309,6 +334,17 @@ class FakeDashScope(FakeServer):
 def _is_valid_image(ref: str) -> bool:
     # other references are URLs the real service would download; nothing to check here
     return not ref.startswith("data:") or is_image_data_uri(ref)
+
+
+def _texts(body: dict) -> list[str]:
+    texts = []
+    for message in body["input"]["messages"]:
+        content = message["content"]
+        if isinstance(content, str):
+            texts.append(content)
+        else:
+            texts.extend(part["text"] for part in content if "text" in part)
+    return texts
 
 
 def _chat_image_refs(body: dict) -> list[str]:

@@ -15,6 +15,11 @@ and raises on the last failure: 400 BadRequestError, 401 AuthenticationError, 40
 carry ``.status_code``, ``.code``, ``.type``, ``.body`` (the inner error object) and ``.request_id``
 (this fake's ``x-request-id`` header, as the real API sends it); successes expose it as ``._request_id``.
 
+Structured output: chats must ask for it (``response_format``, this project always does) unless
+``require_structured_output`` is turned off; a request without it gets a 400 that names this check. As the real
+API does, ``json_object`` is refused unless a message contains the word "json", and a ``json_schema`` must be a
+valid strict schema when ``strict`` is set (additionalProperties false, every property required).
+
 Behaviour knobs, all per instance: ``answer`` (str sent verbatim, anything else JSON-encoded), ``usage``
 (chat), ``image_usage`` (images), ``api_key`` (when set, other keys get 401 invalid_api_key) and
 ``result_image`` (bytes returned for every generated/edited image; default: a generated image of the
@@ -77,6 +82,7 @@ class FakeOpenAI(FakeServer):
         self.image_usage: dict = {"input_tokens": 50, "output_tokens": 1056}
         self.api_key: str | None = None
         self.result_image: bytes | None = None
+        self.require_structured_output = True
         self._colors = count()
 
     @property
@@ -103,18 +109,34 @@ class FakeOpenAI(FakeServer):
         }
         return Reply(status, {"error": error})
 
+    def refusal_reply(self, refusal: str = "I'm sorry, I can't help with that.") -> Reply:
+        """What structured outputs answer when the model refuses: ``message.refusal`` set, content null."""
+        return self.answer_reply(None, refusal=refusal)
+
     def answer_reply(
-        self, answer: object, usage: dict | None = None, *, model: str = "gpt-4o", n: int = 1
+        self,
+        answer: object,
+        usage: dict | None = None,
+        *,
+        model: str = "gpt-4o",
+        n: int = 1,
+        finish_reason: str = "stop",
+        refusal: str | None = None,
     ) -> Reply:
-        """A chat completion carrying ``answer`` (e.g. script garbage first, then a valid answer)."""
-        text = answer if isinstance(answer, str) else json.dumps(answer, ensure_ascii=False)
+        """A chat completion carrying ``answer`` (e.g. script garbage first, then a valid answer);
+        ``finish_reason`` "length" (cut off at max_tokens) or "content_filter" (stopped by the filter)."""
+        if answer is None:
+            text = None
+        else:
+            text = answer if isinstance(answer, str) else json.dumps(answer, ensure_ascii=False)
         usage = dict(usage if usage is not None else self.usage)
         usage.setdefault("total_tokens", usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0))
         usage.setdefault("prompt_tokens_details", {"cached_tokens": 0, "audio_tokens": 0})
         usage.setdefault("completion_tokens_details", {"reasoning_tokens": 0, "audio_tokens": 0})
-        message = {"role": "assistant", "content": text, "refusal": None, "annotations": []}
+        message = {"role": "assistant", "content": text, "refusal": refusal, "annotations": []}
         choices = [
-            {"index": i, "message": message, "logprobs": None, "finish_reason": "stop"} for i in range(n)
+            {"index": i, "message": message, "logprobs": None, "finish_reason": finish_reason}
+            for i in range(n)
         ]
         body = {
             "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
@@ -138,15 +160,7 @@ class FakeOpenAI(FakeServer):
 
     def received_texts(self) -> list[str]:
         """Every text of every chat message sent, system prompts included, in order."""
-        texts = []
-        for body in self.chat_requests():
-            for message in body["messages"]:
-                content = message.get("content")
-                if isinstance(content, str):
-                    texts.append(content)
-                elif isinstance(content, list):
-                    texts.extend(part["text"] for part in content if part.get("type") == "text")
-        return texts
+        return [text for body in self.chat_requests() for text in _texts(body)]
 
     def received_prompts(self) -> list[str]:
         """Prompts of image generations and edits, in order."""
@@ -210,7 +224,27 @@ class FakeOpenAI(FakeServer):
             if url.startswith("data:") and not is_image_data_uri(url):
                 message = "You uploaded an unsupported image. Please make sure your image is valid."
                 return self.error(400, "invalid_image_format", message)
-        return self.answer_reply(self.answer, model=body["model"], n=int(body.get("n") or 1))
+        refused = self._check_response_format(body)
+        return refused or self.answer_reply(self.answer, model=body["model"], n=int(body.get("n") or 1))
+
+    def _check_response_format(self, body: dict) -> Reply | None:
+        response_format = body.get("response_format")
+        if response_format is None:
+            if self.require_structured_output:
+                return self.error(400, message="fake: structured output (response_format) not requested")
+            return None
+        kind = response_format.get("type")
+        if kind == "json_object":
+            if not any("json" in text.lower() for text in _texts(body)):
+                message = "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'."
+                return self.error(400, message=message, param="messages")
+            return None
+        if kind == "json_schema":
+            problem = _schema_problem(response_format.get("json_schema") or {})
+            return self.error(400, "invalid_value", problem, param="response_format") if problem else None
+        if kind != "text":
+            return self.error(400, "invalid_value", f"Invalid value: '{kind}'.", param="response_format.type")
+        return None
 
     def _generate(self, request: Request) -> Reply:
         try:
@@ -280,3 +314,36 @@ def _chat_image_urls(body: dict) -> list[str]:
         if isinstance(content, list):
             urls += [part["image_url"]["url"] for part in content if part.get("type") == "image_url"]
     return urls
+
+
+def _texts(body: dict) -> list[str]:
+    texts = []
+    for message in body["messages"]:
+        content = message.get("content")
+        if isinstance(content, str):
+            texts.append(content)
+        elif isinstance(content, list):
+            texts.extend(part["text"] for part in content if part.get("type") == "text")
+    return texts
+
+
+def _schema_problem(spec: dict) -> str | None:
+    """Why the API would refuse this ``json_schema`` (the checks of strict mode that matter here), or None."""
+    name, schema = spec.get("name"), spec.get("schema")
+    if not name:
+        return "Missing required parameter: 'response_format.json_schema.name'."
+    if not isinstance(schema, dict) or schema.get("type") != "object":
+        return f"Invalid schema for response_format '{name}': schema must be a JSON Schema of 'type: \"object\"'."
+    if spec.get("strict"):
+        if schema.get("additionalProperties") is not False:
+            return (
+                f"Invalid schema for response_format '{name}': In context=(), 'additionalProperties' is required "
+                "to be supplied and to be false."
+            )
+        missing = sorted(set(schema.get("properties") or {}) - set(schema.get("required") or []))
+        if missing:
+            return (
+                f"Invalid schema for response_format '{name}': In context=(), 'required' is required to be "
+                f"supplied and to be an array including every key in properties. Missing '{missing[0]}'."
+            )
+    return None
