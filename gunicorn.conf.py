@@ -44,3 +44,26 @@ def child_exit(server, worker):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def pre_fork(server, worker):
+    """Django, DRF and the models imported by preload_app: moved out of the garbage collector's sight, so a
+    worker's full collections do not walk them (a long pause on a busy CPU), and their pages stay shared."""
+    import gc
+
+    gc.freeze()
+
+
+def post_fork(server, worker):
+    """glibc malloc tuning for a process whose threads decode photos: a few arenas instead of 8 per CPU, and
+    buffers of 1 MB and more (decoded images) always mmapped, so freeing one gives the memory back to the system
+    instead of leaving it in a thread's arena."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(-8, int(os.environ.get("MALLOC_ARENA_MAX", "2")))  # M_ARENA_MAX
+        libc.mallopt(-3, 1024 * 1024)  # M_MMAP_THRESHOLD (fixed: no dynamic raise)
+    except (OSError, AttributeError):  # not glibc: its defaults then
+        pass

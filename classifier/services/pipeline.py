@@ -340,6 +340,11 @@ def _abandon(batch: _Batch) -> None:
     _settle(batch)
 
 
+def _abandon_when_prepared(done: asyncio.Future) -> None:
+    if not done.cancelled() and done.exception() is None:
+        lanes.submit(_abandon, done.result())
+
+
 def _store(outcome: Outcome, size: int) -> None:
     cache.store(
         image_hash=outcome.image_hash,
@@ -451,7 +456,14 @@ async def aclassify_images(
 ) -> list[Outcome | ApiError]:
     """The pipeline for async views: synchronous steps in lanes, remote models awaited with no lane held. A
     cancelled request (the client went away) cancels its remote calls and settles its quota."""
-    batch = await lanes.run(_prepare, user=user, mode=mode, entries=entries, lane="upload")
+    preparing = asyncio.ensure_future(
+        lanes.run(_prepare, user=user, mode=mode, entries=entries, lane="upload")
+    )
+    try:
+        batch = await asyncio.shield(preparing)
+    except asyncio.CancelledError:  # the step goes on in its lane: settle what it reserves once it is done
+        preparing.add_done_callback(_abandon_when_prepared)
+        raise
     try:
         await _infer(batch)
     except asyncio.CancelledError:
