@@ -285,6 +285,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # when the connection drops keep running (their late ack may be lost: the message then comes again and the task
 # finds its job finished or running, see core/jobs.py); storing a result (the step that failed during an
 # outage) retries until the backend is back.
+if CELERY_BROKER_URL.startswith("redis"):  # survives a broker restart with tasks running (see core/worker.py)
+    CELERY_BROKER_TRANSPORT = "core.worker:Transport"
 CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
