@@ -20,6 +20,8 @@ from tests.billing.helpers import (
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
+# SQLite's retry loops burn CPU that the rest of a parallel run needs; MariaDB queues them on the locks instead
+COPIES = 8 if ON_SQLITE else 18
 
 
 def client_for(user) -> APIClient:
@@ -42,7 +44,7 @@ def wait_for(condition, timeout: float = 10.0) -> None:
         time.sleep(0.01)
 
 
-def test_a_refund_racing_18_copies_of_its_notification_and_2_queries_takes_back_once(
+def test_a_refund_racing_copies_of_its_notification_and_queries_takes_back_once(
     staff, paid, wechatpay, settings
 ):
     settings.BILLING_REFUND_RECHECK_SECONDS = 0
@@ -60,7 +62,7 @@ def test_a_refund_racing_18_copies_of_its_notification_and_2_queries_takes_back_
     creator.start()
     wait_for(lambda: wechatpay.refunds)
     (out_refund_no,) = wechatpay.refunds
-    copies = [wechatpay.refund_notification(out_refund_no) for _ in range(18)]  # WeChat's retries
+    copies = [wechatpay.refund_notification(out_refund_no) for _ in range(COPIES)]  # WeChat's retries
 
     def settle(i: int):
         if i < len(copies):
@@ -73,11 +75,11 @@ def test_a_refund_racing_18_copies_of_its_notification_and_2_queries_takes_back_
             (isinstance(outcome, int) and outcome >= 500) or outcome == "unavailable" or sqlite_busy(outcome)
         )
 
-    results, retries = race(20, settle, retry_if=again)
+    results, retries = race(COPIES + 2, settle, retry_if=again)
     creator.join(timeout=30)
 
-    assert results[:18] == [204] * 18
-    assert results[18:] == ["success", "success"]
+    assert results[:COPIES] == [204] * COPIES
+    assert results[COPIES:] == ["success", "success"]
     refund = Refund.objects.get()
     assert (refund.status, refund.credits_taken, refund.credits_shortfall) == ("success", 100, 0)
     assert CreditLedger.objects.filter(reason="refund_purchase").count() == 1
