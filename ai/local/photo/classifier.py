@@ -36,7 +36,7 @@ import numpy as np
 from PIL import Image
 
 from . import labels as groups
-from .faces import Face, detect_faces, detect_faces_tiled
+from .faces import Face, detect_faces, detect_faces_tiled, merge
 from .ocr import TextBox, crop_line, detect_text, recognize
 from .runtime import ModelStore, get_store
 from .screenshot import ScreenSignals, rule_confidence, signals
@@ -59,9 +59,15 @@ CLASSIFIER_SIDE = 224
 GROUP_MIN = 0.35
 WEAK_SCENERY_MIN = 0.15
 FACE_MIN_AREA = 0.0015
+CROWD_MIN_AREA = 0.0003  # faces this small count only in numbers: three or more are a group
+CROWD_MIN = 3
 TEXTY_MIN = 0.08
 DOCUMENT_MIN = 0.15
 FINE_SIDE = 640
+TILE_SIDE = 960  # the tiled face pass on large images runs 3x3 tiles of this downscale
+TILE_MIN_SIDE = 1200
+SMALL_FACE = 0.02
+LONG_LINE = 0.45  # a text line this share of the page wide is running text (a document), not UI labels
 MIN_LINES_FOR_REC = 3
 MAX_REC_LINES = 9
 REC_STEP = 3
@@ -201,10 +207,17 @@ class TextFindings:
     block_aspect: float = 0.0
     id_score: int = 0
     id_cues: list[str] = field(default_factory=list)
+    long_line_share: float = 0.0
+
+    @property
+    def document_page(self) -> bool:
+        """Running text: many lines, most of them spanning the page (typed or printed paper)."""
+        return self.detected_lines >= 6 and self.long_line_share >= 0.5
 
     def as_dict(self) -> dict:
         return {
             "detected_lines": self.detected_lines,
+            "long_line_share": round(self.long_line_share, 2),
             "recognized_lines": self.recognized_lines,
             "area_ratio": round(self.area_ratio, 4),
             "block_aspect": round(self.block_aspect, 2),
@@ -235,6 +248,7 @@ def read_text(store: ModelStore, image: Image.Image, work: Image.Image, document
         span = pts.max(axis=0) - pts.min(axis=0)
         found.block_aspect = float(max(span) / max(1.0, min(span)))
         found.area_ratio = sum(b.width * b.height for b in boxes) / (det_image.width * det_image.height)
+        found.long_line_share = sum(b.width >= LONG_LINE * det_image.width for b in boxes) / len(boxes)
     if len(boxes) >= MIN_LINES_FOR_REC:
         # Tallest lines first (titles and field labels are the tallest print on a card), a few at a time:
         # recognition costs ~30 ms per line on one core, so stop once the ID rule is decided either way.
@@ -268,7 +282,8 @@ _GROUP_INDEX = {
     name: np.array(sorted(idx))
     for name, idx in (
         ("pets", groups.PETS),
-        ("foods", groups.FOOD),
+        ("dishes", groups.FOOD - groups.TABLEWARE),
+        ("tableware", groups.TABLEWARE),
         ("travel_scenery", groups.SCENERY),
         ("texty", groups.TEXTY),
     )
@@ -276,7 +291,10 @@ _GROUP_INDEX = {
 
 
 def _group_masses(probs: np.ndarray) -> dict[str, float]:
-    return {name: float(probs[idx].sum()) for name, idx in _GROUP_INDEX.items()}
+    masses = {name: float(probs[idx].sum()) for name, idx in _GROUP_INDEX.items()}
+    # Cups, glasses and plates are food only with food in sight: tableware counts as much as dishes do.
+    masses["foods"] = masses["dishes"] + min(masses["tableware"], masses["dishes"])
+    return masses
 
 
 def _id_kind(cues: list[str]) -> str:
@@ -302,18 +320,19 @@ def _decide(
             + (0.05 if 1.3 <= text.block_aspect <= 1.9 else 0.0)
         )
         return "idcard", min(0.99, conf), ["id_text_cues"]
-    if (
-        text is not None
-        and sig.ui_pixels
-        and text.detected_lines >= 8
-        and text.area_ratio >= 0.06
-        and not sig.camera_exif
-    ):
-        return "screenshot", 0.75, ["dense_ui_text"]
+    if text is not None and not sig.camera_exif and not text.document_page:
+        if sig.ui_pixels and text.detected_lines >= 8 and text.area_ratio >= 0.06:
+            return "screenshot", 0.75, ["dense_ui_text"]
+        if sig.ui_layout and (text.detected_lines >= 3 or (sig.ui_pixels and sig.band_ratio >= 0.4)):
+            return "screenshot", 0.7, ["ui_layout_text"]
     best_group = max(("pets", "foods", "travel_scenery"), key=lambda g: masses[g])
     best_mass = masses[best_group]
     if masses["pets"] >= GROUP_MIN and largest < 0.03:
         return "pets", masses["pets"], ["imagenet_pets"]
+    crowd = [f for f in faces if f.area >= CROWD_MIN_AREA]
+    if len(crowd) >= CROWD_MIN and len(big) < 2 and not (best_mass >= 0.6 and largest < 0.004):
+        score = float(np.mean([f.score for f in crowd]))
+        return "social_activities", score * 0.8, ["small_faces>=3"]
     if big:
         # Small faces in a strong food or scenery shot are bystanders, not the subject.
         if best_mass >= 0.6 and largest < 0.004 and best_group != "pets":
@@ -326,7 +345,7 @@ def _decide(
     if best_mass >= GROUP_MIN:
         return best_group, best_mass, ["imagenet_" + best_group]
     # Landscapes have no ImageNet class of their own: predictions spread over lakeshore/valley/bench/tent…
-    others = max(m for g, m in masses.items() if g not in ("travel_scenery", "texty"))
+    others = max(masses[g] for g in ("pets", "foods"))
     if masses["travel_scenery"] >= WEAK_SCENERY_MIN and masses["travel_scenery"] >= 1.5 * others:
         return "travel_scenery", masses["travel_scenery"], ["imagenet_travel_scenery_weak"]
     reasons.append("no_rule_fired")
@@ -373,7 +392,12 @@ def classify_image(
         return _screenshot_result(sig, rule, image.size)
     store = get_store()
     # Tall, UI-looking images without camera EXIF: a status-bar clock settles it before any other model.
-    tall_ui = image.height >= 1.6 * image.width and (sig.ui_pixels or sig.lossless) and not sig.camera_exif
+    # Re-shared as JPEG the pixels are no longer exactly flat, but the status bar strip still is nearly.
+    tall_ui = (
+        image.height >= 1.6 * image.width
+        and (sig.ui_pixels or sig.lossless or sig.top_flat >= 0.6)
+        and not sig.camera_exif
+    )
     if tall_ui and status_bar_clock(store, image):
         result = _screenshot_result(sig, 0.9, image.size)
         result.labels["signals"].append("status_bar_clock")
@@ -386,14 +410,26 @@ def classify_image(
     masses = _group_masses(probs)
     strongest = max(masses["pets"], masses["foods"], masses["travel_scenery"])
     work = None
-    if not faces and strongest < GROUP_MIN:
-        work = work_image(image)
-        faces = detect_faces_tiled(store, work)
+    few_small = len(faces) <= 1 and max((f.area for f in faces), default=0.0) < SMALL_FACE
+    if few_small and strongest < 0.6:
+        if min(image.size) >= TILE_MIN_SIDE:
+            # Groups on a stage or at a festival: faces of 1-2 % of the frame width need 3x3 tiles.
+            faces = merge(faces + detect_faces_tiled(store, downscale(image, TILE_SIDE), grid=3))
+        else:
+            work = work_image(image)
+            faces = merge(faces + detect_faces_tiled(store, work))
     timings["models"] = time.perf_counter() - started
     top_idx = np.argsort(-probs)[:5]
     top = [(int(i), float(probs[i])) for i in top_idx]
     small_face = any(f.area < 0.05 for f in faces) and strongest < GROUP_MIN
-    wants_text = masses["texty"] >= TEXTY_MIN or sig.ui_pixels or small_face or tall_ui or strongest < 0.15
+    wants_text = (
+        masses["texty"] >= TEXTY_MIN
+        or sig.ui_pixels
+        or sig.ui_layout
+        or small_face
+        or tall_ui
+        or strongest < 0.15
+    )
     if wants_text:
         work = work if work is not None else work_image(image)
         text = read_text(store, image, work, masses["texty"] >= DOCUMENT_MIN)
