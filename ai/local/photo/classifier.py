@@ -36,6 +36,7 @@ import numpy as np
 from PIL import Image
 
 from . import labels as groups
+from .cards import find_quad, rectify
 from .faces import Face, detect_faces, detect_faces_tiled, merge
 from .ocr import TextBox, crop_line, detect_text, recognize
 from .runtime import ModelStore, get_store
@@ -64,6 +65,7 @@ CROWD_MIN = 3
 TEXTY_MIN = 0.08
 DOCUMENT_MIN = 0.15
 FINE_SIDE = 640
+CARD_SIDE = 1600  # a rectified card or page is cut out at this long side for recognition
 TILE_SIDE = 960  # the tiled face pass on large images runs 3x3 tiles of this downscale
 TILE_MIN_SIDE = 1200
 SMALL_FACE = 0.02
@@ -230,18 +232,33 @@ def _read_lines(store: ModelStore, source: Image.Image, boxes: list[TextBox], sc
     return [text for text, score in recognize(store, crops) if score >= 0.5 and text.strip()]
 
 
+def _closer_looks(image: Image.Image, work: Image.Image, document_like: bool):
+    """Where small print may be legible at a finer resolution: a card- or page-shaped region, rectified
+    (phone photos of a card on a table, a passport booklet at an angle, an A4 photocopy), then the central
+    part where people put what they photograph. Yields (source image, detection image) pairs lazily."""
+    quad = find_quad(work)
+    if quad is not None:
+        card = rectify(image, quad, image.width / work.width, CARD_SIDE)
+        yield card, downscale(card, FINE_SIDE)
+    if document_like:
+        w, h = image.size
+        centre = image.crop((round(w * 0.15), round(h * 0.15), round(w * 0.85), round(h * 0.85)))
+        yield centre, downscale(centre, FINE_SIDE)
+
+
 def read_text(store: ModelStore, image: Image.Image, work: Image.Image, document_like: bool) -> TextFindings:
     found = TextFindings()
     source, det_image = image, work
     boxes = detect_text(store, det_image)
-    if len(boxes) < MIN_LINES_FOR_REC and document_like and max(image.size) > 2 * WORK_SIDE:
-        # A card photographed on a table: its print is too small at WORK_SIDE. Look again at the central
-        # part (where people put what they photograph) at finer resolution, for ~1.5x the cost of one pass.
-        w, h = image.size
-        box = (round(w * 0.15), round(h * 0.15), round(w * 0.85), round(h * 0.85))
-        source = image.crop(box)
-        det_image = downscale(source, FINE_SIDE)
-        boxes = detect_text(store, det_image, max_side=FINE_SIDE)
+    if len(boxes) < MIN_LINES_FOR_REC and max(image.size) > 2 * WORK_SIDE:
+        # A card photographed on a table: its print is too small at WORK_SIDE. Look again, closer, for
+        # ~1.5x the cost of one pass each.
+        for closer, closer_det in _closer_looks(image, work, document_like):
+            closer_boxes = detect_text(store, closer_det, max_side=FINE_SIDE)
+            if len(closer_boxes) > len(boxes):
+                source, det_image, boxes = closer, closer_det, closer_boxes
+            if len(boxes) >= MIN_LINES_FOR_REC:
+                break
     found.detected_lines = len(boxes)
     if boxes:
         pts = np.concatenate([b.points for b in boxes])
