@@ -246,11 +246,42 @@ def _closer_looks(image: Image.Image, work: Image.Image, document_like: bool):
         yield centre, downscale(centre, FINE_SIDE)
 
 
-def read_text(store: ModelStore, image: Image.Image, work: Image.Image, document_like: bool) -> TextFindings:
+def _measure(found: TextFindings, boxes: list[TextBox], det_image: Image.Image) -> None:
+    found.detected_lines = len(boxes)
+    if boxes:
+        pts = np.concatenate([b.points for b in boxes])
+        span = pts.max(axis=0) - pts.min(axis=0)
+        found.block_aspect = float(max(span) / max(1.0, min(span)))
+        found.area_ratio = sum(b.width * b.height for b in boxes) / (det_image.width * det_image.height)
+        found.long_line_share = sum(b.width >= LONG_LINE * det_image.width for b in boxes) / len(boxes)
+
+
+def _recognize_id(
+    store: ModelStore, source: Image.Image, det_image: Image.Image, boxes: list[TextBox]
+) -> tuple[int, list[str], int]:
+    """ID score, cues and lines read. Tallest lines first (titles and field labels are the tallest print
+    on a card), a few at a time: recognition costs ~30 ms per line on one core, so stop once the ID rule
+    is decided either way."""
+    chosen = sorted(boxes, key=lambda b: -b.height)[:MAX_REC_LINES]
+    scale = source.width / det_image.width
+    lines: list[str] = []
+    score, cues = 0, []
+    for start in range(0, len(chosen), REC_STEP):
+        lines += _read_lines(store, source, chosen[start : start + REC_STEP], scale)
+        score, cues = id_evidence(lines)
+        if score >= ID_MIN_SCORE or (score == 0 and start + REC_STEP >= GIVE_UP_AFTER):
+            break
+    return score, cues, len(lines)
+
+
+def read_text(
+    store: ModelStore, image: Image.Image, work: Image.Image, document_like: bool, portrait: bool = False
+) -> TextFindings:
     found = TextFindings()
     source, det_image = image, work
     boxes = detect_text(store, det_image)
-    if len(boxes) < MIN_LINES_FOR_REC and max(image.size) > 2 * WORK_SIDE:
+    large = max(image.size) > 2 * WORK_SIDE
+    if len(boxes) < MIN_LINES_FOR_REC and large:
         # A card photographed on a table: its print is too small at WORK_SIDE. Look again, closer, for
         # ~1.5x the cost of one pass each.
         for closer, closer_det in _closer_looks(image, work, document_like):
@@ -259,25 +290,21 @@ def read_text(store: ModelStore, image: Image.Image, work: Image.Image, document
                 source, det_image, boxes = closer, closer_det, closer_boxes
             if len(boxes) >= MIN_LINES_FOR_REC:
                 break
-    found.detected_lines = len(boxes)
-    if boxes:
-        pts = np.concatenate([b.points for b in boxes])
-        span = pts.max(axis=0) - pts.min(axis=0)
-        found.block_aspect = float(max(span) / max(1.0, min(span)))
-        found.area_ratio = sum(b.width * b.height for b in boxes) / (det_image.width * det_image.height)
-        found.long_line_share = sum(b.width >= LONG_LINE * det_image.width for b in boxes) / len(boxes)
+    _measure(found, boxes, det_image)
     if len(boxes) >= MIN_LINES_FOR_REC:
-        # Tallest lines first (titles and field labels are the tallest print on a card), a few at a time:
-        # recognition costs ~30 ms per line on one core, so stop once the ID rule is decided either way.
-        chosen = sorted(boxes, key=lambda b: -b.height)[:MAX_REC_LINES]
-        scale = source.width / det_image.width
-        lines: list[str] = []
-        for start in range(0, len(chosen), REC_STEP):
-            lines += _read_lines(store, source, chosen[start : start + REC_STEP], scale)
-            found.id_score, found.id_cues = id_evidence(lines)
-            if found.id_score >= ID_MIN_SCORE or (found.id_score == 0 and start + REC_STEP >= GIVE_UP_AFTER):
-                break
-        found.recognized_lines = len(lines)
+        found.id_score, found.id_cues, found.recognized_lines = _recognize_id(store, source, det_image, boxes)
+    undecided = 0 < found.id_score < ID_MIN_SCORE or (portrait and found.id_score == 0)
+    if undecided and large and source is image:
+        # Some ID cues, or a portrait beside text, but not enough read: the card itself, rectified, once.
+        quad = find_quad(work)
+        if quad is not None:
+            card = rectify(image, quad, image.width / work.width, CARD_SIDE)
+            card_det = downscale(card, FINE_SIDE)
+            card_boxes = detect_text(store, card_det, max_side=FINE_SIDE)
+            if len(card_boxes) >= MIN_LINES_FOR_REC:
+                score, cues, read = _recognize_id(store, card, card_det, card_boxes)
+                if score > found.id_score:
+                    found.id_score, found.id_cues, found.recognized_lines = score, cues, read
     return found
 
 
@@ -449,7 +476,8 @@ def classify_image(
     )
     if wants_text:
         work = work if work is not None else work_image(image)
-        text = read_text(store, image, work, masses["texty"] >= DOCUMENT_MIN)
+        portrait = any(f.area >= FACE_MIN_AREA for f in faces)
+        text = read_text(store, image, work, masses["texty"] >= DOCUMENT_MIN, portrait)
     else:
         text = None
     timings["total"] = time.perf_counter() - started
