@@ -179,7 +179,7 @@ SURFACES = {
 }
 # Document kinds and how each is captured; cycled by seed.
 CAPTURES = ("scan", "table", "steep", "flash", "fabric", "cork")
-SEEDS = {"tune": range(0, 3), "held_out": range(HELD_OUT_SEED, HELD_OUT_SEED + 3)}
+SEEDS = {"tune": range(0, 6), "held_out": range(HELD_OUT_SEED, HELD_OUT_SEED + 3)}
 
 
 def fetch_debs(cache: Path) -> Path:
@@ -402,7 +402,7 @@ SCREEN_PHOTOS = {
 
 def build_screenshots(out: Path, src: Sources) -> list[dict]:
     items = []
-    for part, seeds in (("tune", range(0, 14)), ("held_out", range(HELD_OUT_SEED, HELD_OUT_SEED + 14))):
+    for part, seeds in (("tune", range(0, 21)), ("held_out", range(HELD_OUT_SEED, HELD_OUT_SEED + 14))):
         folder = _folder(out, part, "screenshot")
         for seed in seeds:
             rng = random.Random(f"screen-{seed}")
@@ -471,6 +471,8 @@ def build_scenes(out: Path, src: Sources) -> list[dict]:
 
 
 # Small committed fixtures (tests/fixtures/photos/<label>/...): (path in the set, longest side or None to copy).
+# Only tuning-part images: held-out images are never committed. chat_1.png, news_0_shared.jpg, id_back_0.jpg
+# and passport_2.jpg were written by this script's previous version (git history) and are kept as they are.
 FIXTURES = (
     ("real/pets/chelsea.png", 480),
     ("real/pets/dog.jpg", 480),
@@ -479,10 +481,22 @@ FIXTURES = (
     ("real/single_person/grace_hopper.jpg", 480),
     ("real/travel_scenery/china.jpg", None),
     ("real/other/motorcycle_left.png", 480),
-    ("synthetic/screenshot/chat_1.png", None),
-    ("synthetic/screenshot/news_0_shared.jpg", None),
-    ("synthetic/idcard/id_back_0.jpg", None),
-    ("synthetic/idcard/passport_2.jpg", 2000),
+    *(
+        (f"synthetic/idcard/{name}.jpg", 1600)
+        for name in (
+            "id_front_1_table", "id_back_4_cork", "passport_2_fabric", "driving_licence_1_fabric",
+            "residence_permit_4_steep", "hongkong_id_4_flash", "macau_id_2_steep", "taiwan_id_5_scan",
+            "home_return_permit_5_table", "student_card_4_table", "social_security_3_table", "photocopy_a4_1",
+        )
+    ),  # fmt: skip
+    ("synthetic/social_activities/group_1.jpg", 1600),
+    ("synthetic/single_person/closeup_0.jpg", 1200),
+    ("synthetic/other/tableware_51.jpg", 1200),
+    ("synthetic/other/typed_page_0.jpg", 1200),
+    ("synthetic/other/typed_page_1.jpg", 1600),
+    ("synthetic/screenshot/shop_3_60.jpg", None),
+    ("synthetic/screenshot/gallery_4_40.jpg", None),
+    ("synthetic/screenshot/desktop_13_60.jpg", None),
 )
 
 

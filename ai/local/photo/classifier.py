@@ -62,6 +62,7 @@ WEAK_SCENERY_MIN = 0.15
 FACE_MIN_AREA = 0.0015
 CROWD_MIN_AREA = 0.0003  # faces this small count only in numbers: three or more are a group
 CROWD_MIN = 3
+CROWD_OVER_SCENE = 5  # this many small faces are the subject even in front of a landmark
 TEXTY_MIN = 0.08
 DOCUMENT_MIN = 0.15
 FINE_SIDE = 640
@@ -356,13 +357,13 @@ def _decide(
     reasons: list[str] = []
     big = [f for f in faces if f.area >= FACE_MIN_AREA]
     largest = max((f.area for f in big), default=0.0)
-    if text is not None and text.id_score >= ID_MIN_SCORE:
-        conf = (
-            0.6
-            + 0.05 * text.id_score
-            + (0.05 if big else 0.0)
-            + (0.05 if 1.3 <= text.block_aspect <= 1.9 else 0.0)
-        )
+    card_block = text is not None and 1.3 <= text.block_aspect <= 1.9
+    # One cue short of the threshold is enough beside a portrait or a card-shaped text block: at a steep
+    # angle the small title print is often the part that cannot be read.
+    if text is not None and (
+        text.id_score >= ID_MIN_SCORE or (text.id_score == ID_MIN_SCORE - 1 and (big or card_block))
+    ):
+        conf = 0.6 + 0.05 * text.id_score + (0.05 if big else 0.0) + (0.05 if card_block else 0.0)
         return "idcard", min(0.99, conf), ["id_text_cues"]
     if text is not None and not sig.camera_exif and not text.document_page:
         if sig.ui_pixels and text.detected_lines >= 8 and text.area_ratio >= 0.06:
@@ -374,12 +375,13 @@ def _decide(
     if masses["pets"] >= GROUP_MIN and largest < 0.03:
         return "pets", masses["pets"], ["imagenet_pets"]
     crowd = [f for f in faces if f.area >= CROWD_MIN_AREA]
-    if len(crowd) >= CROWD_MIN and len(big) < 2 and not (best_mass >= 0.6 and largest < 0.004):
+    bystanders = best_mass >= 0.6 and largest < 0.004 and len(crowd) < CROWD_OVER_SCENE
+    if len(crowd) >= CROWD_MIN and len(big) < 2 and not bystanders:
         score = float(np.mean([f.score for f in crowd]))
         return "social_activities", score * 0.8, ["small_faces>=3"]
     if big:
         # Small faces in a strong food or scenery shot are bystanders, not the subject.
-        if best_mass >= 0.6 and largest < 0.004 and best_group != "pets":
+        if bystanders and best_group != "pets":
             return best_group, best_mass, ["imagenet_" + best_group, "small_faces_ignored"]
         score = float(np.mean([f.score for f in big[:3]]))
         size_factor = min(1.0, 0.7 + largest / 0.02 * 0.3)
@@ -455,7 +457,9 @@ def classify_image(
     strongest = max(masses["pets"], masses["foods"], masses["travel_scenery"])
     work = None
     few_small = len(faces) <= 1 and max((f.area for f in faces), default=0.0) < SMALL_FACE
-    if few_small and strongest < 0.6:
+    # Scenery gets the tiled pass too (a group in front of a landmark), other strong subjects do not.
+    scenic = masses["travel_scenery"] == strongest and strongest < 0.85
+    if few_small and (strongest < 0.6 or scenic):
         if min(image.size) >= TILE_MIN_SIDE:
             # Groups on a stage or at a festival: faces of 1-2 % of the frame width need 3x3 tiles.
             faces = merge(faces + detect_faces_tiled(store, downscale(image, TILE_SIDE), grid=3))
