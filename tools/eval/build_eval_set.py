@@ -445,11 +445,15 @@ def build_scenes(out: Path, src: Sources) -> list[dict]:
             img.save(path, quality=88, exif=captures.exif())
             items.append(_item(out, path, "social_activities", "synthetic", part, f"group/seed {seed}"))
         portraits = TUNE_PORTRAITS if part == "tune" else HELD_OUT_PORTRAITS
-        for seed in seeds:
+        # Tighter close-ups (seeds 50+, the face cut by the frame) were added to the tuning part only, after
+        # the held-out part had been evaluated once; the held-out part stayed as it was.
+        tight = [s + 50 for s in seeds] if part == "tune" else []
+        for seed in list(seeds) + tight:
             rng = random.Random(f"closeup-{seed}")
             source, box = portraits[seed % 2]
             path = _folder(out, part, "single_person") / f"closeup_{seed}.jpg"
-            scenes.closeup(src.image(source), box, rng).save(path, quality=88, exif=captures.exif())
+            zoom = (0.45, 0.65) if seed in tight else (0.85, 1.05)
+            scenes.closeup(src.image(source), box, rng, zoom).save(path, quality=88, exif=captures.exif())
             items.append(_item(out, path, "single_person", "synthetic", part, f"closeup/seed {seed}"))
         for seed in list(seeds) + [s + 50 for s in seeds]:
             rng = random.Random(f"tableware-{seed}")
@@ -484,9 +488,18 @@ FIXTURES = (
     *(
         (f"synthetic/idcard/{name}.jpg", 1600)
         for name in (
-            "id_front_1_table", "id_back_4_cork", "passport_2_fabric", "driving_licence_1_fabric",
-            "residence_permit_4_steep", "hongkong_id_4_flash", "macau_id_2_steep", "taiwan_id_5_scan",
-            "home_return_permit_5_table", "student_card_4_table", "social_security_3_table", "photocopy_a4_1",
+            "id_front_1_table",
+            "id_back_4_cork",
+            "passport_2_fabric",
+            "driving_licence_1_fabric",
+            "residence_permit_4_steep",
+            "hongkong_id_4_flash",
+            "macau_id_2_steep",
+            "taiwan_id_5_scan",
+            "home_return_permit_5_table",
+            "student_card_4_table",
+            "social_security_3_table",
+            "photocopy_a4_1",
         )
     ),  # fmt: skip
     ("synthetic/social_activities/group_1.jpg", 1600),

@@ -58,14 +58,17 @@ def group(
 
 
 def closeup(
-    portrait: Image.Image, face_box: tuple[float, float, float, float], rng: random.Random
+    portrait: Image.Image,
+    face_box: tuple[float, float, float, float],
+    rng: random.Random,
+    zoom: tuple[float, float] = (0.85, 1.05),
 ) -> Image.Image:
     """A close-up selfie: the face fills most of a 3:4 frame, cut at the edges."""
     x0, y0, x1, y1 = face_box
     w, h = portrait.size
     fw, fh = (x1 - x0) * w, (y1 - y0) * h
     cx, cy = (x0 + x1) / 2 * w, (y0 + y1) / 2 * h
-    side = max(fw, fh) * rng.uniform(0.85, 1.05)
+    side = max(fw, fh) * rng.uniform(*zoom)
     box = (cx - side * 0.45, cy - side * 0.6, cx + side * 0.45, cy + side * 0.6)
     crop = portrait.convert("RGB").crop(tuple(round(v) for v in box))
     return camera_finish(crop.resize((2250, 3000), Image.BICUBIC), rng)

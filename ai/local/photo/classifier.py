@@ -37,7 +37,7 @@ from PIL import Image
 
 from . import labels as groups
 from .cards import find_quad, rectify
-from .faces import Face, detect_faces, detect_faces_tiled, merge
+from .faces import Face, detect_faces, detect_faces_padded, detect_faces_tiled, merge
 from .ocr import TextBox, crop_line, detect_text, recognize
 from .runtime import ModelStore, get_store
 from .screenshot import ScreenSignals, rule_confidence, signals
@@ -455,6 +455,9 @@ def classify_image(
     faces = detect_faces(store, model)
     masses = _group_masses(probs)
     strongest = max(masses["pets"], masses["foods"], masses["travel_scenery"])
+    if not faces and strongest < GROUP_MIN:
+        # A close-up face filling the frame; only a large, confident face counts from this pass.
+        faces = [f for f in detect_faces_padded(store, model) if f.area >= 0.1 and f.score >= 0.75]
     work = None
     few_small = len(faces) <= 1 and max((f.area for f in faces), default=0.0) < SMALL_FACE
     # Scenery gets the tiled pass too (a group in front of a landmark), other strong subjects do not.
