@@ -3,21 +3,28 @@
 Pipeline (cheapest first):
 1. ``screenshot_rule``: pixel size, container format, EXIF and flat-UI pixel statistics; no model.
 2. One small "model image" (shorter side 224): EfficientNet-Lite0 gets its 224² centre crop and BlazeFace
-   its 192² letterbox. A larger work image (≤ ``WORK_SIDE`` px) is made only when text detection or the tiled
-   face pass needs it.
-3. Text detection (PP-OCRv4 det, ≤480 px) only when the cheap signals or ImageNet suggest text; recognition
-   (line crops from the full-resolution image) only when detection finds at least ``MIN_LINES_FOR_REC`` lines.
-   A status-bar clock is read from the top strip alone for tall, UI-looking images.
+   its 192² letterbox (again on a padded canvas when no face is found and nothing else is strong: a close-up
+   face filling the frame). A larger image is made only when text detection or a tiled face pass needs it:
+   2x2 tiles of the ≤ ``WORK_SIDE`` work image, 3x3 tiles of a ``TILE_SIDE`` downscale for large images.
+3. Text detection (PP-OCRv4 det, ≤480 px) only when the cheap signals or ImageNet suggest text; when too
+   few lines are found on a large image, a card- or page-shaped region (``cards.py``) is rectified and read
+   closer, then the central part. Recognition (line crops from the full-resolution image) only when
+   detection finds at least ``MIN_LINES_FOR_REC`` lines. A status-bar clock is read from the top strip
+   alone for tall images without camera EXIF whose pixels or top strip look like UI.
 
 Categories and the rule that picks each (first match wins):
-- ``idcard``: ID-document cues in the text (居民身份证, 公民身份号码, 签发机关, 有效期限, 护照, 驾驶证, PASSPORT,
-  DRIVING LICENCE, MRZ ``<<`` lines, an 18-digit ID number; field labels 姓名/性别/民族/出生/住址 count less),
-  score ≥ ``ID_MIN_SCORE``. A detected face and a card-like 1.4–1.8 aspect of the text block add confidence.
-- ``screenshot``: the cheap rule, or a status-bar clock on a tall image, or dense UI text on flat UI pixels.
+- ``idcard``: ID-document cues in the text (titles of every common document in simplified and traditional
+  script and English, an MRZ with valid check digits, 18-digit and HK/Macau/Taiwan ID numbers; field labels
+  count less; see ``text_rules.py``), score ≥ ``ID_MIN_SCORE``, or one less beside a portrait face or a
+  card-shaped text block (aspect 1.3–1.9): the portrait may well be the largest face in the photo.
+- ``screenshot``: the cheap rule, a status-bar clock on a tall image, dense UI text on flat UI pixels, or
+  UI layout bands (robust to JPEG re-sharing) with text; never for running text of a paper page.
 - ``pets``: ImageNet mass on dogs, cats and small pets ≥ ``GROUP_MIN`` (a large human face overrides).
-- ``single_person`` / ``social_activities``: 1 / ≥2 significant faces (area ≥ ``FACE_MIN_AREA`` of the image).
-- ``foods`` / ``travel_scenery``: ImageNet mass on dishes/produce/tableware or landscapes/landmarks.
-- ``other``: nothing above fired.
+- ``social_activities``: ≥ ``CROWD_MIN`` small faces (a crowd; ≥ ``CROWD_OVER_SCENE`` even in front of a
+  landmark) or ≥ 2 significant faces; ``single_person``: 1 significant face (area ≥ ``FACE_MIN_AREA``).
+- ``foods`` / ``travel_scenery``: ImageNet mass on dishes/produce/drinks (tableware counts only as much as
+  dishes do) or landscapes/landmarks.
+- ``other``: nothing above fired (typed pages, empty cups, abstract images…).
 
 Confidence (0–1) is the strength of the signal that decided, so thresholds on it are meaningful:
 ImageNet-driven categories report the group's softmax mass; face-driven ones the detector score scaled down
