@@ -185,7 +185,11 @@ def test_thread_count_is_configurable(monkeypatch: pytest.MonkeyPatch):
 
 
 def test_concurrent_classification_matches_serial():
-    inputs = [load(p) for p in FIXTURE_FILES if p.parent.name in {"pets", "foods", "single_person", "other"}]
+    # The photo fixtures without text: the OCR-path ones would only make this slow.
+    names = ("pets/chelsea.jpg", "pets/dog.jpg", "foods/coffee.jpg", "single_person/astronaut.jpg")
+    inputs = [
+        load(FIXTURES / n) for n in (*names, "single_person/grace_hopper.jpg", "other/motorcycle_left.jpg")
+    ]
 
     def run(item):
         image, raw, fmt = item
