@@ -240,14 +240,23 @@ def _read_lines(store: ModelStore, source: Image.Image, boxes: list[TextBox], sc
     return [text for text, score in recognize(store, crops) if score >= 0.5 and text.strip()]
 
 
+def _card_view(image: Image.Image, work: Image.Image) -> tuple[Image.Image, Image.Image] | None:
+    """The card- or page-shaped region of the photo, rectified from the full image, and its detection
+    downscale; None when the work image shows no such region."""
+    quad = find_quad(work)
+    if quad is None:
+        return None
+    card = rectify(image, quad, image.width / work.width, CARD_SIDE)
+    return card, downscale(card, FINE_SIDE)
+
+
 def _closer_looks(image: Image.Image, work: Image.Image, document_like: bool):
     """Where small print may be legible at a finer resolution: a card- or page-shaped region, rectified
     (phone photos of a card on a table, a passport booklet at an angle, an A4 photocopy), then the central
     part where people put what they photograph. Yields (source image, detection image) pairs lazily."""
-    quad = find_quad(work)
-    if quad is not None:
-        card = rectify(image, quad, image.width / work.width, CARD_SIDE)
-        yield card, downscale(card, FINE_SIDE)
+    view = _card_view(image, work)
+    if view is not None:
+        yield view
     if document_like:
         w, h = image.size
         centre = image.crop((round(w * 0.15), round(h * 0.15), round(w * 0.85), round(h * 0.85)))
@@ -304,10 +313,9 @@ def read_text(
     undecided = 0 < found.id_score < ID_MIN_SCORE or (portrait and found.id_score == 0)
     if undecided and large and source is image:
         # Some ID cues, or a portrait beside text, but not enough read: the card itself, rectified, once.
-        quad = find_quad(work)
-        if quad is not None:
-            card = rectify(image, quad, image.width / work.width, CARD_SIDE)
-            card_det = downscale(card, FINE_SIDE)
+        view = _card_view(image, work)
+        if view is not None:
+            card, card_det = view
             card_boxes = detect_text(store, card_det, max_side=FINE_SIDE)
             if len(card_boxes) >= MIN_LINES_FOR_REC:
                 score, cues, read = _recognize_id(store, card, card_det, card_boxes)
