@@ -2,7 +2,9 @@
 
 Run from the repository root: ``.venv/bin/python bench/local_classify.py [--runs N]``; exit status 1 if a
 budget is missed. Inputs are made from the committed fixtures (tests/fixtures/photos):
-- 12 MP camera JPEG without text (a real dog photo upscaled to 4000x3000, camera EXIF);
+- 12 MP camera JPEG without text (a real dog photo upscaled to 4000x3000, camera EXIF): the no-text path;
+- 12 MP camera JPEG of a group with small faces (the generated group fixture upscaled): the 3x3 tiled face
+  pass, measured separately, without a budget of its own;
 - 12 MP camera JPEG with text (the passport-on-a-table fixture upscaled to 4000x3000): the OCR path;
 - phone screenshots: native PNG (cheap rule) and a re-shared JPEG at a non-native size (status-bar OCR).
 The image is decoded once outside the timing, as the upload path does; ``raw`` bytes are passed along.
@@ -30,7 +32,7 @@ from ai.local.photo.faces import MODEL as FACE_MODEL  # noqa: E402
 from ai.local.photo.faces import letterbox  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "photos"
-BUDGET_PHOTO_P50_MS = 60.0
+BUDGET_PHOTO_P50_MS = 25.0  # issue 19: the no-text photo path stays ≤ 25 ms CPU p50
 BUDGET_OVERHEAD = 1.3
 BUDGET_OCR_P50_MS = 400.0
 BUDGET_RSS_MB = 400.0
@@ -103,6 +105,7 @@ def main() -> int:
     args = parser.parse_args()
     inputs = {
         "photo 12MP, no text": camera_jpeg(FIXTURES / "pets" / "dog.jpg"),
+        "photo 12MP, group (tiled faces)": camera_jpeg(FIXTURES / "social_activities" / "group_1.jpg"),
         "photo 12MP, with text (OCR)": camera_jpeg(FIXTURES / "idcard" / "passport_2.jpg"),
         "screenshot PNG 1080x2400": (FIXTURES / "screenshot" / "chat_1.png").read_bytes(),
         "screenshot JPEG re-shared": (FIXTURES / "screenshot" / "news_0_shared.jpg").read_bytes(),
@@ -120,7 +123,7 @@ def main() -> int:
             )
             results[(name, threads)] = (p50, p95, cpu)
             print(
-                f"{threads} thread(s)  {name:<30} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  "
+                f"{threads} thread(s)  {name:<34} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  "
                 f"cpu p50 {cpu:7.1f} ms  -> {category}"
             )
 

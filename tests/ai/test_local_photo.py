@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -61,9 +62,13 @@ def test_manifest_checksums_match_files():
 
 def test_fixtures_cover_categories():
     labels = {p.parent.name for p in FIXTURE_FILES}
-    assert labels <= set(CATEGORIES)
-    # social_activities has no real fixture that the classifier gets right (see the evaluation report).
-    assert labels >= set(CATEGORIES) - {"social_activities"}
+    assert labels == set(CATEGORIES)
+    # Every kind of ID document the engine is meant to find has a generated fixture (tools/eval).
+    kinds = {re.sub(r"_\d+(_[a-z]+)?$", "", p.stem) for p in (FIXTURES / "idcard").iterdir()}
+    assert kinds >= {
+        "id_front", "id_back", "passport", "driving_licence", "residence_permit", "hongkong_id", "macau_id",
+        "taiwan_id", "home_return_permit", "student_card", "social_security", "photocopy_a4",
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -180,7 +185,11 @@ def test_thread_count_is_configurable(monkeypatch: pytest.MonkeyPatch):
 
 
 def test_concurrent_classification_matches_serial():
-    inputs = [load(p) for p in FIXTURE_FILES if p.parent.name in {"pets", "foods", "single_person", "other"}]
+    # The photo fixtures without text: the OCR-path ones would only make this slow.
+    names = ("pets/chelsea.jpg", "pets/dog.jpg", "foods/coffee.jpg", "single_person/astronaut.jpg")
+    inputs = [
+        load(FIXTURES / n) for n in (*names, "single_person/grace_hopper.jpg", "other/motorcycle_left.jpg")
+    ]
 
     def run(item):
         image, raw, fmt = item

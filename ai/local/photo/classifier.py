@@ -3,21 +3,28 @@
 Pipeline (cheapest first):
 1. ``screenshot_rule``: pixel size, container format, EXIF and flat-UI pixel statistics; no model.
 2. One small "model image" (shorter side 224): EfficientNet-Lite0 gets its 224² centre crop and BlazeFace
-   its 192² letterbox. A larger work image (≤ ``WORK_SIDE`` px) is made only when text detection or the tiled
-   face pass needs it.
-3. Text detection (PP-OCRv4 det, ≤480 px) only when the cheap signals or ImageNet suggest text; recognition
-   (line crops from the full-resolution image) only when detection finds at least ``MIN_LINES_FOR_REC`` lines.
-   A status-bar clock is read from the top strip alone for tall, UI-looking images.
+   its 192² letterbox (again on a padded canvas when no face is found and nothing else is strong: a close-up
+   face filling the frame). A larger image is made only when text detection or a tiled face pass needs it:
+   2x2 tiles of the ≤ ``WORK_SIDE`` work image, 3x3 tiles of a ``TILE_SIDE`` downscale for large images.
+3. Text detection (PP-OCRv4 det, ≤480 px) only when the cheap signals or ImageNet suggest text; when too
+   few lines are found on a large image, a card- or page-shaped region (``cards.py``) is rectified and read
+   closer, then the central part. Recognition (line crops from the full-resolution image) only when
+   detection finds at least ``MIN_LINES_FOR_REC`` lines. A status-bar clock is read from the top strip
+   alone for tall images without camera EXIF whose pixels or top strip look like UI.
 
 Categories and the rule that picks each (first match wins):
-- ``idcard``: ID-document cues in the text (居民身份证, 公民身份号码, 签发机关, 有效期限, 护照, 驾驶证, PASSPORT,
-  DRIVING LICENCE, MRZ ``<<`` lines, an 18-digit ID number; field labels 姓名/性别/民族/出生/住址 count less),
-  score ≥ ``ID_MIN_SCORE``. A detected face and a card-like 1.4–1.8 aspect of the text block add confidence.
-- ``screenshot``: the cheap rule, or a status-bar clock on a tall image, or dense UI text on flat UI pixels.
+- ``idcard``: ID-document cues in the text (titles of every common document in simplified and traditional
+  script and English, an MRZ with valid check digits, 18-digit and HK/Macau/Taiwan ID numbers; field labels
+  count less; see ``text_rules.py``), score ≥ ``ID_MIN_SCORE``, or one less beside a portrait face or a
+  card-shaped text block (aspect 1.3–1.9): the portrait may well be the largest face in the photo.
+- ``screenshot``: the cheap rule, a status-bar clock on a tall image, dense UI text on flat UI pixels, or
+  UI layout bands (robust to JPEG re-sharing) with text; never for running text of a paper page.
 - ``pets``: ImageNet mass on dogs, cats and small pets ≥ ``GROUP_MIN`` (a large human face overrides).
-- ``single_person`` / ``social_activities``: 1 / ≥2 significant faces (area ≥ ``FACE_MIN_AREA`` of the image).
-- ``foods`` / ``travel_scenery``: ImageNet mass on dishes/produce/tableware or landscapes/landmarks.
-- ``other``: nothing above fired.
+- ``social_activities``: ≥ ``CROWD_MIN`` small faces (a crowd; ≥ ``CROWD_OVER_SCENE`` even in front of a
+  landmark) or ≥ 2 significant faces; ``single_person``: 1 significant face (area ≥ ``FACE_MIN_AREA``).
+- ``foods`` / ``travel_scenery``: ImageNet mass on dishes/produce/drinks (tableware counts only as much as
+  dishes do) or landscapes/landmarks.
+- ``other``: nothing above fired (typed pages, empty cups, abstract images…).
 
 Confidence (0–1) is the strength of the signal that decided, so thresholds on it are meaningful:
 ImageNet-driven categories report the group's softmax mass; face-driven ones the detector score scaled down
@@ -36,7 +43,8 @@ import numpy as np
 from PIL import Image
 
 from . import labels as groups
-from .faces import Face, detect_faces, detect_faces_tiled
+from .cards import find_quad, rectify
+from .faces import Face, detect_faces, detect_faces_padded, detect_faces_tiled, merge
 from .ocr import TextBox, crop_line, detect_text, recognize
 from .runtime import ModelStore, get_store
 from .screenshot import ScreenSignals, rule_confidence, signals
@@ -59,9 +67,17 @@ CLASSIFIER_SIDE = 224
 GROUP_MIN = 0.35
 WEAK_SCENERY_MIN = 0.15
 FACE_MIN_AREA = 0.0015
+CROWD_MIN_AREA = 0.0003  # faces this small count only in numbers: three or more are a group
+CROWD_MIN = 3
+CROWD_OVER_SCENE = 5  # this many small faces are the subject even in front of a landmark
 TEXTY_MIN = 0.08
 DOCUMENT_MIN = 0.15
 FINE_SIDE = 640
+CARD_SIDE = 1600  # a rectified card or page is cut out at this long side for recognition
+TILE_SIDE = 960  # the tiled face pass on large images runs 3x3 tiles of this downscale
+TILE_MIN_SIDE = 1200
+SMALL_FACE = 0.02
+LONG_LINE = 0.45  # a text line this share of the page wide is running text (a document), not UI labels
 MIN_LINES_FOR_REC = 3
 MAX_REC_LINES = 9
 REC_STEP = 3
@@ -201,10 +217,17 @@ class TextFindings:
     block_aspect: float = 0.0
     id_score: int = 0
     id_cues: list[str] = field(default_factory=list)
+    long_line_share: float = 0.0
+
+    @property
+    def document_page(self) -> bool:
+        """Running text: many lines, most of them spanning the page (typed or printed paper)."""
+        return self.detected_lines >= 6 and self.long_line_share >= 0.5
 
     def as_dict(self) -> dict:
         return {
             "detected_lines": self.detected_lines,
+            "long_line_share": round(self.long_line_share, 2),
             "recognized_lines": self.recognized_lines,
             "area_ratio": round(self.area_ratio, 4),
             "block_aspect": round(self.block_aspect, 2),
@@ -217,36 +240,87 @@ def _read_lines(store: ModelStore, source: Image.Image, boxes: list[TextBox], sc
     return [text for text, score in recognize(store, crops) if score >= 0.5 and text.strip()]
 
 
-def read_text(store: ModelStore, image: Image.Image, work: Image.Image, document_like: bool) -> TextFindings:
-    found = TextFindings()
-    source, det_image = image, work
-    boxes = detect_text(store, det_image)
-    if len(boxes) < MIN_LINES_FOR_REC and document_like and max(image.size) > 2 * WORK_SIDE:
-        # A card photographed on a table: its print is too small at WORK_SIDE. Look again at the central
-        # part (where people put what they photograph) at finer resolution, for ~1.5x the cost of one pass.
+def _card_view(image: Image.Image, work: Image.Image) -> tuple[Image.Image, Image.Image] | None:
+    """The card- or page-shaped region of the photo, rectified from the full image, and its detection
+    downscale; None when the work image shows no such region."""
+    quad = find_quad(work)
+    if quad is None:
+        return None
+    card = rectify(image, quad, image.width / work.width, CARD_SIDE)
+    return card, downscale(card, FINE_SIDE)
+
+
+def _closer_looks(image: Image.Image, work: Image.Image, document_like: bool):
+    """Where small print may be legible at a finer resolution: a card- or page-shaped region, rectified
+    (phone photos of a card on a table, a passport booklet at an angle, an A4 photocopy), then the central
+    part where people put what they photograph. Yields (source image, detection image) pairs lazily."""
+    view = _card_view(image, work)
+    if view is not None:
+        yield view
+    if document_like:
         w, h = image.size
-        box = (round(w * 0.15), round(h * 0.15), round(w * 0.85), round(h * 0.85))
-        source = image.crop(box)
-        det_image = downscale(source, FINE_SIDE)
-        boxes = detect_text(store, det_image, max_side=FINE_SIDE)
+        centre = image.crop((round(w * 0.15), round(h * 0.15), round(w * 0.85), round(h * 0.85)))
+        yield centre, downscale(centre, FINE_SIDE)
+
+
+def _measure(found: TextFindings, boxes: list[TextBox], det_image: Image.Image) -> None:
     found.detected_lines = len(boxes)
     if boxes:
         pts = np.concatenate([b.points for b in boxes])
         span = pts.max(axis=0) - pts.min(axis=0)
         found.block_aspect = float(max(span) / max(1.0, min(span)))
         found.area_ratio = sum(b.width * b.height for b in boxes) / (det_image.width * det_image.height)
-    if len(boxes) >= MIN_LINES_FOR_REC:
-        # Tallest lines first (titles and field labels are the tallest print on a card), a few at a time:
-        # recognition costs ~30 ms per line on one core, so stop once the ID rule is decided either way.
-        chosen = sorted(boxes, key=lambda b: -b.height)[:MAX_REC_LINES]
-        scale = source.width / det_image.width
-        lines: list[str] = []
-        for start in range(0, len(chosen), REC_STEP):
-            lines += _read_lines(store, source, chosen[start : start + REC_STEP], scale)
-            found.id_score, found.id_cues = id_evidence(lines)
-            if found.id_score >= ID_MIN_SCORE or (found.id_score == 0 and start + REC_STEP >= GIVE_UP_AFTER):
+        found.long_line_share = sum(b.width >= LONG_LINE * det_image.width for b in boxes) / len(boxes)
+
+
+def _recognize_id(
+    store: ModelStore, source: Image.Image, det_image: Image.Image, boxes: list[TextBox]
+) -> tuple[int, list[str], int]:
+    """ID score, cues and lines read. Tallest lines first (titles and field labels are the tallest print
+    on a card), a few at a time: recognition costs ~30 ms per line on one core, so stop once the ID rule
+    is decided either way."""
+    chosen = sorted(boxes, key=lambda b: -b.height)[:MAX_REC_LINES]
+    scale = source.width / det_image.width
+    lines: list[str] = []
+    score, cues = 0, []
+    for start in range(0, len(chosen), REC_STEP):
+        lines += _read_lines(store, source, chosen[start : start + REC_STEP], scale)
+        score, cues = id_evidence(lines)
+        if score >= ID_MIN_SCORE or (score == 0 and start + REC_STEP >= GIVE_UP_AFTER):
+            break
+    return score, cues, len(lines)
+
+
+def read_text(
+    store: ModelStore, image: Image.Image, work: Image.Image, document_like: bool, portrait: bool = False
+) -> TextFindings:
+    found = TextFindings()
+    source, det_image = image, work
+    boxes = detect_text(store, det_image)
+    large = max(image.size) > 2 * WORK_SIDE
+    if len(boxes) < MIN_LINES_FOR_REC and large:
+        # A card photographed on a table: its print is too small at WORK_SIDE. Look again, closer, for
+        # ~1.5x the cost of one pass each.
+        for closer, closer_det in _closer_looks(image, work, document_like):
+            closer_boxes = detect_text(store, closer_det, max_side=FINE_SIDE)
+            if len(closer_boxes) > len(boxes):
+                source, det_image, boxes = closer, closer_det, closer_boxes
+            if len(boxes) >= MIN_LINES_FOR_REC:
                 break
-        found.recognized_lines = len(lines)
+    _measure(found, boxes, det_image)
+    if len(boxes) >= MIN_LINES_FOR_REC:
+        found.id_score, found.id_cues, found.recognized_lines = _recognize_id(store, source, det_image, boxes)
+    undecided = 0 < found.id_score < ID_MIN_SCORE or (portrait and found.id_score == 0)
+    if undecided and large and source is image:
+        # Some ID cues, or a portrait beside text, but not enough read: the card itself, rectified, once.
+        view = _card_view(image, work)
+        if view is not None:
+            card, card_det = view
+            card_boxes = detect_text(store, card_det, max_side=FINE_SIDE)
+            if len(card_boxes) >= MIN_LINES_FOR_REC:
+                score, cues, read = _recognize_id(store, card, card_det, card_boxes)
+                if score > found.id_score:
+                    found.id_score, found.id_cues, found.recognized_lines = score, cues, read
     return found
 
 
@@ -268,7 +342,8 @@ _GROUP_INDEX = {
     name: np.array(sorted(idx))
     for name, idx in (
         ("pets", groups.PETS),
-        ("foods", groups.FOOD),
+        ("dishes", groups.FOOD - groups.TABLEWARE),
+        ("tableware", groups.TABLEWARE),
         ("travel_scenery", groups.SCENERY),
         ("texty", groups.TEXTY),
     )
@@ -276,7 +351,10 @@ _GROUP_INDEX = {
 
 
 def _group_masses(probs: np.ndarray) -> dict[str, float]:
-    return {name: float(probs[idx].sum()) for name, idx in _GROUP_INDEX.items()}
+    masses = {name: float(probs[idx].sum()) for name, idx in _GROUP_INDEX.items()}
+    # Cups, glasses and plates are food only with food in sight: tableware counts as much as dishes do.
+    masses["foods"] = masses["dishes"] + min(masses["tableware"], masses["dishes"])
+    return masses
 
 
 def _id_kind(cues: list[str]) -> str:
@@ -294,29 +372,31 @@ def _decide(
     reasons: list[str] = []
     big = [f for f in faces if f.area >= FACE_MIN_AREA]
     largest = max((f.area for f in big), default=0.0)
-    if text is not None and text.id_score >= ID_MIN_SCORE:
-        conf = (
-            0.6
-            + 0.05 * text.id_score
-            + (0.05 if big else 0.0)
-            + (0.05 if 1.3 <= text.block_aspect <= 1.9 else 0.0)
-        )
-        return "idcard", min(0.99, conf), ["id_text_cues"]
-    if (
-        text is not None
-        and sig.ui_pixels
-        and text.detected_lines >= 8
-        and text.area_ratio >= 0.06
-        and not sig.camera_exif
+    card_block = text is not None and 1.3 <= text.block_aspect <= 1.9
+    # One cue short of the threshold is enough beside a portrait or a card-shaped text block: at a steep
+    # angle the small title print is often the part that cannot be read.
+    if text is not None and (
+        text.id_score >= ID_MIN_SCORE or (text.id_score == ID_MIN_SCORE - 1 and (big or card_block))
     ):
-        return "screenshot", 0.75, ["dense_ui_text"]
+        conf = 0.6 + 0.05 * text.id_score + (0.05 if big else 0.0) + (0.05 if card_block else 0.0)
+        return "idcard", min(0.99, conf), ["id_text_cues"]
+    if text is not None and not sig.camera_exif and not text.document_page:
+        if sig.ui_pixels and text.detected_lines >= 8 and text.area_ratio >= 0.06:
+            return "screenshot", 0.75, ["dense_ui_text"]
+        if sig.ui_layout and (text.detected_lines >= 3 or (sig.ui_pixels and sig.band_ratio >= 0.4)):
+            return "screenshot", 0.7, ["ui_layout_text"]
     best_group = max(("pets", "foods", "travel_scenery"), key=lambda g: masses[g])
     best_mass = masses[best_group]
     if masses["pets"] >= GROUP_MIN and largest < 0.03:
         return "pets", masses["pets"], ["imagenet_pets"]
+    crowd = [f for f in faces if f.area >= CROWD_MIN_AREA]
+    bystanders = best_mass >= 0.6 and largest < 0.004 and len(crowd) < CROWD_OVER_SCENE
+    if len(crowd) >= CROWD_MIN and len(big) < 2 and not bystanders:
+        score = float(np.mean([f.score for f in crowd]))
+        return "social_activities", score * 0.8, ["small_faces>=3"]
     if big:
         # Small faces in a strong food or scenery shot are bystanders, not the subject.
-        if best_mass >= 0.6 and largest < 0.004 and best_group != "pets":
+        if bystanders and best_group != "pets":
             return best_group, best_mass, ["imagenet_" + best_group, "small_faces_ignored"]
         score = float(np.mean([f.score for f in big[:3]]))
         size_factor = min(1.0, 0.7 + largest / 0.02 * 0.3)
@@ -326,7 +406,7 @@ def _decide(
     if best_mass >= GROUP_MIN:
         return best_group, best_mass, ["imagenet_" + best_group]
     # Landscapes have no ImageNet class of their own: predictions spread over lakeshore/valley/bench/tent…
-    others = max(m for g, m in masses.items() if g not in ("travel_scenery", "texty"))
+    others = max(masses[g] for g in ("pets", "foods"))
     if masses["travel_scenery"] >= WEAK_SCENERY_MIN and masses["travel_scenery"] >= 1.5 * others:
         return "travel_scenery", masses["travel_scenery"], ["imagenet_travel_scenery_weak"]
     reasons.append("no_rule_fired")
@@ -373,7 +453,12 @@ def classify_image(
         return _screenshot_result(sig, rule, image.size)
     store = get_store()
     # Tall, UI-looking images without camera EXIF: a status-bar clock settles it before any other model.
-    tall_ui = image.height >= 1.6 * image.width and (sig.ui_pixels or sig.lossless) and not sig.camera_exif
+    # Re-shared as JPEG the pixels are no longer exactly flat, but the status bar strip still is nearly.
+    tall_ui = (
+        image.height >= 1.6 * image.width
+        and (sig.ui_pixels or sig.lossless or sig.top_flat >= 0.6)
+        and not sig.camera_exif
+    )
     if tall_ui and status_bar_clock(store, image):
         result = _screenshot_result(sig, 0.9, image.size)
         result.labels["signals"].append("status_bar_clock")
@@ -385,18 +470,36 @@ def classify_image(
     faces = detect_faces(store, model)
     masses = _group_masses(probs)
     strongest = max(masses["pets"], masses["foods"], masses["travel_scenery"])
-    work = None
     if not faces and strongest < GROUP_MIN:
-        work = work_image(image)
-        faces = detect_faces_tiled(store, work)
+        # A close-up face filling the frame; only a large, confident face counts from this pass.
+        faces = [f for f in detect_faces_padded(store, model) if f.area >= 0.1 and f.score >= 0.75]
+    work = None
+    few_small = len(faces) <= 1 and max((f.area for f in faces), default=0.0) < SMALL_FACE
+    # Scenery gets the tiled pass too (a group in front of a landmark), other strong subjects do not.
+    scenic = masses["travel_scenery"] == strongest and strongest < 0.85
+    if few_small and (strongest < 0.6 or scenic):
+        if min(image.size) >= TILE_MIN_SIDE:
+            # Groups on a stage or at a festival: faces of 1-2 % of the frame width need 3x3 tiles.
+            faces = merge(faces + detect_faces_tiled(store, downscale(image, TILE_SIDE), grid=3))
+        else:
+            work = work_image(image)
+            faces = merge(faces + detect_faces_tiled(store, work))
     timings["models"] = time.perf_counter() - started
     top_idx = np.argsort(-probs)[:5]
     top = [(int(i), float(probs[i])) for i in top_idx]
     small_face = any(f.area < 0.05 for f in faces) and strongest < GROUP_MIN
-    wants_text = masses["texty"] >= TEXTY_MIN or sig.ui_pixels or small_face or tall_ui or strongest < 0.15
+    wants_text = (
+        masses["texty"] >= TEXTY_MIN
+        or sig.ui_pixels
+        or sig.ui_layout
+        or small_face
+        or tall_ui
+        or strongest < 0.15
+    )
     if wants_text:
         work = work if work is not None else work_image(image)
-        text = read_text(store, image, work, masses["texty"] >= DOCUMENT_MIN)
+        portrait = any(f.area >= FACE_MIN_AREA for f in faces)
+        text = read_text(store, image, work, masses["texty"] >= DOCUMENT_MIN, portrait)
     else:
         text = None
     timings["total"] = time.perf_counter() - started

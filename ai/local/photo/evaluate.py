@@ -1,8 +1,13 @@
 """Evaluate the local classifier on a labelled set: per-category precision/recall, confusion matrix, accuracy.
 
-Input is a manifest.json written by tools/eval/build_eval_set.py ({"items": [{"path", "label", "kind"}]}),
-or a directory holding one, or a directory laid out as ``<label>/<image>`` (nested folders allowed: the
-first path component that is a category name is the label).
+Input is a manifest.json written by tools/eval/build_eval_set.py ({"items": [{"path", "label", "kind",
+"part"}]}), or a directory holding one, or a directory laid out as ``<label>/<image>`` (nested folders
+allowed: the first path component that is a category name is the label; a ``held_out`` component puts the
+image in the held-out part).
+
+Items are reported per part (``tune``, ``held_out``): the held-out part is what the rules were never tuned
+on, so its mistakes (which images) are left out of the report unless asked for: looking at them would make
+the next round of tuning use them.
 """
 
 from __future__ import annotations
@@ -58,9 +63,11 @@ def load_items(manifest_or_dir: str | Path) -> list[dict]:
     for file in sorted(path.rglob("*")):
         if file.suffix.lower() not in IMAGE_SUFFIXES:
             continue
-        label = next((p for p in file.relative_to(path).parts[:-1] if p in CATEGORIES), None)
+        parts = file.relative_to(path).parts[:-1]
+        label = next((p for p in parts if p in CATEGORIES), None)
         if label:
-            items.append({"path": str(file), "label": label, "kind": "dir"})
+            part = "held_out" if "held_out" in parts else "tune"
+            items.append({"path": str(file), "label": label, "kind": "dir", "part": part})
     return items
 
 
@@ -87,17 +94,52 @@ def _precision_recall(pairs: list[tuple[str, str]]) -> dict[str, dict[str, float
     return stats
 
 
-def evaluate(manifest_or_dir: str | Path) -> Report:
+@dataclass
+class Evaluation:
+    overall: Report
+    parts: dict[str, Report]
+    show_held_out: bool = False
+
+    def as_dict(self) -> dict:
+        data = self.overall.as_dict()
+        data["parts"] = {name: report.as_dict() for name, report in self.parts.items()}
+        if not self.show_held_out:
+            data["mistakes"] = [m for m in data["mistakes"] if m["part"] != "held_out"]
+            if "held_out" in data["parts"]:
+                data["parts"]["held_out"]["mistakes"] = []
+        return data
+
+
+def evaluate(
+    manifest_or_dir: str | Path, *, part: str | None = None, show_held_out: bool = False
+) -> Evaluation:
+    """Classify every item (or only one part's) and report the whole set and each part separately."""
     items = load_items(manifest_or_dir)
+    for item in items:
+        item.setdefault("part", "tune")
+    if part:
+        items = [it for it in items if it["part"] == part]
+    results = []
+    for item in items:
+        started = time.perf_counter()
+        result = _classify_file(item["path"])
+        results.append((item, result, time.perf_counter() - started))
+    names = sorted({it["part"] for it in items}, key=lambda n: (n != "tune", n))
+    return Evaluation(
+        overall=_report(results),
+        parts={name: _report([r for r in results if r[0]["part"] == name]) for name in names},
+        show_held_out=show_held_out,
+    )
+
+
+def _report(results: list) -> Report:
     confusion = {t: dict.fromkeys(CATEGORIES, 0) for t in CATEGORIES}
     pairs: list[tuple[str, str]] = []
     kinds: dict[str, list[bool]] = {}
     mistakes = []
     elapsed = 0.0
-    for item in items:
-        started = time.perf_counter()
-        result = _classify_file(item["path"])
-        elapsed += time.perf_counter() - started
+    for item, result, seconds in results:
+        elapsed += seconds
         truth, predicted = item["label"], result.category
         confusion[truth][predicted] += 1
         pairs.append((truth, predicted))
@@ -109,6 +151,8 @@ def evaluate(manifest_or_dir: str | Path) -> Report:
                     "truth": truth,
                     "predicted": predicted,
                     "confidence": result.confidence,
+                    "part": item["part"],
+                    "signals": result.labels.get("signals", []),
                 }
             )
     by_kind = {k: {"n": len(v), "accuracy": round(sum(v) / len(v), 4)} for k, v in kinds.items()}
@@ -123,7 +167,23 @@ def evaluate(manifest_or_dir: str | Path) -> Report:
     )
 
 
-def format_report(report: Report) -> str:
+def format_evaluation(evaluation: Evaluation) -> str:
+    blocks = []
+    for name, report in evaluation.parts.items():
+        hide = name == "held_out" and not evaluation.show_held_out
+        text = format_report(report, mistakes=not hide)
+        if hide and report.mistakes:
+            text += (
+                f"\n\n{len(report.mistakes)} mistakes not listed (held-out part; --show-held-out-mistakes)"
+            )
+        blocks.append(f"== {name} part ==\n{text}")
+    if len(evaluation.parts) > 1:
+        o = evaluation.overall
+        blocks.append(f"== all == accuracy {o.accuracy:.1%} ({o.correct}/{o.total})")
+    return "\n\n".join(blocks)
+
+
+def format_report(report: Report, *, mistakes: bool = True) -> str:
     short = {c: c[:6] for c in CATEGORIES}
     lines = [
         f"accuracy {report.accuracy:.1%} ({report.correct}/{report.total}), mean {report.mean_ms:.0f} ms/image",
@@ -140,10 +200,10 @@ def format_report(report: Report) -> str:
     ]
     for truth in CATEGORIES:
         lines.append(f"{truth:<18}" + "".join(f"{report.confusion[truth][p]:>8}" for p in CATEGORIES))
-    if report.mistakes:
+    if report.mistakes and mistakes:
         lines += ["", "mistakes:"]
         lines += [
-            f"  {m['truth']:>17} -> {m['predicted']:<17} {m['confidence']:.2f}  {m['path']}"
+            f"  {m['truth']:>17} -> {m['predicted']:<17} {m['confidence']:.2f}  {m['path']}  {','.join(m['signals'])}"
             for m in report.mistakes
         ]
     return "\n".join(lines)

@@ -79,22 +79,43 @@ def detect_faces(store: ModelStore, image: Image.Image) -> list[Face]:
     return _detect(store, image)
 
 
-def detect_faces_tiled(store: ModelStore, image: Image.Image) -> list[Face]:
-    """Faces found on a 2x2 grid of overlapping tiles: each tile gets the full input size, so faces half as
-    large as the whole-image pass can find are detected (used for group shots with small faces)."""
+def detect_faces_padded(store: ModelStore, image: Image.Image, frac: float = 0.5) -> list[Face]:
+    """Faces found with the image shrunk to ``frac`` of a black canvas: the full-range model misses a face
+    that fills the frame (a close-up selfie) but finds it at half the size."""
+    w, h = image.size
+    cw, ch = round(w / frac), round(h / frac)
+    left, top = (cw - w) // 2, (ch - h) // 2
+    canvas = Image.new("RGB", (cw, ch))
+    canvas.paste(image, (left, top))
+    faces = []
+    for f in _detect(store, canvas):
+        x0, y0, x1, y1 = f.box
+        box = ((x0 * cw - left) / w, (y0 * ch - top) / h, (x1 * cw - left) / w, (y1 * ch - top) / h)
+        faces.append(Face(tuple(round(min(1.0, max(0.0, v)), 4) for v in box), f.score))
+    return [f for f in faces if f.area > 0]
+
+
+def detect_faces_tiled(store: ModelStore, image: Image.Image, grid: int = 2) -> list[Face]:
+    """Faces found on a ``grid`` x ``grid`` raster of overlapping tiles: each tile gets the full input size, so
+    faces ``grid`` times smaller than the whole-image pass can find are detected (group shots with small
+    faces). Tiles overlap by a fifth of their side so a face on a seam is whole in one of them."""
     faces: list[Face] = []
     w, h = image.size
-    tw, th = round(w * 0.6), round(h * 0.6)
-    for left in (0, w - tw):
-        for top in (0, h - th):
+    frac = 1.2 / (grid + 0.2)
+    tw, th = round(w * frac), round(h * frac)
+    starts_x = [round(i * (w - tw) / (grid - 1)) for i in range(grid)]
+    starts_y = [round(i * (h - th) / (grid - 1)) for i in range(grid)]
+    for left in starts_x:
+        for top in starts_y:
             for f in _detect(store, image.crop((left, top, left + tw, top + th))):
                 x0, y0, x1, y1 = f.box
                 box = ((left + x0 * tw) / w, (top + y0 * th) / h, (left + x1 * tw) / w, (top + y1 * th) / h)
                 faces.append(Face(tuple(round(v, 4) for v in box), f.score))
-    return _merge(faces)
+    return merge(faces)
 
 
-def _merge(faces: list[Face]) -> list[Face]:
+def merge(faces: list[Face]) -> list[Face]:
+    """One face per place: the best-scoring box wins over boxes that overlap it."""
     kept: list[Face] = []
     for face in sorted(faces, key=lambda f: -f.score):
         if all(_iou(np.array(k.box), np.array([face.box]))[0] <= NMS_IOU for k in kept):

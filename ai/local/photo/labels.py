@@ -20,6 +20,9 @@ PETS = DOGS | CATS | SMALL_PETS
 FOOD = _span(924, 969) - {958} | frozenset(
     {923, 809, 659, 567, 909, 544, 521, 849, 504, 441, 907, 572, 440, 762, 415, 467, 582, 532, 868, 618, 928}
 )
+# Tableware and drink containers: a photo of them alone (empty cups, glasses, plates) is not food, so they
+# count towards ``foods`` only as far as dishes, produce or drinks are seen too (classifier._group_masses).
+TABLEWARE = frozenset({968, 504, 441, 572, 907, 440, 923, 809, 659, 849, 567, 909, 544, 521, 868}) & FOOD
 # Natural scenery and landmarks / townscapes typical of travel photos.
 SCENERY = _span(970, 980) - {971} | frozenset(
     {

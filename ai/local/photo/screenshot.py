@@ -37,10 +37,18 @@ class ScreenSignals:
     exif_says_screenshot: bool
     flat_ratio: float  # share of neighbouring pixels that are exactly equal (UI fills; photos have noise)
     edge_ratio: float  # share of neighbouring pixels with a hard step (UI glyphs and borders)
+    # Robust to JPEG re-encoding and resizing, which break exact equality:
+    band_ratio: float = 0.0  # share of rows that are one colour across ≥ 90 % of the width (UI backgrounds)
+    top_flat: float = 0.0  # share of the top strip (status bar) within a few levels of its median
 
     @property
     def ui_pixels(self) -> bool:
         return self.flat_ratio >= 0.55 and self.edge_ratio >= 0.01
+
+    @property
+    def ui_layout(self) -> bool:
+        """Flat full-width bands with hard glyph edges and no camera EXIF: an app or web page layout."""
+        return self.band_ratio >= 0.25 and self.edge_ratio >= 0.02 and not self.camera_exif
 
     def as_dict(self) -> dict:
         return {
@@ -50,6 +58,8 @@ class ScreenSignals:
             "exif_says_screenshot": self.exif_says_screenshot,
             "flat_ratio": round(self.flat_ratio, 3),
             "edge_ratio": round(self.edge_ratio, 3),
+            "band_ratio": round(self.band_ratio, 3),
+            "top_flat": round(self.top_flat, 3),
         }
 
 
@@ -63,32 +73,48 @@ def exif_names(exif: dict | None, image: Image.Image) -> dict[str, object]:
     return {ExifTags.TAGS.get(k, str(k)) if isinstance(k, int) else str(k): v for k, v in exif.items()}
 
 
-def pixel_stats(image: Image.Image, side: int = 256) -> tuple[float, float]:
-    """Flat and hard-edge ratios on a nearest-neighbour thumbnail (nearest keeps flat fills exactly flat)."""
+def pixel_stats(
+    image: Image.Image, side: int = 256, layout: bool = True
+) -> tuple[float, float, float, float]:
+    """Flat, hard-edge, band and top-strip ratios on a nearest-neighbour thumbnail (nearest keeps flat fills
+    exactly flat). Bands and the top strip compare pixels with their row's (strip's) median within 4 levels,
+    which JPEG noise on a flat fill stays inside; ``layout=False`` skips them (0.0)."""
     w, h = image.size
     scale = min(1.0, side / max(w, h))
     small = image.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.NEAREST).convert("L")
     px = np.asarray(small)
     if px.shape[1] < 2:
-        return 0.0, 0.0
+        return 0.0, 0.0, 0.0, 0.0
     left, right = px[:, :-1], px[:, 1:]
     diff = np.maximum(left, right) - np.minimum(left, right)  # |a − b| without leaving uint8
-    return np.count_nonzero(diff == 0) / diff.size, np.count_nonzero(diff >= 48) / diff.size
+    flat, edge = np.count_nonzero(diff == 0) / diff.size, np.count_nonzero(diff >= 48) / diff.size
+    if not layout:
+        return flat, edge, 0.0, 0.0
+    signed = px.astype(np.int16)
+    near = np.abs(signed - np.median(signed, axis=1, keepdims=True)) <= 4
+    bands = np.count_nonzero(near.mean(axis=1) >= 0.9) / px.shape[0]
+    strip = signed[: max(1, round(px.shape[0] * 0.045))]
+    top = np.count_nonzero(np.abs(strip - np.median(strip)) <= 4) / strip.size
+    return flat, edge, bands, top
 
 
 def signals(image: Image.Image, source_format: str | None, exif: dict | None) -> ScreenSignals:
     names = exif_names(exif, image)
     fmt = (source_format or image.format or "").upper()
     comment = " ".join(str(names.get(k, "")) for k in ("UserComment", "ImageDescription", "Software")).lower()
-    flat, edge = pixel_stats(image)
+    camera = any(k in names for k in CAMERA_TAGS)
+    # Layout cues only ever count without camera EXIF: a camera photo skips their cost (~1 ms).
+    flat, edge, bands, top = pixel_stats(image, layout=not camera)
     w, h = image.size
     return ScreenSignals(
         screen_size=(min(w, h), max(w, h)) in SCREEN_SIZES,
         lossless=fmt in LOSSLESS,
-        camera_exif=any(k in names for k in CAMERA_TAGS),
+        camera_exif=camera,
         exif_says_screenshot="screenshot" in comment,
         flat_ratio=flat,
         edge_ratio=edge,
+        band_ratio=bands,
+        top_flat=top,
     )
 
 

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ai.local.photo.evaluate import evaluate, format_report
+from ai.local.photo.evaluate import evaluate, format_evaluation
 
 
 class Command(BaseCommand):
@@ -15,15 +15,21 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("dir_or_manifest", help="manifest.json, or a directory")
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
+        parser.add_argument("--part", choices=["tune", "held_out"], help="evaluate only this part")
+        parser.add_argument(
+            "--show-held-out-mistakes",
+            action="store_true",
+            help="also list which held-out images were wrong (do not tune rules on them)",
+        )
 
     def handle(self, *args, **options):
         target = Path(options["dir_or_manifest"])
         if not target.exists():
             raise CommandError(f"{target} does not exist")
-        report = evaluate(target)
-        if report.total == 0:
+        evaluation = evaluate(target, part=options["part"], show_held_out=options["show_held_out_mistakes"])
+        if evaluation.overall.total == 0:
             raise CommandError(f"no labelled images found in {target}")
         if options["json"]:
-            self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+            self.stdout.write(json.dumps(evaluation.as_dict(), ensure_ascii=False, indent=2))
         else:
-            self.stdout.write(format_report(report))
+            self.stdout.write(format_evaluation(evaluation))

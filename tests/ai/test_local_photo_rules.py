@@ -1,0 +1,184 @@
+"""Offline photo engine rules on generated inputs: MRZ check digits, ID cues of every document kind,
+tableware without food, JPEG-robust UI cues, the card finder, and the evaluation's held-out part."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from ai.local.photo import labels
+from ai.local.photo.cards import find_quad, rectify
+from ai.local.photo.classifier import _group_masses
+from ai.local.photo.evaluate import evaluate, format_evaluation
+from ai.local.photo.screenshot import signals
+from ai.local.photo.text_rules import check_digit, id_evidence, mrz_checked
+
+# The specimen passport of ICAO Doc 9303 part 4.
+ICAO_LINE1 = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<"
+ICAO_LINE2 = "L898902C36UTO7408122F1204159ZE184226B<<<<<10"
+
+
+def test_it_computes_icao_check_digits():
+    assert check_digit("L898902C3") == 6
+    assert check_digit("740812") == 2
+    assert check_digit("120415") == 9
+    assert mrz_checked(ICAO_LINE2)
+    assert mrz_checked(ICAO_LINE2[:20])  # OCR reads long lines cut to their left part
+    assert not mrz_checked(ICAO_LINE2.replace("L898902C36", "L898902C37"))
+    assert not mrz_checked("ORDER12345CHN7408122")  # no valid check digit
+
+
+def test_it_scores_an_mrz_as_an_id_document():
+    score, cues = id_evidence([ICAO_LINE1, ICAO_LINE2])
+    assert score >= 4 and "MRZ" in cues and "MRZ check digits" in cues
+    # The first line alone, even cut short, is an MRZ cue but not enough on its own.
+    assert id_evidence([ICAO_LINE1[:22]])[1] == ["MRZ"]
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["中华人民共和国", "居民身份证", "签发机关", "有效期限 2015.01.01-2035.01.01"],
+        ["姓名 张三", "性别 男 民族 汉", "公民身份号码", "11010119900101123X"],
+        ["香港永久性居民身份證", "HONG KONG PERMANENT IDENTITY CARD", "C123456(7)"],
+        ["澳門特別行政區永久性居民身份證", "BILHETE DE IDENTIDADE DE RESIDENTE PERMANENTE"],
+        ["中華民國國民身分證", "統一編號", "A123456789"],
+        ["中华人民共和国外国人永久居留身份证", "Foreign Permanent Resident ID Card"],
+        ["港澳居民来往内地通行证", "MAINLAND TRAVEL PERMIT FOR HONG KONG AND MACAO RESIDENTS"],
+        ["示例大学", "学生证 STUDENT ID CARD", "学号 202012345678"],
+        ["中华人民共和国", "社会保障卡", "社会保障号码"],
+        ["中华人民共和国机动车驾驶证", "准驾车型 C1"],
+    ],
+    ids=[
+        "id",
+        "id-front",
+        "hk",
+        "macau",
+        "taiwan",
+        "residence",
+        "home-return",
+        "student",
+        "social",
+        "driving",
+    ],
+)
+def test_it_finds_id_cues_of_every_document_kind(lines):
+    assert id_evidence(lines)[0] >= 4
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["今日特价", "牛肉面 18 元", "营业时间 9:00-21:00", "有效期至 12 月 31 日"],
+        ["会议纪要", "根据会议安排，现将本季度工作总结如下", "下一步将继续完善流程"],
+        ["购物车", "有机苹果 5 斤装 ¥ 39.90", "结算 (3)"],
+        ["订单号 A123456789", "已发货"],
+    ],
+    ids=["menu", "typed-page", "shop", "order"],
+)
+def test_it_does_not_take_everyday_text_for_an_id(lines):
+    assert id_evidence(lines)[0] < 4
+
+
+def _probs(classes: dict[int, float]) -> np.ndarray:
+    probs = np.full(1000, 1e-6)
+    for index, p in classes.items():
+        probs[index] = p
+    return probs / probs.sum()
+
+
+def test_it_counts_tableware_as_food_only_with_food_in_sight():
+    cup, mug, espresso, pizza, plate = 968, 504, 967, 963, 923
+    assert {cup, mug, plate} <= labels.TABLEWARE and espresso not in labels.TABLEWARE
+    empty = _group_masses(_probs({cup: 0.7, mug: 0.1}))
+    assert empty["foods"] < 0.05  # empty cups are not food
+    coffee = _group_masses(_probs({espresso: 0.9, cup: 0.05}))
+    assert coffee["foods"] > 0.9
+    dinner = _group_masses(_probs({pizza: 0.25, plate: 0.5, 0: 0.25}))
+    assert dinner["foods"] == pytest.approx(0.5, abs=0.01)  # the plate counts as much as the dish
+
+
+def _ui_page(size=(1080, 2340)) -> Image.Image:
+    """A list-style app page: flat background, rows of text-like blocks, thin separators, a photo card."""
+    img = Image.new("RGB", size, (247, 247, 247))
+    d = ImageDraw.Draw(img)
+    rng = np.random.default_rng(7)
+    for y in range(150, size[1] - 200, 160):
+        d.rectangle((40, y + 30, 140, y + 130), fill=(7, 193, 96))
+        for x in range(180, 800, 36):
+            d.rectangle((x, y + 50, x + 24, y + 80), fill=(20, 20, 20))
+        d.line((0, y + 159, size[0], y + 159), fill=(229, 229, 229), width=2)
+    photo = rng.integers(0, 255, (400, 1000, 3), dtype=np.uint8)
+    img.paste(Image.fromarray(photo), (40, 900))
+    return img
+
+
+def _jpeg(img: Image.Image, scale: float, quality: int) -> Image.Image:
+    out = io.BytesIO()
+    img.resize((round(img.width * scale), round(img.height * scale)), Image.BILINEAR).save(
+        out, "JPEG", quality=quality
+    )
+    return Image.open(io.BytesIO(out.getvalue()))
+
+
+def test_it_sees_a_ui_layout_after_jpeg_resharing():
+    shared = _jpeg(_ui_page(), 0.55, 75)
+    sig = signals(shared, "JPEG", {})
+    assert not sig.screen_size and not sig.lossless
+    assert sig.ui_layout and sig.band_ratio >= 0.25 and sig.top_flat >= 0.6
+    # The same layout from a camera (EXIF) never counts, and a noisy photo has no flat bands.
+    assert not signals(shared, "JPEG", {"Make": "Canon", "Model": "EOS"}).ui_layout
+    noise = Image.fromarray(np.random.default_rng(1).integers(0, 255, (900, 1200, 3), dtype=np.uint8))
+    assert signals(_jpeg(noise, 1.0, 85), "JPEG", {}).band_ratio < 0.05
+
+
+def test_it_finds_and_rectifies_a_card_at_an_angle():
+    rng = np.random.default_rng(3)
+    table = rng.integers(60, 110, (480, 640, 3), dtype=np.uint8)
+    img = Image.fromarray(table)
+    corners = [(200, 120), (470, 150), (450, 330), (180, 300)]
+    ImageDraw.Draw(img).polygon(corners, fill=(235, 238, 240))
+    quad = find_quad(img)
+    assert quad is not None
+    assert np.abs(quad - np.array(corners, dtype=np.float32)).max() < 8
+    card = rectify(img, quad, 1.0, 856)
+    assert card.width == 856 and 1.3 < card.width / card.height < 1.8
+    assert np.asarray(card.convert("L")).mean() > 200  # the card, not the table
+    assert find_quad(Image.fromarray(table)) is None
+
+
+def _write(path: Path, colour: tuple[int, int, int]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (64, 64), colour).save(path)
+
+
+def test_it_reports_both_parts_and_hides_held_out_mistakes(tmp_path: Path, monkeypatch):
+    from ai.local.photo import evaluate as evaluation_module
+    from ai.local.photo.classifier import PhotoResult
+
+    # The engine itself is tested elsewhere: here every image is "other", so what is wrong is known.
+    monkeypatch.setattr(
+        evaluation_module, "_classify_file", lambda path: PhotoResult("other", 0.5, "", {"signals": []})
+    )
+    _write(tmp_path / "other" / "a.png", (1, 2, 3))
+    _write(tmp_path / "pets" / "b.png", (4, 5, 6))
+    _write(tmp_path / "held_out" / "other" / "c.png", (7, 8, 9))
+    _write(tmp_path / "held_out" / "idcard" / "d.png", (9, 9, 9))
+    result = evaluate(tmp_path)
+    assert set(result.parts) == {"tune", "held_out"}
+    assert result.parts["tune"].total == 2 and result.parts["held_out"].total == 2
+    assert result.parts["held_out"].confusion["idcard"]["other"] == 1
+    assert result.parts["held_out"].per_category["idcard"]["recall"] == 0.0
+    data = result.as_dict()
+    assert [m["truth"] for m in data["mistakes"]] == ["pets"]  # the held-out one is not listed
+    assert data["parts"]["held_out"]["mistakes"] == [] and data["parts"]["held_out"]["correct"] == 1
+    text = format_evaluation(result)
+    assert "b.png" in text and "d.png" not in text and "1 mistakes not listed" in text
+    shown = evaluate(tmp_path, show_held_out=True).as_dict()
+    assert "d.png" in json.dumps(shown)
+    assert evaluate(tmp_path, part="held_out").overall.total == 2
