@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from PIL import Image
 
-from . import router, validation
+from . import analysis, router, validation
 from .errors import AIUnavailable, InvalidOutput
 from .images import sniff_content_type
 from .prompts import PROMPT_VERSION
@@ -28,6 +28,7 @@ from .types import (
 )
 
 __all__ = [
+    "ANALYSIS_TYPES",
     "AIUnavailable",
     "BY_CODE",
     "CATEGORIES",
@@ -46,6 +47,7 @@ __all__ = [
 ]
 
 require_fields = validation.require_fields
+ANALYSIS_TYPES = analysis.ANALYSIS_TYPES
 
 
 def remote_available(capability: str = "classify_photo", chain: list[str] | None = None) -> bool:
@@ -83,14 +85,24 @@ def _json(capability: str, request, validate: Callable[[dict], dict] | None, use
 
 def analyze_image(
     image: Image.Image,
-    instruction: str,
+    instruction: str = "",
     *,
+    analysis_type: str = "",
     validate: Callable[[dict], dict] | None = None,
     local: Callable[[], dict] | None = None,
     user=None,
     chain: list[str] | None = None,
 ) -> JsonResult:
-    return _json("analyze_image", AnalyzeRequest(image, instruction, validate, local), validate, user, chain)
+    """Ask a question about an image. With ``analysis_type`` (one of ANALYSIS_TYPES) the question, the answer
+    check and the offline engine default to that type's (``ai.analysis``); ValueError for an unknown type."""
+    if analysis_type:
+        if analysis_type not in analysis.ANALYSIS_TYPES:
+            raise ValueError(f"unknown analysis type {analysis_type!r}")
+        instruction = instruction or analysis.INSTRUCTIONS[analysis_type]
+        validate = validate or analysis.VALIDATORS[analysis_type]
+        local = local or analysis.offline(image, analysis_type)
+    request = AnalyzeRequest(image, instruction, validate, local, analysis_type)
+    return _json("analyze_image", request, validate, user, chain)
 
 
 def compare_images(

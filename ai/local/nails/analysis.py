@@ -31,6 +31,9 @@ SPARKLE_SHARE = 0.012  # share of the subject made of tiny bright points that re
 _SIDE = 256  # working size (long side) of every measurement
 _MERGE_DELTA_E = 6.0  # palette clusters closer than this are one colour
 _INK_DELTA_E = 12.0  # a pixel this far from the background colour belongs to the subject
+_OUTLINE_GRADIENT = (
+    4.0  # colour-gradient strength (ΔE-like units per pixel) of an outline against the background
+)
 _PROFILE = np.linspace(
     0.45, 0.98, 12
 )  # heights (fraction of plate length) where free-edge widths are compared
@@ -40,7 +43,8 @@ _PROFILE = np.linspace(
 class _Frame:
     rgb: np.ndarray  # float 0..1 (h, w, 3)
     lab: np.ndarray
-    ink: np.ndarray  # bool: differs from the background colour
+    ink: np.ndarray  # bool: differs from the background colour, or outlines something
+    plates: np.ndarray  # bool: the ink with the regions it encloses filled
     subject: (
         np.ndarray
     )  # bool: the ink with its holes (background-coloured stripes, dots) filled; or everything
@@ -57,12 +61,78 @@ def _frame(image: Image.Image) -> _Frame:
     small = fine.reduce(2)
     rgb = np.asarray(small, dtype=np.float64) / 255.0
     lab = rgb_to_lab(rgb)
-    border = np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]])
+    # Ink is found at the fine size, where a plate's thin outline is still a line, then kept where any of the
+    # four fine pixels of a working pixel is ink.
+    fine_lab = rgb_to_lab(np.asarray(fine, dtype=np.uint8))
+    border = np.concatenate([fine_lab[0], fine_lab[-1], fine_lab[:, 0], fine_lab[:, -1]])
     background = np.median(border, axis=0)
-    ink = delta_e2000(lab, background[None, None, :]) > _INK_DELTA_E
-    closed = _morph(_morph(ink, ImageFilter.MaxFilter(9)), ImageFilter.MinFilter(9))
+    # A plate's outline (or shadow) also bounds it where its colour is close to the background's.
+    fine_ink = (delta_e2000(fine_lab, background[None, None, :]) > _INK_DELTA_E) | (
+        colour_gradient(fine_lab) > _OUTLINE_GRADIENT
+    )
+    ink = fine_ink[: 2 * size[1], : 2 * size[0]].reshape(size[1], 2, size[0], 2).any(axis=(1, 3))
+    # The subject also bridges the background-coloured gaps of a pattern (stripes, dots) by a closing.
+    closed = _fill_holes(_morph(_morph(ink, ImageFilter.MaxFilter(9)), ImageFilter.MinFilter(9)))
     subject = closed if 0.03 < closed.mean() < 0.97 else np.ones_like(ink)
-    return _Frame(rgb, lab, ink, subject, fine)
+    return _Frame(rgb, lab, ink, _fill_holes(ink), subject, fine)
+
+
+def _fill_holes(mask: np.ndarray) -> np.ndarray:
+    """The mask with every region the image border cannot reach filled (a white plate inside its outline)."""
+    labels, _count = _label(~mask)
+    edge = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    return ~np.isin(labels, edge[edge > 0])
+
+
+def _label(mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """Connected regions (4-neighbour) of a boolean mask: a label image (0 = outside) and the number of
+    regions. Runs of each row are joined with the overlapping runs of the row above (union-find)."""
+    height, width = mask.shape
+    padded = np.zeros((height, width + 2), dtype=np.int8)
+    padded[:, 1:-1] = mask
+    step = np.diff(padded, axis=1)
+    rows, starts = np.nonzero(step == 1)
+    _rows, ends = np.nonzero(step == -1)  # exclusive; same order as the starts
+    parent = list(range(len(rows)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first = np.searchsorted(rows, np.arange(height + 1))
+    for row in range(1, height):
+        i, i_end, j, j_end = first[row - 1], first[row], first[row], first[row + 1]
+        while i < i_end and j < j_end:
+            if starts[j] < ends[i] and starts[i] < ends[j]:
+                parent[root(j)] = root(i)
+            if ends[i] < ends[j]:
+                i += 1
+            else:
+                j += 1
+    roots = np.array([root(i) for i in range(len(rows))], dtype=np.int64)
+    _unique, compact = np.unique(roots, return_inverse=True)
+    labels = np.zeros((height, width), dtype=np.int32)
+    for row, start, end, label in zip(rows, starts, ends, compact + 1, strict=True):
+        labels[row, start:end] = label
+    return labels, len(_unique)
+
+
+def _region_stats(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Label image plus per region (index = label - 1): pixel count, bounding-box height and width."""
+    labels, count = _label(mask)
+    ys, xs = np.nonzero(labels)
+    index = labels[ys, xs] - 1
+    sizes = np.bincount(index, minlength=count)
+    bounds = []
+    for values in (ys, xs):
+        low = np.full(count, np.iinfo(np.int64).max)
+        high = np.full(count, -1)
+        np.minimum.at(low, index, values)
+        np.maximum.at(high, index, values)
+        bounds.append(high - low + 1)
+    return labels, sizes, bounds[0], bounds[1]
 
 
 def _morph(mask: np.ndarray, operation: ImageFilter.Filter) -> np.ndarray:
@@ -193,9 +263,12 @@ def _ramp(lightness: np.ndarray, inner: np.ndarray) -> float:
         valid = counts > 3
         if valid.sum() < 8:
             continue
-        means = sums[valid] / counts[valid]
+        means = np.convolve(sums[valid] / counts[valid], np.ones(3) / 3, mode="valid")
         tenth = max(1, len(means) // 10)
-        best = max(best, abs(float(means[:tenth].mean() - means[-tenth:].mean())))
+        spread = abs(float(means[:tenth].mean() - means[-tenth:].mean()))
+        # A gradient changes in many small steps; one big step is a boundary (a French tip), not a ramp.
+        if spread and float(np.abs(np.diff(means)).max()) < 0.4 * spread:
+            best = max(best, spread)
     return best
 
 
@@ -205,14 +278,11 @@ def _round_blobs(frame: _Frame, inner: np.ndarray) -> int:
         return 0
     main = np.median(frame.lab[inner], axis=0)
     spots = inner & (delta_e2000(frame.lab, main[None, None, :]) > 20.0)
-    count = 0
-    largest = inner.sum() * 0.02
-    for region in _regions(spots, min_size=4, limit=400):
-        ys, xs = np.nonzero(region)
-        height, width = int(ys.max() - ys.min() + 1), int(xs.max() - xs.min() + 1)
-        fill = len(ys) / (height * width)
-        if len(ys) <= largest and fill > 0.6 and max(height, width) / min(height, width) < 1.6:
-            count += 1
+    _labels, sizes, heights, widths = _region_stats(spots)
+    roundish = (sizes >= 4) & (sizes <= inner.sum() * 0.02)
+    roundish &= sizes / np.maximum(heights * widths, 1) > 0.6
+    roundish &= np.maximum(heights, widths) / np.maximum(np.minimum(heights, widths), 1) < 1.6
+    count = int(roundish.sum())
     return count
 
 
@@ -224,11 +294,9 @@ def nail_shape(image: Image.Image) -> dict:
 
     ``shape`` is None (confidence 0) when no nail-like region stands out from the background."""
     frame = _frame(image)
-    if not 0.02 < frame.ink.mean() < 0.9:
+    if not 0.02 < frame.plates.mean() < 0.9:
         return {"shape": None, "confidence": 0.0, "nails": 0}
-    opened = Image.fromarray(frame.ink.astype(np.uint8) * 255).filter(ImageFilter.MinFilter(3))
-    opened = opened.filter(ImageFilter.MaxFilter(3))
-    mask = np.asarray(opened, dtype=bool)
+    mask = _morph(_morph(frame.plates, ImageFilter.MinFilter(3)), ImageFilter.MaxFilter(3))
     votes: dict[str, float] = {}
     nails = 0
     for region in _regions(mask, min_size=int(mask.size * 0.004)):
@@ -250,22 +318,10 @@ def nail_shape(image: Image.Image) -> dict:
 
 
 def _regions(mask: np.ndarray, min_size: int, limit: int = 200) -> list[np.ndarray]:
-    """Connected regions (4-neighbour flood fills) of at least ``min_size`` pixels, at most ``limit`` fills."""
-    canvas = Image.fromarray(mask.astype(np.uint8)).convert("I")
-    values = np.asarray(canvas)
-    regions, label = [], 2
-    while label < limit + 2:
-        remaining = np.flatnonzero(values == 1)
-        if not len(remaining):
-            break
-        y, x = divmod(int(remaining[0]), mask.shape[1])
-        ImageDraw.floodfill(canvas, (x, y), label)
-        values = np.asarray(canvas)
-        region = values == label
-        if region.sum() >= min_size:
-            regions.append(region)
-        label += 1
-    return regions
+    """Connected regions of at least ``min_size`` pixels as masks, largest first, at most ``limit``."""
+    labels, sizes, _heights, _widths = _region_stats(mask)
+    order = [int(i) for i in np.argsort(-sizes) if sizes[i] >= min_size][:limit]
+    return [labels == i + 1 for i in order]
 
 
 def _profile(region: np.ndarray) -> tuple[np.ndarray | None, float]:
