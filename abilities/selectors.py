@@ -173,7 +173,7 @@ def _normalise(text: str) -> str:
 
 
 def recurring_suggestions(user) -> list[dict]:
-    latest = ComparisonResult.objects.filter(service__owner=user).order_by("-analysed_at", "-pk")
+    latest = ComparisonResult.objects.filter(service__owner=user).order_by("-analyzed_at", "-pk")
     counts: Counter[str] = Counter()
     wording: dict[str, str] = {}
     for suggestions in latest.values_list("suggestions", flat=True)[:RECENT_COMPARISONS]:

@@ -34,7 +34,7 @@ def record_from_comparison(comparison: ComparisonResult) -> list[AbilityRecord]:
     dimensions = {
         d.code: d for d in AbilityDimension.objects.filter(code__in=list(comparison.dimension_scores))
     }
-    recorded_at = service.completed_at or comparison.analysed_at
+    recorded_at = service.completed_at or comparison.analyzed_at
     records = [
         AbilityRecord(
             user_id=service.owner_id,

@@ -64,15 +64,15 @@ class DesignPlanAdmin(admin.ModelAdmin):
         "created_at",
     ]
     list_select_related = ["customer"]
-    list_filter = ["status", "target", "provider", "complexity"]
+    list_filter = ["status", "design_target", "provider", "complexity"]
     search_fields = ["customer__name", "custom_prompt", "owner__username"]
-    raw_id_fields = ["owner", "customer", "parent"]
-    filter_horizontal = ["inspirations"]
+    raw_id_fields = ["owner", "customer", "parent_design"]
+    filter_horizontal = ["inspiration_images"]
     readonly_fields = [
         "lineage",
         "version_chain",
         "image",
-        "generated_prompt",
+        "ai_prompt",
         "provider",
         "cost",
         "generated_at",
@@ -103,12 +103,12 @@ class ComparisonResultInline(admin.StackedInline):
     can_delete = False
     extra = 0
     readonly_fields = [
-        "similarity",
+        "similarity_score",
         "differences",
         "suggestions",
         "dimension_scores",
         "provider",
-        "analysed_at",
+        "analyzed_at",
     ]
 
 
@@ -119,5 +119,5 @@ class ServiceRecordAdmin(admin.ModelAdmin):
     list_filter = ["status", "comparison_status", "service_date"]
     search_fields = ["customer__name", "owner__username", "notes"]
     raw_id_fields = ["owner", "customer", "design_plan"]
-    readonly_fields = ["photo", "completed_at", "comparison_status", "comparison_error"]
+    readonly_fields = ["actual_image", "completed_at", "comparison_status", "comparison_error"]
     inlines = [ComparisonResultInline]

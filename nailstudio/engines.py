@@ -74,10 +74,11 @@ def estimator(spec: DesignSpec):
     def run() -> dict:
         estimate = estimate_design(spec)
         return {
-            "minutes_min": estimate.minutes_min,
-            "minutes_max": estimate.minutes_max,
+            "duration_min": estimate.minutes_min,
+            "duration_max": estimate.minutes_max,
             "materials": estimate.materials,
             "complexity": estimate.complexity,
+            "notes": "；".join(f"{step['name']} 约 {step['minutes']:g} 分钟" for step in estimate.steps),
         }
 
     return run
@@ -108,7 +109,8 @@ def comparator(reference: Image.Image, actual: Image.Image, inspirations: tuple[
         }
         return {
             "similarity": result.similarity,
-            "differences": result.differences,
+            # The API spells the aspect the American way; the engine keeps its own word.
+            "differences": {("color" if k == "colour" else k): v for k, v in result.differences.items()},
             "suggestions": result.suggestions,
             "dimension_scores": {
                 code: {"score": score, "evidence": evidence.get(code, "")}

@@ -4,11 +4,11 @@ from .models import DesignPlan, InspirationImage, ServiceRecord
 
 
 class InspirationFilter(django_filters.FilterSet):
-    tag = django_filters.CharFilter(method="filter_tag", label="Only images with this tag")
+    tags = django_filters.CharFilter(method="filter_tag", label="Only images with this tag")
 
     class Meta:
         model = InspirationImage
-        fields = ["tag"]
+        fields = ["tags"]
 
     def filter_tag(self, queryset, name, value):
         return queryset.filter(tags__name=value.strip().lower()).distinct()
@@ -20,7 +20,7 @@ class DesignPlanFilter(django_filters.FilterSet):
 
     class Meta:
         model = DesignPlan
-        fields = ["customer", "status", "target"]
+        fields = ["customer", "status", "design_target"]
 
 
 class ServiceRecordFilter(django_filters.FilterSet):

@@ -1,6 +1,6 @@
 """Nail studio records: customers and their profiles, inspirations, design plans (with versions), services.
 
-Images are private: fields named ``image``/``photo`` hold ``core.private_media`` storage names, never URLs.
+Images are private: fields named ``image``/``actual_image`` hold ``core.private_media`` storage names, never URLs.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ class Customer(models.Model):
     )
     name = models.CharField("姓名", max_length=64)
     phone = models.CharField("电话", max_length=32, blank=True)
-    notes = models.TextField("备注", blank=True)
+    notes = models.TextField("备注", max_length=2000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -66,7 +66,7 @@ class CustomerProfile(models.Model):
     nail_shape = models.CharField("甲形", max_length=16, choices=NailShape.choices, default=NailShape.ALMOND)
     nail_size = models.CharField("甲床大小", max_length=8, choices=NailSize.choices, default=NailSize.MEDIUM)
     nail_condition = models.CharField("指甲状况", max_length=200, blank=True)
-    colour_preferences = models.JSONField(
+    color_preferences = models.JSONField(
         "喜欢的颜色", default=list, blank=True, validators=[validate_hex_colours]
     )
     style_preferences = models.JSONField(
@@ -150,22 +150,27 @@ class DesignPlan(models.Model):
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="nail_designs")
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="designs")
-    inspirations = models.ManyToManyField(InspirationImage, blank=True, related_name="designs")
-    generated_prompt = models.TextField("生成提示词", blank=True)
-    custom_prompt = models.TextField("自定义要求", blank=True)
-    target = models.CharField("设计对象", max_length=8, choices=Target.choices, default=Target.FIVE)
+    inspiration_images = models.ManyToManyField(InspirationImage, blank=True, related_name="designs")
+    ai_prompt = models.TextField("生成提示词", blank=True)
+    custom_prompt = models.TextField("自定义要求", max_length=1000, blank=True)
+    design_target = models.CharField("设计对象", max_length=8, choices=Target.choices, default=Target.FIVE)
     image = models.CharField("设计图", max_length=200, blank=True)
-    description = models.TextField("说明", blank=True)
-    # Versions: every refinement of a design shares its lineage; parent is the version it was refined from.
+    design_description = models.TextField("说明", blank=True)
+    # Versions: every refinement of a design shares its lineage; parent_design is the version it was refined from.
     lineage = models.UUIDField(default=uuid.uuid4, editable=False, db_index=True)
-    parent = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="refinements"
+    parent_design = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="refinements",
+        verbose_name="上一版本",
     )
-    refinement_instruction = models.TextField("修改要求", blank=True)
+    refinement_prompt = models.TextField("修改要求", max_length=500, blank=True)
     version = models.PositiveIntegerField("版本", default=1)
-    estimated_minutes_min = models.PositiveIntegerField("预计最短分钟", null=True, blank=True)
-    estimated_minutes_max = models.PositiveIntegerField("预计最长分钟", null=True, blank=True)
-    materials = models.JSONField("材料", default=list, blank=True)
+    estimated_duration_min = models.PositiveIntegerField("预计最短分钟", null=True, blank=True)
+    estimated_duration_max = models.PositiveIntegerField("预计最长分钟", null=True, blank=True)
+    material_list = models.JSONField("材料", default=list, blank=True)
     complexity = models.CharField("复杂度", max_length=8, choices=Complexity.choices, blank=True)
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.QUEUED)
     error = models.CharField("错误", max_length=255, blank=True)
@@ -182,8 +187,8 @@ class DesignPlan(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["lineage", "version"], name="nail_design_version_unique"),
             models.CheckConstraint(
-                condition=Q(estimated_minutes_min__isnull=True)
-                | Q(estimated_minutes_max__gte=models.F("estimated_minutes_min")),
+                condition=Q(estimated_duration_min__isnull=True)
+                | Q(estimated_duration_max__gte=models.F("estimated_duration_min")),
                 name="nail_design_minutes_ordered",
             ),
         ]
@@ -212,9 +217,9 @@ class ServiceRecord(models.Model):
         DesignPlan, on_delete=models.SET_NULL, null=True, blank=True, related_name="services"
     )
     service_date = models.DateField("服务日期")
-    duration_minutes = models.PositiveIntegerField("用时（分钟）", null=True, blank=True)
-    photo = models.CharField("成品照片", max_length=200, blank=True)
-    notes = models.TextField("备注", blank=True)
+    service_duration = models.PositiveIntegerField("用时（分钟）", null=True, blank=True)
+    actual_image = models.CharField("成品照片", max_length=200, blank=True)
+    notes = models.TextField("备注", max_length=2000, blank=True)
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.PENDING)
     completed_at = models.DateTimeField("完成时间", null=True, blank=True)
     comparison_status = models.CharField(
@@ -234,24 +239,25 @@ class ServiceRecord(models.Model):
 
 
 class ComparisonResult(models.Model):
-    ASPECTS = ("colour", "pattern", "detail", "composition")
+    ASPECTS = ("color", "pattern", "detail", "composition")
 
     service = models.OneToOneField(ServiceRecord, on_delete=models.CASCADE, related_name="comparison")
-    similarity = models.PositiveSmallIntegerField("相似度")
+    similarity_score = models.PositiveSmallIntegerField("相似度")
     differences = models.JSONField("差异", default=dict)
     suggestions = models.JSONField("建议", default=list)
     # Per ability dimension (abilities app): {code: {"score": 0–100, "evidence": "<why>"}}.
     dimension_scores = models.JSONField("分项得分", default=dict)
     provider = models.CharField("分析方", max_length=32, blank=True)
-    analysed_at = models.DateTimeField("分析时间")
+    analyzed_at = models.DateTimeField("分析时间")
 
     class Meta:
         verbose_name = verbose_name_plural = "效果对比"
         constraints = [
             models.CheckConstraint(
-                condition=Q(similarity__gte=0) & Q(similarity__lte=100), name="nail_similarity_0_100"
+                condition=Q(similarity_score__gte=0) & Q(similarity_score__lte=100),
+                name="nail_similarity_0_100",
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.service} {self.similarity}"
+        return f"{self.service} {self.similarity_score}"

@@ -112,9 +112,9 @@ def positive_part(prompt: str) -> str:
 ESTIMATE_INSTRUCTION = (
     "这是一张美甲设计图。估计一位熟练美甲师完成它所需的时间、材料和复杂度。"
     "Estimate the time, materials and complexity for a practised nail technician to do this design. "
-    'Answer JSON: {"minutes_min": <int>, "minutes_max": <int>, '
+    'Answer JSON: {"duration_min": <minutes>, "duration_max": <minutes>, '
     '"materials": [{"name": "<中文名称>", "amount": "<用量>", "type": "polish|decoration|tool"}], '
-    '"complexity": "low|medium|high"}'
+    '"complexity": "low|medium|high", "notes": "<中文说明>"}'
 )
 
 
@@ -129,6 +129,6 @@ def compare_instruction(dimensions: Sequence) -> str:
         "The first image is the nail design, the second a photo of the finished nails: how closely does the "
         "result match the design? Also score the finished work 0-100 on each ability dimension below, with the "
         f"evidence you see for the score.{rubric}\nAnswer JSON: "
-        '{"similarity": <0-100>, "differences": {"colour": "<中文>", "pattern": "<中文>", "detail": "<中文>", '
+        '{"similarity": <0-100>, "differences": {"color": "<中文>", "pattern": "<中文>", "detail": "<中文>", '
         f'"composition": "<中文>"}}, "suggestions": ["<中文建议>"], "dimension_scores": {{{scores}}}}}'
     )

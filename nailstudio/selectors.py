@@ -30,7 +30,11 @@ def tag_counts(user) -> list[dict]:
 
 
 def designs_for(user) -> QuerySet[DesignPlan]:
-    return DesignPlan.objects.filter(owner=user).select_related("customer").prefetch_related("inspirations")
+    return (
+        DesignPlan.objects.filter(owner=user)
+        .select_related("customer")
+        .prefetch_related("inspiration_images")
+    )
 
 
 def versions_of(plan: DesignPlan) -> QuerySet[DesignPlan]:

@@ -47,6 +47,13 @@ class SignedUrlField(serializers.Field):
         return signed_url(self.context.get("request"), value)
 
 
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    """A choice column stored blank until set answers null: "" is not one of the documented choices."""
+
+    def to_representation(self, value):
+        return super().to_representation(value) if value else None
+
+
 def _words(max_length: int = 40):
     return serializers.ListField(
         child=serializers.CharField(max_length=max_length, trim_whitespace=True),
@@ -70,7 +77,7 @@ class CustomerPhotoSerializer(serializers.ModelSerializer):
 
 
 class CustomerProfileSerializer(serializers.ModelSerializer):
-    colour_preferences = serializers.ListField(
+    color_preferences = serializers.ListField(
         child=serializers.RegexField(
             HEX_COLOUR, error_messages={"invalid": "颜色必须是 #RRGGBB (use #RRGGBB)"}
         ),
@@ -87,7 +94,7 @@ class CustomerProfileSerializer(serializers.ModelSerializer):
             "nail_shape",
             "nail_size",
             "nail_condition",
-            "colour_preferences",
+            "color_preferences",
             "style_preferences",
             "prohibitions",
             "photos",
@@ -95,7 +102,7 @@ class CustomerProfileSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["updated_at"]
 
-    def validate_colour_preferences(self, value: list[str]) -> list[str]:
+    def validate_color_preferences(self, value: list[str]) -> list[str]:
         return list(dict.fromkeys(colour.upper() for colour in value))
 
     def validate_style_preferences(self, value: list[str]) -> list[str]:
@@ -162,29 +169,47 @@ class MaterialSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=["polish", "decoration", "tool"])
 
 
+class EstimateSerializer(serializers.Serializer):
+    duration_min = serializers.IntegerField(min_value=1, help_text="minutes")
+    duration_max = serializers.IntegerField(min_value=1, help_text="minutes")
+    materials = MaterialSerializer(many=True)
+    complexity = serializers.ChoiceField(choices=DesignPlan.Complexity.choices)
+    notes = serializers.CharField(allow_blank=True, help_text="how the time is spent")
+
+
 class DesignPlanSerializer(serializers.ModelSerializer):
+    inspiration_image_ids = serializers.PrimaryKeyRelatedField(
+        source="inspiration_images", many=True, read_only=True
+    )
     image_url = SignedUrlField(source="image")
-    materials = MaterialSerializer(many=True, read_only=True)
+    parent_design_id = serializers.IntegerField(allow_null=True, read_only=True)
+    material_list = MaterialSerializer(many=True, read_only=True)
+    complexity = serializers.ChoiceField(
+        choices=DesignPlan.Complexity.choices,
+        allow_null=True,
+        read_only=True,
+        help_text="null until estimated",
+    )
 
     class Meta:
         model = DesignPlan
         fields = [
             "id",
             "customer",
-            "inspirations",
+            "inspiration_image_ids",
             "custom_prompt",
-            "target",
+            "design_target",
             "status",
             "error",
             "image_url",
-            "description",
-            "generated_prompt",
-            "parent",
+            "design_description",
+            "ai_prompt",
+            "parent_design_id",
             "version",
-            "refinement_instruction",
-            "estimated_minutes_min",
-            "estimated_minutes_max",
-            "materials",
+            "refinement_prompt",
+            "estimated_duration_min",
+            "estimated_duration_max",
+            "material_list",
             "complexity",
             "provider",
             "cost",
@@ -198,13 +223,13 @@ class DesignPlanSerializer(serializers.ModelSerializer):
 
 class DesignCreateSerializer(serializers.Serializer):
     customer = OwnedPrimaryKeyRelatedField(queryset=Customer.objects.all())
-    inspirations = OwnedPrimaryKeyRelatedField(
-        queryset=InspirationImage.objects.all(), many=True, required=False
+    inspiration_image_ids = OwnedPrimaryKeyRelatedField(
+        source="inspiration_images", queryset=InspirationImage.objects.all(), many=True, required=False
     )
     custom_prompt = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
-    target = serializers.ChoiceField(choices=DesignPlan.Target.choices, default=DesignPlan.Target.FIVE)
+    design_target = serializers.ChoiceField(choices=DesignPlan.Target.choices, default=DesignPlan.Target.FIVE)
 
-    def validate_inspirations(self, value: list) -> list:
+    def validate_inspiration_image_ids(self, value: list) -> list:
         if len(value) > MAX_INSPIRATIONS:
             raise serializers.ValidationError(
                 f"最多 {MAX_INSPIRATIONS} 张灵感图 (at most {MAX_INSPIRATIONS})"
@@ -213,7 +238,7 @@ class DesignCreateSerializer(serializers.Serializer):
 
 
 class RefineSerializer(serializers.Serializer):
-    instruction = serializers.CharField(max_length=500)
+    refinement_prompt = serializers.CharField(max_length=500)
 
 
 class ServiceRecordSerializer(serializers.ModelSerializer):
@@ -221,7 +246,7 @@ class ServiceRecordSerializer(serializers.ModelSerializer):
     design_plan = OwnedPrimaryKeyRelatedField(
         queryset=DesignPlan.objects.all(), required=False, allow_null=True
     )
-    photo_url = SignedUrlField(source="photo")
+    actual_image_url = SignedUrlField(source="actual_image")
 
     class Meta:
         model = ServiceRecord
@@ -230,22 +255,24 @@ class ServiceRecordSerializer(serializers.ModelSerializer):
             "customer",
             "design_plan",
             "service_date",
-            "duration_minutes",
+            "service_duration",
             "notes",
             "status",
             "completed_at",
-            "photo_url",
+            "actual_image_url",
             "comparison_status",
             "created_at",
             "updated_at",
         ]
         read_only_fields = ["status", "completed_at", "comparison_status", "created_at", "updated_at"]
-        extra_kwargs = {"duration_minutes": {"min_value": 1, "max_value": 24 * 60}}
+        extra_kwargs = {"service_duration": {"min_value": 1, "max_value": 24 * 60, "help_text": "minutes"}}
 
 
 class CompleteSerializer(serializers.Serializer):
-    photo = serializers.FileField(help_text="Photo of the finished nails (JPEG, PNG, WebP or HEIC)")
-    duration_minutes = serializers.IntegerField(min_value=1, max_value=24 * 60, required=False)
+    actual_image = serializers.FileField(help_text="Photo of the finished nails (JPEG, PNG, WebP or HEIC)")
+    service_duration = serializers.IntegerField(
+        min_value=1, max_value=24 * 60, required=False, help_text="minutes"
+    )
 
 
 class DimensionScoreSerializer(serializers.Serializer):
@@ -255,16 +282,16 @@ class DimensionScoreSerializer(serializers.Serializer):
 
 class ComparisonSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["pending", "ready", "failed"])
-    similarity = serializers.IntegerField(min_value=0, max_value=100, allow_null=True)
+    similarity_score = serializers.IntegerField(min_value=0, max_value=100, allow_null=True)
     differences = serializers.DictField(
-        child=serializers.CharField(), help_text="colour, pattern, detail, composition"
+        child=serializers.CharField(), help_text="color, pattern, detail, composition"
     )
     suggestions = serializers.ListField(child=serializers.CharField())
     dimension_scores = serializers.DictField(
         child=DimensionScoreSerializer(), help_text="per ability dimension (code): score and evidence"
     )
     provider = serializers.CharField(allow_blank=True)
-    analysed_at = serializers.DateTimeField(allow_null=True)
+    analyzed_at = serializers.DateTimeField(allow_null=True)
     error = serializers.CharField(allow_blank=True)
 
     @staticmethod
@@ -272,12 +299,12 @@ class ComparisonSerializer(serializers.Serializer):
         result: ComparisonResult | None = getattr(record, "comparison", None)
         return {
             "status": record.comparison_status,
-            "similarity": result.similarity if result else None,
+            "similarity_score": result.similarity_score if result else None,
             "differences": result.differences if result else {},
             "suggestions": result.suggestions if result else [],
             "dimension_scores": result.dimension_scores if result else {},
             "provider": result.provider if result else "",
-            "analysed_at": result.analysed_at if result else None,
+            "analyzed_at": result.analyzed_at if result else None,
             "error": record.comparison_error,
         }
 

@@ -8,8 +8,9 @@ from ai.services import InvalidOutput
 
 MATERIAL_TYPES = ("polish", "decoration", "tool")
 COMPLEXITIES = ("low", "medium", "high")
-ASPECTS = ("colour", "pattern", "detail", "composition")
+ASPECTS = ("color", "pattern", "detail", "composition")
 MAX_MINUTES = 24 * 60
+MAX_NOTES = 500
 
 
 def _int(value, field: str, low: int, high: int) -> int:
@@ -27,10 +28,10 @@ def _text(value, limit: int) -> str:
 
 
 def estimate(value: dict) -> dict:
-    minutes_min = _int(value.get("minutes_min"), "minutes_min", 1, MAX_MINUTES)
-    minutes_max = _int(value.get("minutes_max"), "minutes_max", 1, MAX_MINUTES)
+    minutes_min = _int(value.get("duration_min"), "duration_min", 1, MAX_MINUTES)
+    minutes_max = _int(value.get("duration_max"), "duration_max", 1, MAX_MINUTES)
     if minutes_max < minutes_min:
-        raise InvalidOutput("minutes_max is below minutes_min")
+        raise InvalidOutput("duration_max is below duration_min")
     complexity = str(value.get("complexity", "")).strip().lower()
     if complexity not in COMPLEXITIES:
         raise InvalidOutput(f"complexity {complexity!r} is not one of {COMPLEXITIES}")
@@ -48,10 +49,11 @@ def estimate(value: dict) -> dict:
             {"name": _text(item["name"], 80), "amount": _text(item.get("amount"), 40), "type": kind}
         )
     return {
-        "minutes_min": minutes_min,
-        "minutes_max": minutes_max,
+        "duration_min": minutes_min,
+        "duration_max": minutes_max,
         "materials": cleaned,
         "complexity": complexity,
+        "notes": _text(value.get("notes"), MAX_NOTES),
     }
 
 

@@ -22,6 +22,7 @@ from .serializers import (
     CustomerSerializer,
     DesignCreateSerializer,
     DesignPlanSerializer,
+    EstimateSerializer,
     HistoryEntrySerializer,
     InspirationSerializer,
     InspirationUpdateSerializer,
@@ -37,7 +38,7 @@ PROFILE_EXAMPLE = {
     "nail_shape": "almond",
     "nail_size": "medium",
     "nail_condition": "甲面偏薄",
-    "colour_preferences": ["#F4A6B8", "#FAFAF7"],
+    "color_preferences": ["#F4A6B8", "#FAFAF7"],
     "style_preferences": ["法式", "minimal"],
     "prohibitions": ["glitter", "long nails"],
 }
@@ -50,21 +51,21 @@ CUSTOMER_EXAMPLE = {
 DESIGN_EXAMPLE = {
     "id": 12,
     "customer": 3,
-    "inspirations": [7, 8],
+    "inspiration_image_ids": [7, 8],
     "custom_prompt": "春天的樱花主题，温柔一点",
-    "target": "5nails",
+    "design_target": "5nails",
     "status": "queued",
     "error": "",
     "image_url": None,
-    "description": "",
-    "generated_prompt": "",
-    "parent": None,
+    "design_description": "",
+    "ai_prompt": "",
+    "parent_design_id": None,
     "version": 1,
-    "refinement_instruction": "",
-    "estimated_minutes_min": None,
-    "estimated_minutes_max": None,
-    "materials": [],
-    "complexity": "",
+    "refinement_prompt": "",
+    "estimated_duration_min": None,
+    "estimated_duration_max": None,
+    "material_list": [],
+    "complexity": None,
     "provider": "",
     "cost": "0.0000",
     "credits_charged": 2,
@@ -78,26 +79,33 @@ READY_DESIGN_EXAMPLE = {
     "image_url": "https://api.example.com/api/v1/media/eyJ...:1t2:abc",
     "provider": "dashscope",
     "cost": "0.1400",
-    "estimated_minutes_min": 75,
-    "estimated_minutes_max": 100,
-    "materials": [
+    "estimated_duration_min": 75,
+    "estimated_duration_max": 100,
+    "material_list": [
         {"name": "甲油胶 #F4A6B8（粉色）", "amount": "约 0.25 ml", "type": "polish"},
         {"name": "细节彩绘笔", "amount": "1 件", "type": "tool"},
     ],
     "complexity": "medium",
 }
+ESTIMATE_EXAMPLE = {
+    "duration_min": 75,
+    "duration_max": 100,
+    "materials": READY_DESIGN_EXAMPLE["material_list"],
+    "complexity": "medium",
+    "notes": "底色 约 20 分钟；图案绘制 约 45 分钟；封层与固化 约 5 分钟",
+}
 SERVICE_EXAMPLE = {
     "customer": 3,
     "design_plan": 12,
     "service_date": "2026-03-02",
-    "duration_minutes": None,
+    "service_duration": None,
     "notes": "",
 }
 COMPARISON_EXAMPLE = {
     "status": "ready",
-    "similarity": 86,
+    "similarity_score": 86,
     "differences": {
-        "colour": "颜色基本一致（平均色差 ΔE2000≈4.1）。",
+        "color": "颜色基本一致（平均色差 ΔE2000≈4.1）。",
         "pattern": "图案结构高度一致。",
         "detail": "细节基本一致，边缘略模糊。",
         "composition": "布局高度一致。",
@@ -108,7 +116,7 @@ COMPARISON_EXAMPLE = {
         "detail_work": {"score": 72, "evidence": "甲缘处有少量溢出，线条略粗。"},
     },
     "provider": "local",
-    "analysed_at": "2026-03-02T16:30:00+08:00",
+    "analyzed_at": "2026-03-02T16:30:00+08:00",
     "error": "",
 }
 
@@ -219,7 +227,7 @@ class CustomerViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List inspiration images", description="Filter by `?tag=`."),
+    list=extend_schema(summary="List inspiration images", description="Filter by `?tags=` (one tag)."),
     retrieve=extend_schema(summary="An inspiration image"),
     create=extend_schema(
         summary="Upload an inspiration image with tags",
@@ -270,7 +278,9 @@ class InspirationViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List design plans", description="Filter by `customer`, `status`, `target`."),
+    list=extend_schema(
+        summary="List design plans", description="Filter by `customer`, `status`, `design_target`."
+    ),
     retrieve=extend_schema(
         summary="A design plan",
         examples=[OpenApiExample("Ready", value=READY_DESIGN_EXAMPLE, response_only=True)],
@@ -306,9 +316,9 @@ class DesignPlanViewSet(
                 "Request",
                 value={
                     "customer": 3,
-                    "inspirations": [7, 8],
+                    "inspiration_image_ids": [7, 8],
                     "custom_prompt": "春天的樱花主题",
-                    "target": "5nails",
+                    "design_target": "5nails",
                 },
                 request_only=True,
             ),
@@ -326,11 +336,11 @@ class DesignPlanViewSet(
 
     @extend_schema(
         summary="Refine a ready design into a new version (generated in the background)",
-        description="202 with the new version (`parent`, `version` + 1), charged like a new design.",
+        description="202 with the new version (`parent_design_id`, `version` + 1), charged like a new design.",
         request=RefineSerializer,
         responses={202: DesignPlanSerializer},
         examples=[
-            OpenApiExample("Refine", value={"instruction": "换成浅蓝色，加一点波点"}, request_only=True)
+            OpenApiExample("Refine", value={"refinement_prompt": "换成浅蓝色，加一点波点"}, request_only=True)
         ],
     )
     @action(detail=True, methods=["post"])
@@ -338,7 +348,7 @@ class DesignPlanViewSet(
         plan = self.get_object()
         serializer = RefineSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        child = services.refine_design(plan, serializer.validated_data["instruction"])
+        child = services.refine_design(plan, serializer.validated_data["refinement_prompt"])
         return Response(self.get_serializer(child).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
@@ -351,15 +361,17 @@ class DesignPlanViewSet(
 
     @extend_schema(
         summary="Estimate minutes, materials and complexity of a ready design",
-        description="Stored on the plan. 409 `design_not_ready` before the image exists.",
+        description=(
+            "Stored on the plan (`estimated_duration_min/max`, `material_list`, `complexity`). "
+            "409 `design_not_ready` before the image exists."
+        ),
         request=None,
-        responses={200: DesignPlanSerializer},
-        examples=[OpenApiExample("Estimated", value=READY_DESIGN_EXAMPLE, response_only=True)],
+        responses={200: EstimateSerializer},
+        examples=[OpenApiExample("Estimated", value=ESTIMATE_EXAMPLE, response_only=True)],
     )
     @action(detail=True, methods=["post"])
     def estimate(self, request, pk=None):
-        plan = services.estimate(self.get_object())
-        return Response(self.get_serializer(plan).data)
+        return Response(EstimateSerializer(services.estimate(self.get_object())).data)
 
 
 @extend_schema_view(
@@ -407,7 +419,7 @@ class ServiceRecordViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         record = services.complete_service(
-            record, data["photo"], duration_minutes=data.get("duration_minutes")
+            record, data["actual_image"], service_duration=data.get("service_duration")
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=record.pk)).data)
 

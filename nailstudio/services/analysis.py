@@ -93,17 +93,21 @@ def compare(*, owner, photo, reference=None, design_id: int | None = None) -> di
                 409, "design_not_ready", "设计尚未完成 (design is not ready)", {"status": design.status}
             )
         source = load_image(design.image)
-        inspirations = tuple(load_image(i.image) for i in design.inspirations.all())
+        inspirations = tuple(load_image(i.image) for i in design.inspiration_images.all())
     else:
         source = _uploaded(reference)
     try:
         result = compare_pictures(source, actual, inspirations, user=owner)
     except ai.AIUnavailable as exc:
         raise ApiError(503, "ai_unavailable", "对比服务暂不可用 (comparison unavailable)") from exc
+    data = result.data
     return {
         "status": "ready",
-        **result.data,
+        "similarity_score": data["similarity"],
+        "differences": data["differences"],
+        "suggestions": data["suggestions"],
+        "dimension_scores": data["dimension_scores"],
         "provider": result.call.provider,
-        "analysed_at": timezone.now(),
+        "analyzed_at": timezone.now(),
         "error": "",
     }

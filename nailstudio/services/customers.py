@@ -12,7 +12,7 @@ PROFILE_FIELDS = (
     "nail_shape",
     "nail_size",
     "nail_condition",
-    "colour_preferences",
+    "color_preferences",
     "style_preferences",
     "prohibitions",
 )
@@ -76,7 +76,7 @@ def delete_customer(customer: Customer) -> None:
     """Delete the customer with every design, service and photo of theirs, files included."""
     names = [*customer.photos.values_list("image", flat=True)]
     names += customer.designs.values_list("image", flat=True)
-    names += customer.services.values_list("photo", flat=True)
+    names += customer.services.values_list("actual_image", flat=True)
     release_unfinished(customer.designs.all())
     delete_after_commit(*names)
     customer.delete()

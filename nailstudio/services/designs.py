@@ -34,27 +34,27 @@ def request_design(
     *,
     owner,
     customer: Customer,
-    inspirations: Sequence[InspirationImage] = (),
+    inspiration_images: Sequence[InspirationImage] = (),
     custom_prompt: str = "",
-    target: str = DesignPlan.Target.FIVE,
+    design_target: str = DesignPlan.Target.FIVE,
 ) -> DesignPlan:
     """Queue a new design (status ``queued``); charges credits when a paid model may draw it."""
-    if customer.owner_id != owner.pk or any(i.owner_id != owner.pk for i in inspirations):
+    if customer.owner_id != owner.pk or any(i.owner_id != owner.pk for i in inspiration_images):
         raise ApiError(
             400, "validation_error", "只能使用自己的顾客和灵感图 (not your customer or inspiration)"
         )
     plan = DesignPlan.objects.create(
-        owner=owner, customer=customer, custom_prompt=custom_prompt, target=target
+        owner=owner, customer=customer, custom_prompt=custom_prompt, design_target=design_target
     )
-    plan.inspirations.set(inspirations)
+    plan.inspiration_images.set(inspiration_images)
     _charge(plan)
     _enqueue(plan)
     return plan
 
 
 @transaction.atomic
-def refine_design(plan: DesignPlan, instruction: str) -> DesignPlan:
-    """Queue a new version of a ready design: same customer, inspirations and request, plus the instruction."""
+def refine_design(plan: DesignPlan, refinement_prompt: str) -> DesignPlan:
+    """Queue a new version of a ready design: same customer, inspirations and request, plus the refinement."""
     if plan.status != Status.READY:
         raise ApiError(
             409, "design_not_ready", "设计尚未完成，不能修改 (design is not ready)", {"status": plan.status}
@@ -69,15 +69,15 @@ def refine_design(plan: DesignPlan, instruction: str) -> DesignPlan:
                 owner=plan.owner,
                 customer=plan.customer,
                 custom_prompt=plan.custom_prompt,
-                target=plan.target,
+                design_target=plan.design_target,
                 lineage=plan.lineage,
-                parent=plan,
-                refinement_instruction=instruction,
+                parent_design=plan,
+                refinement_prompt=refinement_prompt,
                 version=latest + 1,
             )
     except IntegrityError as exc:
         raise ApiError(409, "conflict", "该设计正在被修改，请重试 (concurrent refinement, retry)") from exc
-    child.inspirations.set(plan.inspirations.all())
+    child.inspiration_images.set(plan.inspiration_images.all())
     _charge(child)
     _enqueue(child)
     return child
@@ -114,33 +114,33 @@ def _refinements(plan: DesignPlan) -> tuple[str, ...]:
     steps: list[str] = []
     node: DesignPlan | None = plan
     while node is not None:
-        if node.refinement_instruction:
-            steps.append(node.refinement_instruction)
-        node = node.parent
+        if node.refinement_prompt:
+            steps.append(node.refinement_prompt)
+        node = node.parent_design
     return tuple(reversed(steps))
 
 
 def brief_for(plan: DesignPlan) -> DesignBrief:
     """The design request as the customer's profile stands now, plus the chain's refinements."""
     profile = _profile(plan.customer)
-    tags = sorted({tag.name for i in plan.inspirations.all() for tag in i.tags.all()})
+    tags = sorted({tag.name for i in plan.inspiration_images.all() for tag in i.tags.all()})
     return DesignBrief(
         shape=profile.nail_shape,
         nail_size=profile.nail_size,
-        target=plan.target,
-        colours=tuple(profile.colour_preferences),
+        target=plan.design_target,
+        colours=tuple(profile.color_preferences),
         styles=tuple(profile.style_preferences),
         prohibitions=tuple(profile.prohibitions),
         custom_prompt=plan.custom_prompt,
         inspiration_tags=tuple(tags),
-        inspiration_count=plan.inspirations.count(),
+        inspiration_count=plan.inspiration_images.count(),
         refinements=_refinements(plan),
         nail_condition=profile.nail_condition,
     )
 
 
 def _inspiration_images(plan: DesignPlan) -> tuple[Image.Image, ...]:
-    return tuple(load_image(i.image) for i in plan.inspirations.all())
+    return tuple(load_image(i.image) for i in plan.inspiration_images.all())
 
 
 def generate(plan_id: int) -> DesignPlan | None:
@@ -149,7 +149,7 @@ def generate(plan_id: int) -> DesignPlan | None:
     Runs again safely after a worker crash (``generating`` is resumed); anything else but ``queued`` is done.
     """
     plan = (
-        DesignPlan.objects.select_related("customer", "owner", "parent")
+        DesignPlan.objects.select_related("customer", "owner", "parent_design")
         .filter(pk=plan_id, status__in=[Status.QUEUED, Status.GENERATING])
         .first()
     )
@@ -158,13 +158,15 @@ def generate(plan_id: int) -> DesignPlan | None:
     DesignPlan.objects.filter(pk=plan.pk).update(status=Status.GENERATING, updated_at=timezone.now())
     try:
         brief = brief_for(plan)
-        plan.generated_prompt = design_prompt(brief)
+        plan.ai_prompt = design_prompt(brief)
         inspirations = _inspiration_images(plan)
         # A refinement starts from the version it refines, then the inspirations.
-        parent = (load_image(plan.parent.image),) if plan.parent and plan.parent.image else ()
+        parent = (
+            (load_image(plan.parent_design.image),) if plan.parent_design and plan.parent_design.image else ()
+        )
         renderer = engines.DesignRenderer(engines.design_spec(brief, inspirations, seed=plan.version - 1))
         result = ai.generate_image(
-            plan.generated_prompt, parent + inspirations, GENERATE_SIZE, local=renderer, user=plan.owner
+            plan.ai_prompt, parent + inspirations, GENERATE_SIZE, local=renderer, user=plan.owner
         )
         name = store_bytes(result.data, result.content_type, "nailstudio/designs")
     except ai.AIUnavailable as exc:
@@ -180,7 +182,7 @@ def generate(plan_id: int) -> DesignPlan | None:
         image=name,
         provider=result.call.provider,
         cost=result.call.cost,
-        description=renderer.description() or _describe(brief, result.call.provider),
+        design_description=renderer.description() or _describe(brief, result.call.provider),
         status=Status.READY,
         error="",
         generated_at=timezone.now(),
@@ -196,7 +198,7 @@ def _fail(plan: DesignPlan, message: str) -> DesignPlan:
 @transaction.atomic
 def _finish(plan: DesignPlan, *, charged: bool, **fields) -> bool:
     """Store the outcome and settle the credits; False when the plan was deleted while it was being drawn."""
-    fields.update(generated_prompt=plan.generated_prompt, updated_at=timezone.now())
+    fields.update(ai_prompt=plan.ai_prompt, updated_at=timezone.now())
     if not charged:
         fields["credits_charged"] = 0
     updated = DesignPlan.objects.filter(pk=plan.pk).update(**fields)
@@ -218,8 +220,11 @@ def _describe(brief: DesignBrief, provider: str) -> str:
     return "；".join(parts)
 
 
-def estimate(plan: DesignPlan) -> DesignPlan:
-    """Minutes, materials and complexity of a ready design, from a vision model or the offline estimator."""
+def estimate(plan: DesignPlan) -> dict:
+    """Minutes, materials and complexity of a ready design, from a vision model or the offline estimator.
+
+    Stored on the plan (``estimated_duration_min/max``, ``material_list``, ``complexity``); the answer is
+    ``{duration_min, duration_max, materials, complexity, notes}``."""
     if plan.status != Status.READY or not plan.image:
         raise ApiError(409, "design_not_ready", "设计尚未完成 (design is not ready)", {"status": plan.status})
     spec = engines.design_spec(brief_for(plan), _inspiration_images(plan), seed=plan.version - 1)
@@ -235,11 +240,10 @@ def estimate(plan: DesignPlan) -> DesignPlan:
         raise ApiError(503, "ai_unavailable", "分析服务暂不可用 (analysis unavailable)") from exc
     data = result.data
     DesignPlan.objects.filter(pk=plan.pk).update(
-        estimated_minutes_min=data["minutes_min"],
-        estimated_minutes_max=data["minutes_max"],
-        materials=data["materials"],
+        estimated_duration_min=data["duration_min"],
+        estimated_duration_max=data["duration_max"],
+        material_list=data["materials"],
         complexity=data["complexity"],
         updated_at=timezone.now(),
     )
-    plan.refresh_from_db()
-    return plan
+    return data

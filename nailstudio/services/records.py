@@ -53,22 +53,22 @@ def update_service(record: ServiceRecord, **fields) -> ServiceRecord:
 
 @transaction.atomic
 def delete_service(record: ServiceRecord) -> None:
-    delete_after_commit(record.photo)
+    delete_after_commit(record.actual_image)
     record.delete()
 
 
 @transaction.atomic
-def complete_service(record: ServiceRecord, upload, *, duration_minutes: int | None = None) -> ServiceRecord:
+def complete_service(record: ServiceRecord, upload, *, service_duration: int | None = None) -> ServiceRecord:
     """Mark the service done with its photo; a linked, ready design is then compared in a Celery task."""
     record = ServiceRecord.objects.select_for_update().select_related("design_plan").get(pk=record.pk)
     if record.status == ServiceRecord.Status.COMPLETED:
         raise ApiError(409, "service_already_completed", "该服务已完成 (service already completed)")
     stored = store_upload(upload, "nailstudio/services")
-    record.photo = stored.name
+    record.actual_image = stored.name
     record.status = ServiceRecord.Status.COMPLETED
     record.completed_at = timezone.now()
-    if duration_minutes is not None:
-        record.duration_minutes = duration_minutes
+    if service_duration is not None:
+        record.service_duration = service_duration
     design = record.design_plan
     if design is not None and design.status == DesignPlan.Status.READY and design.image:
         record.comparison_status = Comparison.PENDING
@@ -105,9 +105,9 @@ def compare(service_id: int) -> ServiceRecord | None:
     try:
         if design is None or not design.image:
             raise ValueError("the design has no image any more")
-        inspirations = tuple(load_image(i.image) for i in design.inspirations.all())
+        inspirations = tuple(load_image(i.image) for i in design.inspiration_images.all())
         result = compare_pictures(
-            load_image(design.image), load_image(record.photo), inspirations, user=record.owner
+            load_image(design.image), load_image(record.actual_image), inspirations, user=record.owner
         )
     except ai.AIUnavailable as exc:
         logger.warning("service %s: no comparison provider answered: %s", record.pk, exc.attempts)
@@ -120,12 +120,12 @@ def compare(service_id: int) -> ServiceRecord | None:
         comparison, _ = ComparisonResult.objects.update_or_create(
             service=record,
             defaults={
-                "similarity": data["similarity"],
+                "similarity_score": data["similarity"],
                 "differences": data["differences"],
                 "suggestions": data["suggestions"],
                 "dimension_scores": data["dimension_scores"],
                 "provider": result.call.provider,
-                "analysed_at": timezone.now(),
+                "analyzed_at": timezone.now(),
             },
         )
         abilities.record_from_comparison(comparison)

@@ -15,7 +15,7 @@ from tests.nailstudio.helpers import offline_ready_design
 
 @pytest.fixture
 def customer(owner):
-    return services.create_customer(owner=owner, name="王小姐", profile={"colour_preferences": ["#F4A6B8"]})
+    return services.create_customer(owner=owner, name="王小姐", profile={"color_preferences": ["#F4A6B8"]})
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def complete(owner_client, owner, customer, design, django_capture_on_commit_cal
         with django_capture_on_commit_callbacks(execute=True):
             response = owner_client.post(
                 f"/api/v1/services/{record.pk}/complete",
-                {"photo": upload(photo or design_photo(design), "done.png", "image/png")},
+                {"actual_image": upload(photo or design_photo(design), "done.png", "image/png")},
                 format="multipart",
             )
         assert response.status_code == 200, response.json()
@@ -71,11 +71,11 @@ def scored(django_capture_on_commit_callbacks):
         record.save()
         comparison = ComparisonResult.objects.create(
             service=record,
-            similarity=80,
+            similarity_score=80,
             suggestions=list(suggestions),
             dimension_scores={code: {"score": s, "evidence": f"{code} {s}"} for code, s in scores.items()},
             provider="dashscope",
-            analysed_at=timezone.now(),
+            analyzed_at=timezone.now(),
         )
         with django_capture_on_commit_callbacks(execute=True):
             abilities.record_from_comparison(comparison)

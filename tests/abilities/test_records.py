@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 SEED = ["color_matching", "pattern_precision", "detail_work", "composition", "technique", "creativity"]
 REMOTE_ANSWER = {
     "similarity": 84,
-    "differences": {"colour": "颜色偏深", "pattern": "一致", "detail": "边缘略粗", "composition": "一致"},
+    "differences": {"color": "颜色偏深", "pattern": "一致", "detail": "边缘略粗", "composition": "一致"},
     "suggestions": ["甲缘再收干净"],
     "dimension_scores": {
         "color_matching": {"score": 71, "evidence": "主色比设计深一档"},

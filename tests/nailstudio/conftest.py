@@ -14,7 +14,7 @@ def customer(owner):
         profile={
             "nail_shape": "coffin",
             "nail_size": "small",
-            "colour_preferences": ["#F4A6B8", "#FAFAF7"],
+            "color_preferences": ["#F4A6B8", "#FAFAF7"],
             "style_preferences": ["french", "glitter accents"],
             "prohibitions": ["glitter", "亮片"],
         },

@@ -21,7 +21,9 @@ def test_it_shows_customers_with_their_profile(admin_client, customer):
 
 def test_it_shows_a_design_with_its_version_chain(admin_client, owner, customer):
     v1 = DesignPlan.objects.create(owner=owner, customer=customer, status="ready")
-    v2 = DesignPlan.objects.create(owner=owner, customer=customer, lineage=v1.lineage, parent=v1, version=2)
+    v2 = DesignPlan.objects.create(
+        owner=owner, customer=customer, lineage=v1.lineage, parent_design=v1, version=2
+    )
     html = admin_client.get(f"/admin/nailstudio/designplan/{v1.pk}/change/").content.decode()
     assert f"/admin/nailstudio/designplan/{v2.pk}/change/" in html and "v1" in html and "v2" in html
     assert admin_client.get("/admin/nailstudio/designplan/").status_code == 200
@@ -29,7 +31,9 @@ def test_it_shows_a_design_with_its_version_chain(admin_client, owner, customer)
 
 def test_it_shows_a_service_with_its_comparison(admin_client, owner, customer):
     record = services.create_service(owner=owner, customer=customer, service_date="2026-03-02")
-    ComparisonResult.objects.create(service=record, similarity=77, analysed_at="2026-03-02T10:00:00+08:00")
+    ComparisonResult.objects.create(
+        service=record, similarity_score=77, analyzed_at="2026-03-02T10:00:00+08:00"
+    )
     html = admin_client.get(f"/admin/nailstudio/servicerecord/{record.pk}/change/").content.decode()
     assert "效果对比" in html and "77" in html
     assert admin_client.get("/admin/nailstudio/servicerecord/").status_code == 200

@@ -190,9 +190,9 @@ def test_it_compares_two_uploads_offline_without_storing_anything(offline, owner
     assert same.status_code == other.status_code == 200, same.json()
     body = same.json()
     assert body["status"] == "ready" and body["provider"] == "local"
-    assert set(body["differences"]) == {"colour", "pattern", "detail", "composition"}
+    assert set(body["differences"]) == {"color", "pattern", "detail", "composition"}
     assert {"color_matching", "composition"} <= set(body["dimension_scores"])
-    assert other.json()["similarity"] < body["similarity"]
+    assert other.json()["similarity_score"] < body["similarity_score"]
     assert not ComparisonResult.objects.exists() and not AbilityRecord.objects.exists()
 
 
@@ -202,7 +202,7 @@ def test_it_compares_a_photo_with_a_design_remotely(vendors, owner, owner_client
     response = owner_client.post(COMPARE_URL, {"design_id": design.pk, "photo": _png()}, format="multipart")
     assert response.status_code == 200, response.json()
     body = response.json()
-    assert (body["provider"], body["similarity"]) == ("dashscope", 82)
+    assert (body["provider"], body["similarity_score"]) == ("dashscope", 82)
     assert body["dimension_scores"]["pattern_precision"] == {"score": 90, "evidence": "花瓣位置准确"}
     sent = dashscope.received_images()
     assert [image.size for image in sent] == [Image.open(_design_png(design)).size, (96, 72)]

@@ -20,7 +20,7 @@ def test_it_creates_a_customer_with_a_profile(owner_client, owner):
         "phone": "+86 139 0000 0000",
         "profile": {
             "nail_shape": "oval",
-            "colour_preferences": ["#a1b2c3", "#A1B2C3"],
+            "color_preferences": ["#a1b2c3", "#A1B2C3"],
             "prohibitions": ["long nails"],
         },
     }
@@ -28,7 +28,7 @@ def test_it_creates_a_customer_with_a_profile(owner_client, owner):
     assert response.status_code == 201, response.json()
     data = response.json()
     assert data["profile"]["nail_shape"] == "oval"
-    assert data["profile"]["colour_preferences"] == ["#A1B2C3"]
+    assert data["profile"]["color_preferences"] == ["#A1B2C3"]
     assert data["profile"]["prohibitions"] == ["long nails"]
     customer = Customer.objects.get(pk=data["id"])
     assert customer.owner == owner and customer.profile.nail_size == "medium"
@@ -37,11 +37,11 @@ def test_it_creates_a_customer_with_a_profile(owner_client, owner):
 @pytest.mark.parametrize("colours", [["red"], ["#12345"], ["#GGGGGG"], "#FFFFFF"])
 def test_it_rejects_colours_that_are_not_hex(owner_client, customer, colours):
     response = owner_client.patch(
-        f"/api/v1/customers/{customer.pk}/profile", {"colour_preferences": colours}, format="json"
+        f"/api/v1/customers/{customer.pk}/profile", {"color_preferences": colours}, format="json"
     )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "validation_error"
-    assert "colour_preferences" in response.json()["error"]["details"]
+    assert "color_preferences" in response.json()["error"]["details"]
 
 
 def test_it_reads_and_edits_the_profile(owner_client, customer):

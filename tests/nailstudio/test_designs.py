@@ -12,8 +12,8 @@ from tests.images import image_bytes, upload
 
 pytestmark = pytest.mark.django_db
 ESTIMATE = {
-    "minutes_min": 50,
-    "minutes_max": 70,
+    "duration_min": 50,
+    "duration_max": 70,
     "materials": [
         {"name": "甲油胶 粉色", "amount": "0.3 ml", "type": "polish"},
         {"name": "点珠笔", "amount": "1 件", "type": "tool"},
@@ -44,7 +44,9 @@ def test_it_generates_a_design_with_the_remote_model(
     vendors, owner_client, owner, customer, inspiration, credits, request_design
 ):
     dashscope, _ = vendors
-    response = request_design(customer=customer.pk, inspirations=[inspiration.pk], custom_prompt="春天樱花")
+    response = request_design(
+        customer=customer.pk, inspiration_image_ids=[inspiration.pk], custom_prompt="春天樱花"
+    )
     assert response.status_code == 202, response.json()
     queued = response.json()
     assert queued["status"] == "queued" and queued["credits_charged"] == 2
@@ -52,11 +54,11 @@ def test_it_generates_a_design_with_the_remote_model(
     plan = owner_client.get(f"/api/v1/designs/{queued['id']}").json()
     assert plan["status"] == "ready", plan
     assert plan["provider"] == "dashscope" and float(plan["cost"]) > 0
-    assert plan["version"] == 1 and plan["parent"] is None
+    assert plan["version"] == 1 and plan["parent_design_id"] is None
     image = Image.open(BytesIO(_fetch(owner_client, plan["image_url"])))
     assert image.size == (1024, 1024)
 
-    prompt = plan["generated_prompt"]
+    prompt = plan["ai_prompt"]
     assert dashscope.received_prompts() == [prompt]
     for wanted in ("coffin", "#F4A6B8", "#FAFAF7", "french", "春天樱花", "five nails", "small nail beds"):
         assert wanted in prompt
@@ -75,7 +77,9 @@ def test_it_keeps_prohibited_elements_out_of_prompts(
         owner=owner, upload=upload(image_bytes("PNG", (20, 20))), tags=["glitter", "pink"]
     )
     first = request_design(
-        customer=customer.pk, inspirations=[glittery.pk], custom_prompt="pink with GLITTER tips and 亮片"
+        customer=customer.pk,
+        inspiration_image_ids=[glittery.pk],
+        custom_prompt="pink with GLITTER tips and 亮片",
     ).json()
     with django_capture_on_commit_callbacks(execute=True):
         services.refine_design(DesignPlan.objects.get(pk=first["id"]), "add lots of glitter")
@@ -94,13 +98,13 @@ def test_it_refines_into_a_version_chain_and_estimates(
     vendors, owner_client, owner, customer, inspiration, credits, request_design
 ):
     dashscope, _ = vendors
-    v1 = request_design(customer=customer.pk, inspirations=[inspiration.pk]).json()
-    v2 = request_design(f"/api/v1/designs/{v1['id']}/refine", instruction="换成浅蓝色").json()
-    assert (v2["parent"], v2["version"], v2["status"]) == (v1["id"], 2, "queued")
+    v1 = request_design(customer=customer.pk, inspiration_image_ids=[inspiration.pk]).json()
+    v2 = request_design(f"/api/v1/designs/{v1['id']}/refine", refinement_prompt="换成浅蓝色").json()
+    assert (v2["parent_design_id"], v2["version"], v2["status"]) == (v1["id"], 2, "queued")
     v2 = owner_client.get(f"/api/v1/designs/{v2['id']}").json()
-    assert v2["status"] == "ready" and v2["refinement_instruction"] == "换成浅蓝色"
-    assert v2["inspirations"] == [inspiration.pk]
-    assert "换成浅蓝色" in v2["generated_prompt"]
+    assert v2["status"] == "ready" and v2["refinement_prompt"] == "换成浅蓝色"
+    assert v2["inspiration_image_ids"] == [inspiration.pk]
+    assert "换成浅蓝色" in v2["ai_prompt"]
 
     # The refinement starts from the previous version's image, then the inspirations.
     v1_image = Image.open(private_root() / DesignPlan.objects.get(pk=v1["id"]).image)
@@ -108,8 +112,8 @@ def test_it_refines_into_a_version_chain_and_estimates(
     assert sent[-1].size == v1_image.size
     assert sent[-1].convert("RGB").getpixel((5, 5)) == v1_image.convert("RGB").getpixel((5, 5))
 
-    v3 = request_design(f"/api/v1/designs/{v1['id']}/refine", instruction="加波点").json()
-    assert (v3["parent"], v3["version"]) == (v1["id"], 3)
+    v3 = request_design(f"/api/v1/designs/{v1['id']}/refine", refinement_prompt="加波点").json()
+    assert (v3["parent_design_id"], v3["version"]) == (v1["id"], 3)
     for plan in (v1, v2, v3):
         chain = owner_client.get(f"/api/v1/designs/{plan['id']}/versions").json()
         assert [p["version"] for p in chain] == [1, 2, 3]
@@ -118,10 +122,13 @@ def test_it_refines_into_a_version_chain_and_estimates(
     response = owner_client.post(f"/api/v1/designs/{v2['id']}/estimate")
     assert response.status_code == 200
     estimated = response.json()
-    assert (estimated["estimated_minutes_min"], estimated["estimated_minutes_max"]) == (50, 70)
+    assert set(estimated) == {"duration_min", "duration_max", "materials", "complexity", "notes"}
+    assert (estimated["duration_min"], estimated["duration_max"]) == (50, 70)
     assert estimated["complexity"] == "medium"
     assert [m["type"] for m in estimated["materials"]] == ["polish", "tool"]
-    assert DesignPlan.objects.get(pk=v2["id"]).estimated_minutes_max == 70
+    stored = owner_client.get(f"/api/v1/designs/{v2['id']}").json()
+    assert (stored["estimated_duration_min"], stored["estimated_duration_max"]) == (50, 70)
+    assert stored["material_list"] == estimated["materials"] and stored["complexity"] == "medium"
     assert balance(owner) == credits - 3 * 2
 
 
@@ -131,30 +138,35 @@ def test_it_falls_back_to_the_next_provider_for_an_unusable_estimate(
     dashscope, openai = vendors
     plan = request_design(customer=customer.pk).json()
     dashscope.answer = {**ESTIMATE, "complexity": "extreme"}
-    openai.answer = {**ESTIMATE, "minutes_min": 30, "minutes_max": 45}
+    openai.answer = {**ESTIMATE, "duration_min": 30, "duration_max": 45}
     estimated = owner_client.post(f"/api/v1/designs/{plan['id']}/estimate").json()
-    assert (estimated["estimated_minutes_min"], estimated["estimated_minutes_max"]) == (30, 45)
+    assert (estimated["duration_min"], estimated["duration_max"]) == (30, 45)
 
 
 def test_it_generates_refines_and_estimates_offline(
     offline, owner_client, owner, customer, inspiration, credits, request_design
 ):
-    queued = request_design(customer=customer.pk, inspirations=[inspiration.pk], target="single")
+    queued = request_design(
+        customer=customer.pk, inspiration_image_ids=[inspiration.pk], design_target="single"
+    )
     assert queued.status_code == 202
     assert queued.json()["credits_charged"] == 0  # the offline renderer is free
     plan = owner_client.get(f"/api/v1/designs/{queued.json()['id']}").json()
     assert (plan["status"], plan["provider"]) == ("ready", "local")
-    assert "设计" in plan["description"] and "#" in plan["description"]
+    assert "设计" in plan["design_description"] and "#" in plan["design_description"]
     first = _fetch(owner_client, plan["image_url"])
     assert Image.open(BytesIO(first)).format == "PNG"
 
-    refined = request_design(f"/api/v1/designs/{plan['id']}/refine", instruction="加波点，换成蓝色").json()
+    refined = request_design(
+        f"/api/v1/designs/{plan['id']}/refine", refinement_prompt="加波点，换成蓝色"
+    ).json()
     refined = owner_client.get(f"/api/v1/designs/{refined['id']}").json()
     assert (refined["status"], refined["provider"], refined["version"]) == ("ready", "local", 2)
     assert _fetch(owner_client, refined["image_url"]) != first
 
     estimated = owner_client.post(f"/api/v1/designs/{refined['id']}/estimate").json()
-    assert 0 < estimated["estimated_minutes_min"] <= estimated["estimated_minutes_max"]
+    assert 0 < estimated["duration_min"] <= estimated["duration_max"]
+    assert "分钟" in estimated["notes"]
     assert estimated["complexity"] in ("low", "medium", "high")
     assert {m["type"] for m in estimated["materials"]} <= {"polish", "decoration", "tool"}
     assert not any("亮片" in m["name"] or "glitter" in m["name"].lower() for m in estimated["materials"])
@@ -185,7 +197,9 @@ def test_it_fails_and_refunds_when_no_provider_answers(
     assert plan["status"] == "failed" and plan["error"]
     assert plan["image_url"] is None and plan["credits_charged"] == 0
     assert balance(owner) == credits
-    refine = owner_client.post(f"/api/v1/designs/{plan['id']}/refine", {"instruction": "x"}, format="json")
+    refine = owner_client.post(
+        f"/api/v1/designs/{plan['id']}/refine", {"refinement_prompt": "x"}, format="json"
+    )
     assert refine.status_code == 409
     assert owner_client.post(f"/api/v1/designs/{plan['id']}/estimate").status_code == 409
 
@@ -202,8 +216,8 @@ def test_it_refuses_another_users_customer_or_inspiration(owner_client, outsider
     foreign_inspiration = services.create_inspiration(owner=outsider, upload=upload(image_bytes()))
     for body in (
         {"customer": foreign_customer.pk},
-        {"customer": customer.pk, "inspirations": [inspiration.pk, foreign_inspiration.pk]},
-        {"customer": customer.pk, "target": "3nails"},
+        {"customer": customer.pk, "inspiration_image_ids": [inspiration.pk, foreign_inspiration.pk]},
+        {"customer": customer.pk, "design_target": "3nails"},
     ):
         response = owner_client.post("/api/v1/designs", body, format="json")
         assert response.status_code == 400, body
@@ -214,10 +228,10 @@ def test_it_refuses_another_users_customer_or_inspiration(owner_client, outsider
 def test_it_lists_and_filters_designs(offline, owner_client, owner, customer, request_design):
     other = services.create_customer(owner=owner, name="另一位")
     request_design(customer=customer.pk)
-    request_design(customer=other.pk, target="10nails")
+    request_design(customer=other.pk, design_target="10nails")
     assert owner_client.get("/api/v1/designs").json()["count"] == 2
     only = owner_client.get("/api/v1/designs", {"customer": other.pk}).json()["results"]
-    assert [d["target"] for d in only] == ["10nails"]
+    assert [d["design_target"] for d in only] == ["10nails"]
     assert owner_client.get("/api/v1/designs", {"status": "failed"}).json()["count"] == 0
 
 
@@ -227,7 +241,7 @@ def test_it_hides_designs_from_other_users(offline, outsider_client, customer, r
     for method, url, body in (
         ("get", base, None),
         ("delete", base, None),
-        ("post", f"{base}/refine", {"instruction": "更亮"}),
+        ("post", f"{base}/refine", {"refinement_prompt": "更亮"}),
         ("get", f"{base}/versions", None),
         ("post", f"{base}/estimate", None),
     ):

@@ -44,7 +44,7 @@ def test_it_filters_by_tag_and_counts_tags(owner_client, outsider_client):
     _upload(owner_client, ["pink"])
     _upload(owner_client, ["blue"])
     _upload(outsider_client, ["pink"])
-    pink = owner_client.get("/api/v1/inspirations", {"tag": "PINK"}).json()
+    pink = owner_client.get("/api/v1/inspirations", {"tags": "PINK"}).json()
     assert pink["count"] == 2
     assert all("pink" in item["tags"] for item in pink["results"])
     tags = owner_client.get("/api/v1/inspirations/tags").json()
@@ -63,7 +63,7 @@ def test_it_replaces_tags(owner_client):
     )
     assert response.status_code == 200
     assert response.json()["tags"] == ["french", "summer"]
-    assert owner_client.get("/api/v1/inspirations", {"tag": "pink"}).json()["count"] == 0
+    assert owner_client.get("/api/v1/inspirations", {"tags": "pink"}).json()["count"] == 0
 
 
 def test_it_deletes_the_file_with_the_inspiration(

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 COMPARISON = {
     "similarity": 82,
     "differences": {
-        "colour": "颜色略深",
+        "color": "颜色略深",
         "pattern": "图案一致",
         "detail": "边缘略粗",
         "composition": "布局一致",
@@ -64,7 +64,7 @@ def _complete(client, record, data: bytes, capture, *, run=True, **extra):
     with capture(execute=run):
         return client.post(
             f"/api/v1/services/{record.pk}/complete",
-            {"photo": upload(data, "done.png", "image/png"), **extra},
+            {"actual_image": upload(data, "done.png", "image/png"), **extra},
             format="multipart",
         )
 
@@ -79,9 +79,9 @@ def test_it_creates_and_edits_service_records(owner_client, customer, design):
     response = owner_client.post("/api/v1/services", body, format="json")
     assert response.status_code == 201, response.json()
     data = response.json()
-    assert (data["status"], data["comparison_status"], data["photo_url"]) == ("pending", "", None)
-    patched = owner_client.patch(f"/api/v1/services/{data['id']}", {"duration_minutes": 75}, format="json")
-    assert patched.json()["duration_minutes"] == 75
+    assert (data["status"], data["comparison_status"], data["actual_image_url"]) == ("pending", "", None)
+    patched = owner_client.patch(f"/api/v1/services/{data['id']}", {"service_duration": 75}, format="json")
+    assert patched.json()["service_duration"] == 75
     listed = owner_client.get(
         "/api/v1/services", {"customer": customer.pk, "service_date_after": "2026-03-01"}
     )
@@ -105,23 +105,23 @@ def test_it_completes_a_service_and_compares_offline(
     offline, owner_client, record, design, django_capture_on_commit_callbacks
 ):
     photo = _design_photo(design, shift=6)
-    response = _complete(owner_client, record, photo, django_capture_on_commit_callbacks, duration_minutes=80)
+    response = _complete(owner_client, record, photo, django_capture_on_commit_callbacks, service_duration=80)
     assert response.status_code == 200, response.json()
     data = response.json()
-    assert (data["status"], data["duration_minutes"]) == ("completed", 80)
-    assert data["completed_at"] and "/api/v1/media/" in data["photo_url"]
+    assert (data["status"], data["service_duration"]) == ("completed", 80)
+    assert data["completed_at"] and "/api/v1/media/" in data["actual_image_url"]
 
     result = owner_client.get(f"/api/v1/services/{record.pk}/comparison")
     assert result.status_code == 200
     body = result.json()
     assert body["status"] == "ready" and body["provider"] == "local"
-    assert 60 <= body["similarity"] <= 100  # the same design, barely moved
-    assert set(body["differences"]) == {"colour", "pattern", "detail", "composition"}
+    assert 60 <= body["similarity_score"] <= 100  # the same design, barely moved
+    assert set(body["differences"]) == {"color", "pattern", "detail", "composition"}
     assert {"color_matching", "pattern_precision", "detail_work", "composition"} <= set(
         body["dimension_scores"]
     )
     stored = ComparisonResult.objects.get(service=record)
-    assert stored.similarity == body["similarity"]
+    assert stored.similarity_score == body["similarity_score"]
 
     unrelated = _png(Image.new("RGB", (640, 480), (20, 160, 60)))
     other = services.create_service(
@@ -129,7 +129,7 @@ def test_it_completes_a_service_and_compares_offline(
     )
     _complete(owner_client, other, unrelated, django_capture_on_commit_callbacks)
     worse = owner_client.get(f"/api/v1/services/{other.pk}/comparison").json()
-    assert worse["similarity"] < body["similarity"]
+    assert worse["similarity_score"] < body["similarity_score"]
 
 
 def test_it_compares_with_the_remote_model(
@@ -139,7 +139,7 @@ def test_it_compares_with_the_remote_model(
     dashscope.answer = COMPARISON
     _complete(owner_client, record, _design_photo(design), django_capture_on_commit_callbacks)
     body = owner_client.get(f"/api/v1/services/{record.pk}/comparison").json()
-    assert (body["status"], body["provider"], body["similarity"]) == ("ready", "dashscope", 82)
+    assert (body["status"], body["provider"], body["similarity_score"]) == ("ready", "dashscope", 82)
     assert body["suggestions"] == ["薄涂两层"]
     assert body["dimension_scores"]["pattern_precision"] == {"score": 90, "evidence": "花瓣位置准确"}
     assert body["dimension_scores"]["color_matching"] == {"score": 75, "evidence": ""}
@@ -153,12 +153,12 @@ def test_it_answers_202_while_the_comparison_runs(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         owner_client.post(
             f"/api/v1/services/{record.pk}/complete",
-            {"photo": upload(_design_photo(design), "p.png", "image/png")},
+            {"actual_image": upload(_design_photo(design), "p.png", "image/png")},
             format="multipart",
         )
     pending = owner_client.get(f"/api/v1/services/{record.pk}/comparison")
     assert pending.status_code == 202
-    assert pending.json()["status"] == "pending" and pending.json()["similarity"] is None
+    assert pending.json()["status"] == "pending" and pending.json()["similarity_score"] is None
     for callback in callbacks:
         callback()
     assert owner_client.get(f"/api/v1/services/{record.pk}/comparison").status_code == 200
@@ -206,7 +206,7 @@ def test_it_hides_services_from_other_users(outsider_client, record, design):
         (
             "post",
             f"{base}/complete",
-            {"photo": upload(_design_photo(design), "p.png", "image/png")},
+            {"actual_image": upload(_design_photo(design), "p.png", "image/png")},
             "multipart",
         ),
         ("get", f"{base}/comparison", None, "json"),
@@ -224,6 +224,8 @@ def test_it_keeps_similarity_within_0_to_100_in_the_database(owner, customer):
     record = services.create_service(owner=owner, customer=customer, service_date="2026-03-02")
     with pytest.raises(IntegrityError), transaction.atomic():
         ComparisonResult.objects.create(
-            service=record, similarity=101, analysed_at="2026-03-02T10:00:00+08:00"
+            service=record, similarity_score=101, analyzed_at="2026-03-02T10:00:00+08:00"
         )
-    ComparisonResult.objects.create(service=record, similarity=100, analysed_at="2026-03-02T10:00:00+08:00")
+    ComparisonResult.objects.create(
+        service=record, similarity_score=100, analyzed_at="2026-03-02T10:00:00+08:00"
+    )

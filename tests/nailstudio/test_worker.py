@@ -23,12 +23,16 @@ def test_it_generates_through_a_celery_worker(worker_vendors, owner_client, owne
     without one the task runs eagerly. Either way the request only queues it."""
     dashscope, _ = worker_vendors
     customer = services.create_customer(
-        owner=owner, name="worker", profile={"colour_preferences": ["#7B1E2B"], "prohibitions": ["glitter"]}
+        owner=owner, name="worker", profile={"color_preferences": ["#7B1E2B"], "prohibitions": ["glitter"]}
     )
     inspiration = services.create_inspiration(owner=owner, upload=upload(image_bytes("PNG", (24, 24))))
     response = owner_client.post(
         "/api/v1/designs",
-        {"customer": customer.pk, "inspirations": [inspiration.pk], "custom_prompt": "glitter ombre"},
+        {
+            "customer": customer.pk,
+            "inspiration_image_ids": [inspiration.pk],
+            "custom_prompt": "glitter ombre",
+        },
         format="json",
     )
     assert response.status_code == 202
@@ -39,8 +43,8 @@ def test_it_generates_through_a_celery_worker(worker_vendors, owner_client, owne
         plan.refresh_from_db()
     assert plan.status == "ready", plan.error
     assert plan.provider == "dashscope"
-    assert dashscope.received_prompts() == [plan.generated_prompt]
-    assert "glitter" not in positive_part(plan.generated_prompt) and "ombre" in plan.generated_prompt
+    assert dashscope.received_prompts() == [plan.ai_prompt]
+    assert "glitter" not in positive_part(plan.ai_prompt) and "ombre" in plan.ai_prompt
     assert dashscope.received_images()[0].size == (24, 24)  # the worker read the inspiration the test stored
     data = _fetch(owner_client, owner_client.get(f"/api/v1/designs/{plan.pk}").json()["image_url"])
     assert Image.open(BytesIO(data)).size == (1024, 1024)  # and the test reads the image the worker stored
