@@ -14,6 +14,7 @@ from . import analysis, router, validation
 from .errors import AIUnavailable, InvalidOutput
 from .images import sniff_content_type
 from .prompts import PROMPT_VERSION
+from .providers import PROVIDERS
 from .router import deferred_call_log
 from .taxonomy import BY_CODE, CATEGORIES, CODES
 from .types import (
@@ -36,6 +37,7 @@ __all__ = [
     "InvalidOutput",
     "PROMPT_VERSION",
     "analyze_image",
+    "chain_models",
     "classify_photo",
     "compare_images",
     "deferred_call_log",
@@ -53,6 +55,16 @@ ANALYSIS_TYPES = analysis.ANALYSIS_TYPES
 def remote_available(capability: str = "classify_photo", chain: list[str] | None = None) -> bool:
     """True when some non-local provider of the chain would be tried now."""
     return any(name != "local" for name in router.usable_providers(capability, chain))
+
+
+def chain_models(capability: str, chain: list[str] | None = None) -> list[str]:
+    """``provider:model`` of each configured provider of the chain, in order (breakers aside): what a stored
+    result depends on, so a cache keyed on it misses when a key or a model changes."""
+    names = router.chain_for(capability, chain)
+    usable = [
+        name for name in names if (p := PROVIDERS.get(name)) and p.supports(capability) and p.configured()
+    ]
+    return [f"{name}:{PROVIDERS[name].model_for(capability)}" for name in usable]
 
 
 def screenshot_rule(image: Image.Image, *, source_format: str | None = None, exif: dict | None = None):

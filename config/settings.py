@@ -176,6 +176,8 @@ PRIVATE_MEDIA_ACCEL_REDIRECT = env.str("PRIVATE_MEDIA_ACCEL_REDIRECT", default="
 
 # --- Nail studio (nailstudio app) -----------------------------------------------------------------------------
 NAIL_DESIGN_CREDITS = env.int("NAIL_DESIGN_CREDITS", default=2)
+# An artist's identical design request within this many days is answered with a copy of the stored image, free.
+NAIL_DESIGN_CACHE_DAYS = env.int("NAIL_DESIGN_CACHE_DAYS", default=7)
 
 # --- Ability center (abilities app) ---------------------------------------------------------------------------
 ABILITY_HALF_LIFE_DAYS = env.float("ABILITY_HALF_LIFE_DAYS", default=30.0)  # recency weighting of scores

@@ -214,6 +214,7 @@ class DesignPlanSerializer(serializers.ModelSerializer):
             "provider",
             "cost",
             "credits_charged",
+            "from_cache",
             "created_at",
             "updated_at",
             "generated_at",
@@ -228,6 +229,9 @@ class DesignCreateSerializer(serializers.Serializer):
     )
     custom_prompt = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
     design_target = serializers.ChoiceField(choices=DesignPlan.Target.choices, default=DesignPlan.Target.FIVE)
+    regenerate = serializers.BooleanField(
+        default=False, help_text="draw again even when an identical design is in your cache"
+    )
 
     def validate_inspiration_image_ids(self, value: list) -> list:
         if len(value) > MAX_INSPIRATIONS:
@@ -239,6 +243,9 @@ class DesignCreateSerializer(serializers.Serializer):
 
 class RefineSerializer(serializers.Serializer):
     refinement_prompt = serializers.CharField(max_length=500)
+    regenerate = serializers.BooleanField(
+        default=False, help_text="draw again even when an identical refinement is in your cache"
+    )
 
 
 class ServiceRecordSerializer(serializers.ModelSerializer):

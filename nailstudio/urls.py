@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views, views_analysis
+from . import views, views_analysis, views_stats
 
 router = SimpleRouter(trailing_slash=False)
 router.register("customers", views.CustomerViewSet, basename="nail-customer")
@@ -13,4 +13,5 @@ urlpatterns = [
     *router.urls,
     path("analysis/image", views_analysis.AnalysisImageView.as_view(), name="nail-analysis-image"),
     path("analysis/compare", views_analysis.AnalysisCompareView.as_view(), name="nail-analysis-compare"),
+    path("stats/designs", views_stats.DesignStatsView.as_view(), name="stats-designs"),
 ]

@@ -69,6 +69,7 @@ DESIGN_EXAMPLE = {
     "provider": "",
     "cost": "0.0000",
     "credits_charged": 2,
+    "from_cache": False,
     "created_at": "2026-03-01T14:00:00+08:00",
     "updated_at": "2026-03-01T14:00:00+08:00",
     "generated_at": None,
@@ -307,10 +308,12 @@ class DesignPlanViewSet(
         description=(
             "202 with status `queued`; poll the plan until `ready` or `failed`. Charges "
             "`NAIL_DESIGN_CREDITS` when a remote image model may draw it (402 `insufficient_credits`); "
-            "the offline renderer is free. Another user's customer or inspiration is 400."
+            "the offline renderer is free. Another user's customer or inspiration is 400. 200: your identical "
+            "request of the last `NAIL_DESIGN_CACHE_DAYS` days is copied at once, free (`from_cache`); "
+            "`regenerate: true` draws again."
         ),
         request=DesignCreateSerializer,
-        responses={202: DesignPlanSerializer},
+        responses={202: DesignPlanSerializer, 200: DesignPlanSerializer},
         examples=[
             OpenApiExample(
                 "Request",
@@ -329,16 +332,23 @@ class DesignPlanViewSet(
         serializer = DesignCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         plan = services.request_design(owner=request.user, **serializer.validated_data)
-        return Response(self.get_serializer(plan).data, status=status.HTTP_202_ACCEPTED)
+        return self._answer(plan)
+
+    def _answer(self, plan):
+        code = status.HTTP_200_OK if plan.from_cache else status.HTTP_202_ACCEPTED
+        return Response(self.get_serializer(plan).data, status=code)
 
     def perform_destroy(self, instance):
         services.delete_design(instance)
 
     @extend_schema(
         summary="Refine a ready design into a new version (generated in the background)",
-        description="202 with the new version (`parent_design_id`, `version` + 1), charged like a new design.",
+        description=(
+            "202 with the new version (`parent_design_id`, `version` + 1), charged like a new design; 200 when "
+            "the same refinement of the same image is in your cache (`from_cache`, free)."
+        ),
         request=RefineSerializer,
-        responses={202: DesignPlanSerializer},
+        responses={202: DesignPlanSerializer, 200: DesignPlanSerializer},
         examples=[
             OpenApiExample("Refine", value={"refinement_prompt": "换成浅蓝色，加一点波点"}, request_only=True)
         ],
@@ -348,8 +358,9 @@ class DesignPlanViewSet(
         plan = self.get_object()
         serializer = RefineSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        child = services.refine_design(plan, serializer.validated_data["refinement_prompt"])
-        return Response(self.get_serializer(child).data, status=status.HTTP_202_ACCEPTED)
+        data = serializer.validated_data
+        child = services.refine_design(plan, data["refinement_prompt"], regenerate=data["regenerate"])
+        return self._answer(child)
 
     @extend_schema(
         summary="Every version of this design, oldest first", responses=DesignPlanSerializer(many=True)
