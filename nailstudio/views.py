@@ -17,7 +17,6 @@ from .models import Customer, DesignPlan, InspirationImage, ServiceRecord
 from .serializers import (
     ComparisonSerializer,
     CompleteSerializer,
-    CustomerPhotoSerializer,
     CustomerProfileSerializer,
     CustomerSerializer,
     DesignCreateSerializer,
@@ -31,6 +30,7 @@ from .serializers import (
     ServiceRecordSerializer,
     TagCountSerializer,
 )
+from .serializers_suggest import CustomerPhotoUploadSerializer, InspirationUploadSerializer
 
 PARSERS = [JSONParser, MultiPartParser, FormParser]
 
@@ -195,7 +195,7 @@ class CustomerViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
     @extend_schema(
         summary="Add a profile photo",
         request={"multipart/form-data": PhotoUploadSerializer},
-        responses={201: CustomerPhotoSerializer},
+        responses={201: CustomerPhotoUploadSerializer},
     )
     @action(
         detail=True, methods=["post"], url_path="profile/photos", parser_classes=[MultiPartParser, FormParser]
@@ -204,7 +204,7 @@ class CustomerViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
         customer = self.get_object()
         photo = services.add_profile_photo(customer, request.FILES.get("image"))
         return Response(
-            CustomerPhotoSerializer(photo, context=self.get_serializer_context()).data,
+            CustomerPhotoUploadSerializer(photo, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,
         )
 
@@ -233,7 +233,7 @@ class CustomerViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
     create=extend_schema(
         summary="Upload an inspiration image with tags",
         request={"multipart/form-data": InspirationSerializer},
-        responses={201: InspirationSerializer},
+        responses={201: InspirationUploadSerializer},
     ),
     update=extend_schema(
         summary="Replace the tags",
@@ -251,6 +251,9 @@ class InspirationViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
     filterset_class = InspirationFilter
     ordering_fields = ["created_at"]
     ordering = ["-created_at"]
+
+    def get_serializer_class(self):
+        return InspirationUploadSerializer if self.action == "create" else InspirationSerializer
 
     def perform_create(self, serializer):
         data = serializer.validated_data

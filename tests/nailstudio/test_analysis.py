@@ -228,3 +228,44 @@ def test_it_refuses_an_unknown_type_in_the_ai_layer_too():
 
     with pytest.raises(ValueError):
         ai.analyze_image(Image.new("RGB", (8, 8)), analysis_type="palette")
+
+
+def _render(**fields) -> BytesIO:
+    from ai.local.nails import DesignSpec, render_design
+
+    data = BytesIO(render_design(DesignSpec(**fields), size=(512, 384)).png)
+    data.name = "nails.png"
+    return data
+
+
+def test_it_suggests_tags_for_an_uploaded_inspiration_without_applying_them(offline, owner_client):
+    image = _render(styles=("stripes",), colors=("#2F6FD6", "#FAFAF7"))
+    response = owner_client.post(
+        "/api/v1/inspirations", {"image": image, "tags": ["blue"]}, format="multipart"
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert "stripes" in body["suggested_tags"] and "blue" not in body["suggested_tags"]
+    assert body["tags"] == ["blue"]
+    stored = owner_client.get(f"/api/v1/inspirations/{body['id']}").json()
+    assert stored["tags"] == ["blue"] and "suggested_tags" not in stored
+
+
+def test_it_suggests_colours_and_shape_for_a_profile_photo_without_applying_them(
+    offline, owner_client, customer
+):
+    image = _render(shape="stiletto", colors=("#7B1E2B",))
+    before = owner_client.get(f"/api/v1/customers/{customer.pk}/profile").json()
+    response = owner_client.post(
+        f"/api/v1/customers/{customer.pk}/profile/photos", {"image": image}, format="multipart"
+    )
+    assert response.status_code == 201, response.json()
+    suggested = response.json()["suggested_profile"]
+    assert suggested["nail_shape"] == "stiletto" and suggested["shape_confidence"] >= 0.5
+    assert suggested["color_preferences"] and all(c.startswith("#") for c in suggested["color_preferences"])
+    assert _rgb(suggested["color_preferences"][0]) == pytest.approx((0x7B, 0x1E, 0x2B), abs=25)
+    after = owner_client.get(f"/api/v1/customers/{customer.pk}/profile").json()
+    assert {k: v for k, v in after.items() if k not in ("photos", "updated_at")} == {
+        k: v for k, v in before.items() if k not in ("photos", "updated_at")
+    }
+    assert "suggested_profile" not in after["photos"][0]

@@ -6,7 +6,7 @@
 - analyse(image, analysis_type) measures colours, style tags, nail shape (condition: "unknown").
 """
 
-from .analysis import ANALYSERS, analyse
+from .analysis import ANALYSERS, analyse, analyse_all
 from .compare import NEUTRAL_CREATIVITY, Comparison, compare_designs
 from .estimate import Estimate, estimate_design
 from .render import RenderedDesign, render_design
@@ -20,6 +20,7 @@ __all__ = [
     "Estimate",
     "RenderedDesign",
     "analyse",
+    "analyse_all",
     "compare_designs",
     "estimate_design",
     "render_design",

@@ -172,18 +172,17 @@ def _palette(frame: _Frame, k: int = 6, min_share: float = 0.02) -> list[dict]:
     ]
 
 
-def colors(image: Image.Image) -> dict:
+def colors(frame: _Frame) -> dict:
     """Dominant colours of the subject (the whole image when nothing stands out from its background) as
     ``{"color": "#RRGGBB", "share": 0..1}``, largest first."""
-    return {"colors": _palette(_frame(image))}
+    return {"colors": _palette(frame)}
 
 
 # ---- style tags ---------------------------------------------------------------------------------------------
 
 
-def style_tags(image: Image.Image) -> dict:
+def style_tags(frame: _Frame) -> dict:
     """Tags from measurable cues, each with the measurement behind it (``evidence``)."""
-    frame = _frame(image)
     colours = _palette(frame)
     tags: dict[str, str] = {}
     for entry in colours:
@@ -289,11 +288,10 @@ def _round_blobs(frame: _Frame, inner: np.ndarray) -> int:
 # ---- nail shape ---------------------------------------------------------------------------------------------
 
 
-def nail_shape(image: Image.Image) -> dict:
+def nail_shape(frame: _Frame) -> dict:
     """The shape whose outline best matches the free edges of the nail plates found, with a confidence.
 
     ``shape`` is None (confidence 0) when no nail-like region stands out from the background."""
-    frame = _frame(image)
     if not 0.02 < frame.plates.mean() < 0.9:
         return {"shape": None, "confidence": 0.0, "nails": 0}
     mask = _morph(_morph(frame.plates, ImageFilter.MinFilter(3)), ImageFilter.MaxFilter(3))
@@ -371,7 +369,7 @@ def _template(shape: str, ratio: float) -> np.ndarray:
 # ---- nail condition -----------------------------------------------------------------------------------------
 
 
-def nail_condition(image: Image.Image) -> dict:
+def nail_condition(frame: _Frame) -> dict:
     """Health cannot be read reliably from pixels offline: say so instead of making a finding up."""
     return {
         "condition": "unknown",
@@ -391,4 +389,10 @@ ANALYSERS = {
 
 def analyse(image: Image.Image, analysis_type: str) -> dict:
     """One analysis of one image, in the answer shape a vision model is asked for."""
-    return ANALYSERS[analysis_type](image)
+    return ANALYSERS[analysis_type](_frame(image))
+
+
+def analyse_all(image: Image.Image, analysis_types) -> dict[str, dict]:
+    """Several analyses of one image, measuring it once."""
+    frame = _frame(image)
+    return {analysis_type: ANALYSERS[analysis_type](frame) for analysis_type in analysis_types}
