@@ -162,3 +162,27 @@ def test_it_counts_requests_hits_cost_and_credits_for_staff(
     assert body["totals"]["requests"] == 3 and body["totals"]["cost"] == today["cost"]
     assert staff_client.get("/api/v1/stats/designs", {"days": 0}).status_code == 400
     assert staff_client.get("/api/v1/stats/designs", {"days": "x"}).status_code == 400
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_answers_from_the_cache_what_a_worker_drew(worker_vendors, owner_client, owner, credits):
+    """With a broker (the MariaDB CI run) a real worker draws the first design; the identical second request
+    is answered by the web process at once from the stored image, with no task and no provider call."""
+    import time
+
+    dashscope, _ = worker_vendors
+    customer = services.create_customer(owner=owner, name="cache", profile={"color_preferences": ["#7B1E2B"]})
+    first = owner_client.post(URL, {"customer": customer.pk}, format="json")
+    assert first.status_code == 202
+    plan = _design(first)
+    deadline = time.monotonic() + 30
+    while plan.status in ("queued", "generating") and time.monotonic() < deadline:
+        time.sleep(0.1)
+        plan.refresh_from_db()
+    assert (plan.status, plan.provider) == ("ready", "dashscope"), plan.error
+    second = owner_client.post(URL, {"customer": customer.pk}, format="json")
+    assert second.status_code == 200 and second.json()["from_cache"] is True
+    copy = _design(second)
+    assert read_private(copy.image) == read_private(plan.image)  # the test process copied the worker's file
+    assert len(dashscope.received_prompts()) == 1
+    assert balance(owner) == credits - 2
