@@ -4,7 +4,6 @@ from . import views
 
 urlpatterns = [
     path("abilities", views.SummaryView.as_view(), name="ability-summary"),
-    path("abilities/", views.SummarySlashView.as_view()),
     path("abilities/dimensions", views.DimensionsView.as_view(), name="ability-dimensions"),
     path("abilities/history", views.HistoryView.as_view(), name="ability-history"),
     path("abilities/insights", views.InsightsView.as_view(), name="ability-insights"),

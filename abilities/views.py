@@ -67,11 +67,6 @@ class SummaryView(APIView):
         return Response(AbilitySummarySerializer(selectors.summary(request.user)).data)
 
 
-@extend_schema(exclude=True)
-class SummarySlashView(SummaryView):
-    """``abilities/`` as well as ``abilities``."""
-
-
 class DimensionsView(APIView):
     @extend_schema(
         summary="Active ability dimensions", responses={200: AbilityDimensionSerializer(many=True)}

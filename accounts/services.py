@@ -1,7 +1,9 @@
+import unicodedata
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -10,10 +12,27 @@ from core.errors import ApiError
 User = get_user_model()
 
 
+def normalise_username(username: str) -> str:
+    """NFKC, as Django stores it: ``ａｌｉｃｅ`` is ``alice`` (compared case-insensitively after that)."""
+    return unicodedata.normalize("NFKC", username)
+
+
+_FIELD_ZH = {"username": "用户名", "email": "邮箱"}
+
+
+def _taken(field: str, value: str) -> ApiError:
+    return ApiError(400, f"{field}_taken", f"{_FIELD_ZH[field]}已被使用 ({field} taken)", {field: value})
+
+
 @transaction.atomic
 def user_register(*, username: str, password: str, email: str = ""):
+    """A new user; the username (NFKC) and a given e-mail are unique whatever their case."""
+    username = normalise_username(username)
+    email = User.objects.normalize_email(email) if email else ""
     if User.objects.filter(username__iexact=username).exists():
-        raise ApiError(400, "username_taken", "用户名已被使用 (username taken)", {"username": username})
+        raise _taken("username", username)
+    if email and User.objects.filter(email__iexact=email).exists():
+        raise _taken("email", email)
     candidate = User(username=username, email=email)
     try:
         validate_password(password, user=candidate)
@@ -21,7 +40,11 @@ def user_register(*, username: str, password: str, email: str = ""):
         raise ApiError(
             400, "password_invalid", "密码不符合要求 (weak password)", {"password": exc.messages}
         ) from exc
-    return User.objects.create_user(username=username, email=email, password=password)
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(username=username, email=email, password=password)
+    except IntegrityError as exc:  # the same name registered a moment ago
+        raise _taken("username", username) from exc
 
 
 def token_pair_for(user) -> dict:

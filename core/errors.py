@@ -10,6 +10,9 @@ import logging
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, JsonResponse
+from django.urls import Resolver404, resolve
+from django.views.csrf import csrf_failure as default_csrf_failure
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -54,6 +57,9 @@ def _describe(exc: exceptions.APIException) -> tuple[str, str, dict]:
 
 
 def api_exception_handler(exc, context):
+    from .guards import api_error_for
+
+    exc = api_error_for(exc) or exc
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -97,6 +103,28 @@ def handler500(request):
     return _json_error(500, "server_error", "服务器内部错误 (internal server error)")
 
 
+def csrf_failure(request, reason=""):
+    """CSRF applies to session forms (the admin); under /api/ the answer is the envelope, never Django's page."""
+    if not request.path.startswith("/api/"):
+        return default_csrf_failure(request, reason)
+    return _json_error(403, "csrf_failed", "CSRF 校验失败 (CSRF check failed)")
+
+
+@csrf_exempt
 def api_not_found(request, *args, **kwargs):
-    """Catch-all for unknown /api/ paths, so clients get JSON even with DEBUG on."""
-    return handler404(request)
+    """Catch-all for unknown /api/ paths, so clients get JSON (every method, DEBUG or not).
+
+    Routes have no trailing slash; a path that only differs by one is named in ``details.path``."""
+    stripped = request.path.rstrip("/")
+    details = {}
+    if stripped != request.path and stripped:
+        try:
+            resolved = resolve(stripped)
+        except Resolver404:
+            resolved = None
+        if resolved is not None and resolved.func is not api_not_found:
+            details["path"] = stripped
+    message = "资源不存在 (not found)" + (f"; did you mean {stripped}?" if details else "")
+    return JsonResponse(
+        error_body("not_found", message, details), status=404, json_dumps_params={"ensure_ascii": False}
+    )

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.http import FileResponse, HttpResponse
@@ -85,9 +86,17 @@ def resolve(token: str) -> str:
         raise ApiError(403, "media_link_expired", "链接已过期 (link expired)") from exc
     except signing.BadSignature as exc:
         raise ApiError(403, "media_link_invalid", "链接无效 (invalid link)") from exc
-    if not isinstance(name, str) or not name or not storage().exists(name):
+    if not isinstance(name, str) or not name or not _is_stored_file(name):
         raise ApiError(404, "not_found", "资源不存在 (not found)")
     return name
+
+
+def _is_stored_file(name: str) -> bool:
+    """A file under the root: a name that leaves it (``../``) or names a folder is no stored file."""
+    try:
+        return Path(storage().path(name)).is_file()
+    except (SuspiciousFileOperation, ValueError):  # ValueError: a NUL byte in the name
+        return False
 
 
 def content_type_of(name: str) -> str:
@@ -104,7 +113,7 @@ class PrivateMediaView(APIView):
     @extend_schema(
         summary="Download a private file through a signed link",
         description=(
-            "Links come from the API (`image_url`, `photo_url` ...) and expire after "
+            "Links come from the API (`image_url`, `actual_image_url` ...) and expire after "
             "`PRIVATE_MEDIA_URL_MAX_AGE` seconds. 403 `media_link_expired` / `media_link_invalid`, "
             "404 when the file was deleted."
         ),

@@ -9,6 +9,7 @@ by ``.decode()``: a cache lookup by hash then costs no decode of a 12 MP photo.
 from __future__ import annotations
 
 import hashlib
+import struct
 import warnings
 from dataclasses import dataclass, replace
 from io import BytesIO
@@ -19,7 +20,14 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from .errors import ApiError
 
 # Pillow format name -> MIME type of what we accept.
-ACCEPTED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "HEIF": "image/heic"}
+# MPO: the multi-picture JPEG many phone cameras write; Pillow reads its first frame, a plain JPEG.
+ACCEPTED_FORMATS = {
+    "JPEG": "image/jpeg",
+    "MPO": "image/jpeg",
+    "PNG": "image/png",
+    "WEBP": "image/webp",
+    "HEIF": "image/heic",
+}
 _UNSUPPORTED_SIGNATURES = (b"<svg", b"<?xml", b"GIF8", b"BM", b"II*\x00", b"MM\x00*", b"%PDF")
 
 
@@ -105,7 +113,8 @@ def validate_image(
         if any(head.startswith(sig.lower()) for sig in _UNSUPPORTED_SIGNATURES):
             raise _unsupported("svg" if b"svg" in raw[:1024].lower() else "unknown") from exc
         raise _invalid("not an image") from exc
-    except OSError as exc:
+    except (OSError, SyntaxError, ValueError, struct.error, IndexError, TypeError, ZeroDivisionError) as exc:
+        # What Pillow's decoders raise on hostile headers, e.g. ValueError for a > 1 MB zTXt/iCCP chunk.
         raise _invalid(str(exc)) from exc
 
     if image.format not in ACCEPTED_FORMATS:
@@ -126,7 +135,7 @@ def validate_image(
         raw=raw,
         image=image,
         sha256=hashlib.sha256(raw).hexdigest(),
-        format=image.format,
+        format="JPEG" if image.format == "MPO" else image.format,
         content_type=ACCEPTED_FORMATS[image.format],
         exif=exif,
         decoded=False,

@@ -1,12 +1,12 @@
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .health import run_checks
 from .negotiation import JSONOnlyNegotiation
+from .renderers import JSONRenderer
 
 HealthSerializer = inline_serializer(
     "Health",

@@ -1,15 +1,17 @@
-"""Request and response shapes of ``POST /api/v1/geo/locate`` (documentation and output only)."""
+"""Request and response shapes of ``POST /api/v1/geo/locate``."""
 
 from rest_framework import serializers
 
-
-class LocateImageInput(serializers.Serializer):
-    image = serializers.ImageField(help_text="JPEG, PNG, WebP or HEIC; GPS is read from its EXIF.")
+from core import serializers as strict
 
 
-class LocateCoordinatesInput(serializers.Serializer):
-    latitude = serializers.FloatField(min_value=-90, max_value=90, help_text="WGS-84 degrees")
-    longitude = serializers.FloatField(min_value=-180, max_value=180, help_text="WGS-84 degrees")
+class LocateImageInput(strict.Serializer):
+    image = strict.ImageUploadField(help_text="JPEG, PNG, WebP or HEIC; GPS is read from its EXIF.")
+
+
+class LocateCoordinatesInput(strict.Serializer):
+    latitude = strict.FiniteFloatField(min_value=-90, max_value=90, help_text="WGS-84 degrees")
+    longitude = strict.FiniteFloatField(min_value=-180, max_value=180, help_text="WGS-84 degrees")
 
 
 class Gcj02Output(serializers.Serializer):

@@ -1,12 +1,12 @@
 import dataclasses
-import math
 
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import ApiError
+from core.parsers import JSONParser
 from core.uploads import validate_image
 
 from . import services
@@ -44,22 +44,17 @@ PARIS = {
 }
 
 
-def _coordinate(data, name: str, limit: float) -> float:
-    value = data.get(name)
-    try:
-        if isinstance(value, bool):
-            raise TypeError
-        number = float(value)
-    except (TypeError, ValueError):
-        number = math.nan
-    if not math.isfinite(number) or abs(number) > limit:
+def _coordinates(data) -> tuple[float, float]:
+    serializer = LocateCoordinatesInput(data=data)
+    if not serializer.is_valid():
+        errors = serializer.errors
         raise ApiError(
             400,
             "invalid_coordinates",
             "经纬度无效 (latitude must be within ±90 and longitude within ±180)",
-            {"field": name, "value": value if isinstance(value, int | float | str) else None},
+            {"field": next(iter(errors)), "errors": errors},
         )
-    return number
+    return serializer.validated_data["latitude"], serializer.validated_data["longitude"]
 
 
 def _body(result: services.LocateResult, source: str) -> dict:
@@ -106,11 +101,11 @@ class LocateView(APIView):
         tags=["geo"],
     )
     def post(self, request):
-        upload = request.FILES.get("image")
-        if upload is not None:
-            validated = validate_image(upload)
+        if request.FILES:
+            serializer = LocateImageInput(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            validated = validate_image(serializer.validated_data["image"])
             point = services.gps_from_exif(validated.exif)
             return Response(_body(services.locate(point), "exif") if point else EMPTY)
-        lat = _coordinate(request.data, "latitude", 90.0)
-        lon = _coordinate(request.data, "longitude", 180.0)
+        lat, lon = _coordinates(request.data)
         return Response(_body(services.locate(services.GpsPoint(lat, lon)), "coordinates"))

@@ -1,5 +1,7 @@
 import django_filters
 
+from core.filters import IdFilter
+
 from .models import DesignPlan, InspirationImage, ServiceRecord
 
 
@@ -16,7 +18,7 @@ class InspirationFilter(django_filters.FilterSet):
 
 class DesignPlanFilter(django_filters.FilterSet):
     # Plain ids: a model-choice filter would tell other users' ids (valid) from unknown ones (400).
-    customer = django_filters.NumberFilter(field_name="customer_id")
+    customer = IdFilter(field_name="customer_id")
 
     class Meta:
         model = DesignPlan
@@ -24,8 +26,8 @@ class DesignPlanFilter(django_filters.FilterSet):
 
 
 class ServiceRecordFilter(django_filters.FilterSet):
-    customer = django_filters.NumberFilter(field_name="customer_id")
-    design_plan = django_filters.NumberFilter(field_name="design_plan_id")
+    customer = IdFilter(field_name="customer_id")
+    design_plan = IdFilter(field_name="design_plan_id")
     service_date_after = django_filters.DateFilter(field_name="service_date", lookup_expr="gte")
     service_date_before = django_filters.DateFilter(field_name="service_date", lookup_expr="lte")
 

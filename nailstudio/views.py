@@ -6,10 +6,11 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from core.errors import ApiError
+from core.parsers import JSONParser
 
 from . import selectors, services
 from .filters import DesignPlanFilter, InspirationFilter, ServiceRecordFilter

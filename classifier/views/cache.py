@@ -1,11 +1,11 @@
 from drf_spectacular.utils import OpenApiExample, PolymorphicProxySerializer, extend_schema
-from rest_framework.parsers import JSONParser
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.authentication import CachedStatelessJWTAuthentication
 from core.negotiation import JSONOnlyNegotiation
+from core.parsers import JSONParser
+from core.renderers import JSONRenderer
 from core.request import client_ip, request_uuid
 from core.throttling import FixedWindowUserThrottle
 

@@ -27,10 +27,21 @@ def django_boom(request):
     raise RuntimeError("secret internal detail")
 
 
+def django_recursion(request):
+    raise RecursionError("maximum recursion depth exceeded")
+
+
+def django_overflow(request):
+    raise OverflowError("int too large to convert to float")
+
+
 urlpatterns = [
     path("probe/upload", UploadProbe.as_view()),
     path("probe/boom", Boom.as_view()),
     path("probe/django-boom", django_boom),
+    path("api/probe/recursion", django_recursion),
+    path("api/probe/overflow", django_overflow),
+    path("api/probe/boom", django_boom),
     path("", include("config.urls")),
 ]
 handler500 = "core.errors.handler500"

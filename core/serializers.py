@@ -1,0 +1,97 @@
+"""Input conventions shared by every serializer that reads a request body or query.
+
+- Unknown names are refused: ``400 unknown_fields`` with ``details.fields`` (a client sending ``tag`` instead
+  of ``tags`` must learn it, not lose the value). Names the resource has but a client cannot write (``id``,
+  ``created_at``, ``image_url``…) are known and ignored, so a GET body can be sent back as a PUT.
+- PUT replaces the object: every writable field is required (nested sub-resources, edited at their own URL,
+  excepted) and the missing ones are named in a 400 ``validation_error``. PATCH changes only what it names.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from rest_framework import serializers
+
+from .errors import ApiError
+
+
+def _path(serializer) -> str:
+    names = []
+    node = serializer
+    while node is not None and getattr(node, "field_name", ""):
+        names.append(node.field_name)
+        node = node.parent
+    return ".".join(reversed(names))
+
+
+class StrictFieldsMixin:
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            prefix = _path(self)
+            unknown = sorted(str(name) for name in data if name not in self.fields)
+            if unknown:
+                raise ApiError(
+                    400,
+                    "unknown_fields",
+                    f"未知字段 (unknown fields): {', '.join(unknown)}",
+                    {
+                        "fields": [f"{prefix}.{name}" if prefix else name for name in unknown],
+                        "allowed": sorted(n for n, f in self.fields.items() if not f.read_only),
+                    },
+                )
+            if self.instance is not None and not self.partial and self.parent is None:
+                missing = [
+                    name
+                    for name, field in self.fields.items()
+                    if not field.read_only
+                    and not isinstance(field, serializers.BaseSerializer)
+                    and name not in data
+                ]
+                if missing:
+                    raise serializers.ValidationError(
+                        {
+                            name: ["PUT 需要完整对象，缺少此字段 (PUT replaces the object: required)"]
+                            for name in missing
+                        }
+                    )
+        return super().to_internal_value(data)
+
+
+class Serializer(StrictFieldsMixin, serializers.Serializer):
+    pass
+
+
+class ModelSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    pass
+
+
+class ImageUploadField(serializers.FileField):
+    """An uploaded image, checked by ``core.uploads.validate_image``: an empty file is ``image_invalid`` there
+    and a missing one is ``image_required``, as on every upload endpoint."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_empty_file", True)
+        kwargs.setdefault("help_text", "JPEG, PNG, WebP or HEIC")
+        super().__init__(**kwargs)
+
+    def fail(self, key, **kwargs):
+        if key in ("required", "null", "empty"):
+            raise ApiError(400, "image_required", "请上传图片 (image required)", {"field": self.field_name})
+        super().fail(key, **kwargs)
+
+
+class FiniteFloatField(serializers.FloatField):
+    """A float that is a number: NaN, infinities and integers too large for a float are invalid."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        try:
+            value = float(data)
+        except (TypeError, ValueError, OverflowError):
+            self.fail("invalid")
+        if not math.isfinite(value):
+            self.fail("invalid")
+        return super().to_internal_value(value)
