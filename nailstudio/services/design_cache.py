@@ -29,7 +29,10 @@ FOLDER = "nailstudio/designs"
 
 
 def _sha256(name: str) -> str:
-    return hashlib.sha256(read_private(name)).hexdigest()
+    try:
+        return hashlib.sha256(read_private(name)).hexdigest()
+    except FileNotFoundError:
+        return f"missing:{name}"  # no stored image can match; the generation then fails as it would have
 
 
 def reference_names(plan: DesignPlan) -> list[str]:
