@@ -369,7 +369,7 @@ def _template(shape: str, ratio: float) -> np.ndarray:
 # ---- nail condition -----------------------------------------------------------------------------------------
 
 
-def nail_condition(frame: _Frame) -> dict:
+def nail_condition(frame: _Frame | None) -> dict:
     """Health cannot be read reliably from pixels offline: say so instead of making a finding up."""
     return {
         "condition": "unknown",
@@ -389,10 +389,10 @@ ANALYSERS = {
 
 def analyse(image: Image.Image, analysis_type: str) -> dict:
     """One analysis of one image, in the answer shape a vision model is asked for."""
-    return ANALYSERS[analysis_type](_frame(image))
+    return analyse_all(image, [analysis_type])[analysis_type]
 
 
 def analyse_all(image: Image.Image, analysis_types) -> dict[str, dict]:
-    """Several analyses of one image, measuring it once."""
-    frame = _frame(image)
+    """Several analyses of one image, measuring it once (not at all for the condition alone)."""
+    frame = _frame(image) if set(analysis_types) - {"nail_condition"} else None
     return {analysis_type: ANALYSERS[analysis_type](frame) for analysis_type in analysis_types}
