@@ -28,7 +28,9 @@ What client code must do (the SDK has no client object; everything is module sta
 - Image synthesis must be asynchronous: ImageSynthesis.call/async_call send ``X-DashScope-Async: enable``;
   without it (ImageSynthesis.sync_call) the real service answers 403 AccessDenied, and so does the fake.
 
-Behaviour knobs, all per instance: ``answer`` (str sent verbatim, anything else JSON-encoded), ``usage``,
+Behaviour knobs, all per instance: ``answer`` (str sent verbatim, anything else JSON-encoded),
+``answers_by_text`` ({text: answer}: a chat whose messages contain that text gets that answer instead, e.g. one
+answer shape per analysis prompt), ``usage``,
 ``api_key`` (when set, other keys get 401 InvalidApiKey), ``task_steps`` (statuses reported by the polls
 before the final one), ``task_failure`` ((code, message) that tasks created from then on end with),
 ``result_image`` (PNG bytes served for every result; default: generated PNGs of the requested size).
@@ -47,7 +49,7 @@ from itertools import count
 from PIL import Image
 
 from tests.fakes.images import decode_data_uri, is_image_data_uri, make_png, open_image
-from tests.fakes.server import FakeServer, Reply, Request
+from tests.fakes.server import FakeServer, Reply, Request, answer_for
 
 API = "/api/v1"
 CHAT_PATH = f"{API}/services/aigc/multimodal-generation/generation"
@@ -103,6 +105,7 @@ class FakeDashScope(FakeServer):
     def __init__(self) -> None:
         super().__init__()
         self.answer: object = "这是一张测试图片。"
+        self.answers_by_text: dict[str, object] = {}
         self.usage: dict[str, int] = {"input_tokens": 1290, "output_tokens": 48, "image_tokens": 1230}
         self.api_key: str | None = None
         self.task_steps: list[str] = ["RUNNING"]
@@ -151,15 +154,7 @@ class FakeDashScope(FakeServer):
 
     def received_texts(self) -> list[str]:
         """Every text part of every chat message sent, system prompts included, in order."""
-        texts = []
-        for body in self.chat_requests():
-            for message in body["input"]["messages"]:
-                content = message["content"]
-                if isinstance(content, str):
-                    texts.append(content)
-                else:
-                    texts.extend(part["text"] for part in content if "text" in part)
-        return texts
+        return [text for body in self.chat_requests() for text in _chat_texts(body)]
 
     def received_prompts(self) -> list[str]:
         return [body["input"]["prompt"] for body in self.task_requests()]
@@ -211,7 +206,7 @@ class FakeDashScope(FakeServer):
             return self.error(400, message="Input should be a valid list: input.messages")
         if not all(_is_valid_image(ref) for ref in _chat_image_refs(body)):
             return self.error(400, message="The image format is illegal and cannot be opened.")
-        return self.answer_reply(self.answer)
+        return self.answer_reply(answer_for(_chat_texts(body), self.answers_by_text, self.answer))
 
     def _create_task(self, request: Request) -> Reply:
         if request.headers.get("x-dashscope-async") != "enable":
@@ -309,6 +304,17 @@ class FakeDashScope(FakeServer):
 def _is_valid_image(ref: str) -> bool:
     # other references are URLs the real service would download; nothing to check here
     return not ref.startswith("data:") or is_image_data_uri(ref)
+
+
+def _chat_texts(body: dict) -> list[str]:
+    texts = []
+    for message in body["input"]["messages"]:
+        content = message["content"]
+        if isinstance(content, str):
+            texts.append(content)
+        else:
+            texts.extend(part["text"] for part in content if "text" in part)
+    return texts
 
 
 def _chat_image_refs(body: dict) -> list[str]:

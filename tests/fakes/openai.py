@@ -15,7 +15,8 @@ and raises on the last failure: 400 BadRequestError, 401 AuthenticationError, 40
 carry ``.status_code``, ``.code``, ``.type``, ``.body`` (the inner error object) and ``.request_id``
 (this fake's ``x-request-id`` header, as the real API sends it); successes expose it as ``._request_id``.
 
-Behaviour knobs, all per instance: ``answer`` (str sent verbatim, anything else JSON-encoded), ``usage``
+Behaviour knobs, all per instance: ``answer`` (str sent verbatim, anything else JSON-encoded),
+``answers_by_text`` ({text: answer}: a chat whose messages contain that text gets that answer instead), ``usage``
 (chat), ``image_usage`` (images), ``api_key`` (when set, other keys get 401 invalid_api_key) and
 ``result_image`` (bytes returned for every generated/edited image; default: a generated image of the
 requested size and output_format). Scripted replies pre-empt whatever request comes next.
@@ -41,7 +42,7 @@ from tests.fakes.images import (
     open_image,
     parse_form,
 )
-from tests.fakes.server import FakeServer, Reply, Request
+from tests.fakes.server import FakeServer, Reply, Request, answer_for
 
 CHAT_PATH = "/v1/chat/completions"
 GENERATIONS_PATH = "/v1/images/generations"
@@ -73,6 +74,7 @@ class FakeOpenAI(FakeServer):
     def __init__(self) -> None:
         super().__init__()
         self.answer: object = "这是一张测试图片。"
+        self.answers_by_text: dict[str, object] = {}
         self.usage: dict = {"prompt_tokens": 850, "completion_tokens": 42}
         self.image_usage: dict = {"input_tokens": 50, "output_tokens": 1056}
         self.api_key: str | None = None
@@ -138,15 +140,7 @@ class FakeOpenAI(FakeServer):
 
     def received_texts(self) -> list[str]:
         """Every text of every chat message sent, system prompts included, in order."""
-        texts = []
-        for body in self.chat_requests():
-            for message in body["messages"]:
-                content = message.get("content")
-                if isinstance(content, str):
-                    texts.append(content)
-                elif isinstance(content, list):
-                    texts.extend(part["text"] for part in content if part.get("type") == "text")
-        return texts
+        return [text for body in self.chat_requests() for text in _chat_texts(body)]
 
     def received_prompts(self) -> list[str]:
         """Prompts of image generations and edits, in order."""
@@ -210,7 +204,8 @@ class FakeOpenAI(FakeServer):
             if url.startswith("data:") and not is_image_data_uri(url):
                 message = "You uploaded an unsupported image. Please make sure your image is valid."
                 return self.error(400, "invalid_image_format", message)
-        return self.answer_reply(self.answer, model=body["model"], n=int(body.get("n") or 1))
+        answer = answer_for(_chat_texts(body), self.answers_by_text, self.answer)
+        return self.answer_reply(answer, model=body["model"], n=int(body.get("n") or 1))
 
     def _generate(self, request: Request) -> Reply:
         try:
@@ -271,6 +266,17 @@ class FakeOpenAI(FakeServer):
             "usage": usage,
         }
         return Reply(200, body)
+
+
+def _chat_texts(body: dict) -> list[str]:
+    texts = []
+    for message in body["messages"]:
+        content = message.get("content")
+        if isinstance(content, str):
+            texts.append(content)
+        elif isinstance(content, list):
+            texts.extend(part["text"] for part in content if part.get("type") == "text")
+    return texts
 
 
 def _chat_image_urls(body: dict) -> list[str]:

@@ -269,3 +269,17 @@ def test_it_suggests_colours_and_shape_for_a_profile_photo_without_applying_them
         k: v for k, v in before.items() if k not in ("photos", "updated_at")
     }
     assert "suggested_profile" not in after["photos"][0]
+
+
+def test_it_analyses_every_type_through_openai_answering_by_prompt(
+    vendors, settings, owner_client, inspiration
+):
+    _, openai = vendors
+    settings.DASHSCOPE_API_KEY = ""
+    openai.answers_by_text = {INSTRUCTIONS[kind]: answer for kind, (answer, _) in REMOTE_ANSWERS.items()}
+    for kind, (_, expected) in REMOTE_ANSWERS.items():
+        body = owner_client.post(
+            IMAGE_URL, {"analysis_type": kind, "inspiration_id": inspiration.pk}, format="json"
+        ).json()
+        assert (body["provider"], body["model"], body["result"]) == ("openai", "gpt-4o-mini", expected)
+    assert len(openai.chat_requests()) == 4
