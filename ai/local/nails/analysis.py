@@ -30,7 +30,7 @@ UNKNOWN_CONDITION_CONFIDENCE = 0.1
 SPARKLE_SHARE = 0.012  # share of the subject made of tiny bright points that reads as glitter
 _SIDE = 256  # working size (long side) of every measurement
 _MERGE_DELTA_E = 6.0  # palette clusters closer than this are one colour
-_INK_DELTA_E = 12.0  # a pixel this far from the background colour belongs to the subject
+_INK_DELTA_E = 14.0  # a pixel this far (CIE76) from the background colour belongs to the subject
 _OUTLINE_GRADIENT = (
     4.0  # colour-gradient strength (ΔE-like units per pixel) of an outline against the background
 )
@@ -52,9 +52,11 @@ class _Frame:
 
 
 def _frame(image: Image.Image) -> _Frame:
-    rgba = image.convert("RGBA")
-    flat = Image.new("RGB", rgba.size, (255, 255, 255))
-    flat.paste(rgba, mask=rgba.getchannel("A"))
+    flat = image.convert("RGB")
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        rgba = image.convert("RGBA")  # transparent parts count as white paper
+        flat = Image.new("RGB", rgba.size, (255, 255, 255))
+        flat.paste(rgba, mask=rgba.getchannel("A"))
     scale = _SIDE / max(flat.size)
     size = (max(8, round(flat.width * scale)), max(8, round(flat.height * scale)))
     fine = flat.resize((size[0] * 2, size[1] * 2), Image.Resampling.BILINEAR, reducing_gap=2.0)
@@ -67,7 +69,8 @@ def _frame(image: Image.Image) -> _Frame:
     border = np.concatenate([fine_lab[0], fine_lab[-1], fine_lab[:, 0], fine_lab[:, -1]])
     background = np.median(border, axis=0)
     # A plate's outline (or shadow) also bounds it where its colour is close to the background's.
-    fine_ink = (delta_e2000(fine_lab, background[None, None, :]) > _INK_DELTA_E) | (
+    # Plain Lab distance (CIE76) here: CIEDE2000 over every fine pixel would cost most of the analysis.
+    fine_ink = (np.linalg.norm(fine_lab - background, axis=-1) > _INK_DELTA_E) | (
         colour_gradient(fine_lab) > _OUTLINE_GRADIENT
     )
     ink = fine_ink[: 2 * size[1], : 2 * size[0]].reshape(size[1], 2, size[0], 2).any(axis=(1, 3))
