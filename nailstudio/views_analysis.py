@@ -37,7 +37,7 @@ class AnalysisResultSerializer(serializers.Serializer):
 
 
 class CompareRequestSerializer(serializers.Serializer):
-    photo = serializers.FileField(help_text="photo of the nails to compare (JPEG, PNG, WebP or HEIC)")
+    actual_image = serializers.FileField(help_text="photo of the nails to compare (JPEG, PNG, WebP or HEIC)")
     reference = serializers.FileField(required=False, help_text="the reference image, or:")
     design_id = serializers.IntegerField(required=False, min_value=1, help_text="one of your ready designs")
 
@@ -104,7 +104,7 @@ class AnalysisCompareView(APIView):
         data = serializer.validated_data
         body = analysis.compare(
             owner=request.user,
-            photo=data["photo"],
+            actual_image=data["actual_image"],
             reference=data.get("reference"),
             design_id=data.get("design_id"),
         )

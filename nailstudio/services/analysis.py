@@ -74,7 +74,7 @@ def analyse(
     }
 
 
-def compare(*, owner, photo, reference=None, design_id: int | None = None) -> dict:
+def compare(*, owner, actual_image, reference=None, design_id: int | None = None) -> dict:
     """A photo against an uploaded reference or one of the artist's ready designs, in the answer shape of a
     service comparison; not stored and not scored into abilities."""
     if (reference is None) == (design_id is None):
@@ -84,7 +84,7 @@ def compare(*, owner, photo, reference=None, design_id: int | None = None) -> di
             "请只提供 reference 或 design_id 之一 (give a reference image or a design_id)",
             {"reference": ["give exactly one of reference, design_id"]},
         )
-    actual = _uploaded(photo)
+    actual = _uploaded(actual_image)
     inspirations: tuple[Image.Image, ...] = ()
     if design_id is not None:
         design = _owned(DesignPlan.objects.filter(owner=owner), design_id)

@@ -183,9 +183,9 @@ def test_it_throttles_analysis(offline, owner_client, monkeypatch):
 
 
 def test_it_compares_two_uploads_offline_without_storing_anything(offline, owner_client):
-    same = owner_client.post(COMPARE_URL, {"reference": _png(), "photo": _png()}, format="multipart")
+    same = owner_client.post(COMPARE_URL, {"reference": _png(), "actual_image": _png()}, format="multipart")
     other = owner_client.post(
-        COMPARE_URL, {"reference": _png(), "photo": _png((230, 200, 40))}, format="multipart"
+        COMPARE_URL, {"reference": _png(), "actual_image": _png((230, 200, 40))}, format="multipart"
     )
     assert same.status_code == other.status_code == 200, same.json()
     body = same.json()
@@ -199,7 +199,9 @@ def test_it_compares_two_uploads_offline_without_storing_anything(offline, owner
 def test_it_compares_a_photo_with_a_design_remotely(vendors, owner, owner_client, design):
     dashscope, _ = vendors
     dashscope.answer = COMPARISON
-    response = owner_client.post(COMPARE_URL, {"design_id": design.pk, "photo": _png()}, format="multipart")
+    response = owner_client.post(
+        COMPARE_URL, {"design_id": design.pk, "actual_image": _png()}, format="multipart"
+    )
     assert response.status_code == 200, response.json()
     body = response.json()
     assert (body["provider"], body["similarity_score"]) == ("dashscope", 82)
@@ -212,13 +214,13 @@ def test_it_compares_a_photo_with_a_design_remotely(vendors, owner, owner_client
 
 def test_it_answers_404_for_another_artists_design(offline, design, outsider_client):
     response = outsider_client.post(
-        COMPARE_URL, {"design_id": design.pk, "photo": _png()}, format="multipart"
+        COMPARE_URL, {"design_id": design.pk, "actual_image": _png()}, format="multipart"
     )
     assert response.status_code == 404
 
 
 def test_it_needs_one_reference_to_compare(offline, owner_client):
-    response = owner_client.post(COMPARE_URL, {"photo": _png()}, format="multipart")
+    response = owner_client.post(COMPARE_URL, {"actual_image": _png()}, format="multipart")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "validation_error"
 
