@@ -78,7 +78,7 @@ def originals(owner, key: str):
     return DesignPlan.objects.filter(owner=owner, cache_key=key, from_cache=False)
 
 
-def lookup(owner, key: str, *, exclude: int | None = None) -> DesignPlan | None:
+def lookup(owner, key: str) -> DesignPlan | None:
     """The newest design drawn for this key within NAIL_DESIGN_CACHE_DAYS. A drawing of the offline renderer made
     because the remote models failed does not count while one of them is usable again."""
     since = timezone.now() - timedelta(days=settings.NAIL_DESIGN_CACHE_DAYS)
@@ -87,8 +87,6 @@ def lookup(owner, key: str, *, exclude: int | None = None) -> DesignPlan | None:
         .filter(status=DesignPlan.Status.READY, generated_at__gte=since)
         .exclude(image="")
     )
-    if exclude is not None:
-        rows = rows.exclude(pk=exclude)
     if ai.remote_available("generate_image"):
         rows = rows.exclude(provider="local")
     return rows.order_by("-generated_at", "-id").first()

@@ -99,7 +99,7 @@ def _copy_or_queue(plan: DesignPlan, regenerate: bool) -> DesignPlan:
     """Answer from the artist's cache (no provider call, no credits held), or hold credits and queue."""
     brief = brief_for(plan)
     plan.cache_key = design_cache.key_for(plan, brief)
-    hit = None if regenerate else design_cache.lookup(plan.owner, plan.cache_key, exclude=plan.pk)
+    hit = None if regenerate else design_cache.lookup(plan.owner, plan.cache_key)
     name = design_cache.copy_image(hit.image) if hit is not None else None
     if name is None:  # a miss, or the stored image went away since the lookup
         plan.save(update_fields=["cache_key"])

@@ -99,7 +99,9 @@ def test_it_renders_another_variation_offline_on_regenerate(offline, post, custo
     assert copy.from_cache and read_private(copy.image) == read_private(again.image)
 
 
-def test_it_caches_refinements_by_parent_image_and_normalised_instruction(vendors, post, customer, credits):
+def test_it_caches_refinements_by_parent_image_and_normalised_instruction(
+    vendors, post, owner, customer, credits
+):
     dashscope, _ = vendors
     v1 = post(customer=customer.pk).json()
     refine = f"{URL}/{v1['id']}/refine"
@@ -112,6 +114,7 @@ def test_it_caches_refinements_by_parent_image_and_normalised_instruction(vendor
     assert post(refine, refinement_prompt="add red dots").status_code == 202
     assert post(refine, refinement_prompt="add blue dots", regenerate=True).status_code == 202
     assert len(dashscope.received_prompts()) == 4  # v1, v2, red dots, regenerated blue dots
+    assert balance(owner) == credits - 4 * 2  # the hit held and charged nothing
 
 
 def test_it_keeps_each_artists_cache_to_themselves(offline, post, owner, outsider, outsider_client):
