@@ -6,7 +6,14 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from . import services
-from .serializers import LogoutInput, RegisterInput, TokenPairOutput, UserOutput
+from .serializers import (
+    LogoutInput,
+    RegisterInput,
+    TokenInput,
+    TokenPairOutput,
+    TokenRefreshInput,
+    UserOutput,
+)
 
 
 class RegisterView(APIView):
@@ -30,10 +37,12 @@ class RegisterView(APIView):
 
 class TokenView(TokenObtainPairView):
     throttle_scope = "login"
+    serializer_class = TokenInput
 
 
 class RefreshView(TokenRefreshView):
     throttle_scope = "login"
+    serializer_class = TokenRefreshInput
 
 
 class LogoutView(APIView):

@@ -1,11 +1,12 @@
 from rest_framework import serializers
 
 from accounts.serializers import TokenPairOutput
+from core import serializers as strict
 
 from .models import CreditLedger, PaymentOrder, Product
 
 
-class WeChatLoginInput(serializers.Serializer):
+class WeChatLoginInput(strict.Serializer):
     code = serializers.CharField(max_length=128, help_text="wx.login() 返回的 code")
     nickname = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
 
@@ -28,7 +29,7 @@ class ProductOutput(serializers.ModelSerializer):
         fields = ["code", "name", "kind", "price_fen", "credits", "membership_days"]
 
 
-class OrderCreateInput(serializers.Serializer):
+class OrderCreateInput(strict.Serializer):
     product = serializers.SlugField(max_length=32, help_text="Product code")
 
 

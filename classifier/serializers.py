@@ -1,10 +1,12 @@
 from django.conf import settings
+from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
+from core import serializers as strict
 from core.errors import ApiError
 
 from .services.cache import normalise_hash
-from .services.pipeline import MODES
+from .services.pipeline import MODES, check_mode
 
 
 def _invalid_hash(value) -> ApiError:
@@ -14,6 +16,9 @@ def _invalid_hash(value) -> ApiError:
         "image_hash 必须是 64 位十六进制 SHA-256 (invalid hash)",
         {"value": str(value)[:80]},
     )
+
+
+CHECK_CACHE_FIELDS = frozenset({"image_hash", "image_hashes"})
 
 
 class CheckCacheInput(serializers.Serializer):
@@ -31,9 +36,14 @@ class CheckCacheInput(serializers.Serializer):
 
     @staticmethod
     def parse(data) -> tuple[list[str], bool]:
-        """The normalised hashes and whether it was a batch."""
-        single = data.get("image_hash") if isinstance(data, dict) else None
-        many = data.get("image_hashes") if isinstance(data, dict) else None
+        """The normalised hashes and whether it was a batch (strict like every body; tested against this
+        serializer's schema in tests/classifier/test_check_cache_schema.py)."""
+        if not isinstance(data, dict):
+            raise _invalid_body("Send a JSON object with image_hash or image_hashes.")
+        if not data.keys() <= CHECK_CACHE_FIELDS:
+            raise strict.unknown_fields(sorted(set(data) - CHECK_CACHE_FIELDS), CHECK_CACHE_FIELDS)
+        single = data.get("image_hash")
+        many = data.get("image_hashes")
         if (single is None) == (many is None):
             raise _invalid_body("Send exactly one of image_hash or image_hashes.")
         if many is not None and not isinstance(many, list):
@@ -53,36 +63,56 @@ def _invalid_body(message: str) -> ApiError:
     return ApiError(400, "validation_error", message)
 
 
-class ClassifyInput(serializers.Serializer):
-    """The multipart body, for the docs: the file itself is checked by the shared upload validator."""
+class ModeField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=MODES, default="auto", **kwargs)
 
-    image = serializers.FileField(help_text="JPEG, PNG, WebP or HEIC")
-    image_hash = serializers.CharField(required=False, help_text="SHA-256 hex of the exact bytes uploaded")
-    mode = serializers.ChoiceField(choices=MODES, default="auto")
-
-
-class LocalClassifyInput(serializers.Serializer):
-    image = serializers.FileField(help_text="JPEG, PNG, WebP or HEIC")
+    def to_internal_value(self, data):
+        return check_mode(data)
 
 
-class BatchInput(serializers.Serializer):
-    """The multipart body: ``images`` repeated; the files are checked one by one by the upload validator."""
+class ClassifyInput(strict.Serializer):
+    image = strict.ImageUploadField()
+    image_hash = serializers.CharField(
+        required=False, max_length=200, help_text="SHA-256 hex of the exact bytes uploaded"
+    )
+    mode = ModeField()
 
-    images = serializers.ListField(child=serializers.FileField(), help_text="up to CLASSIFY_BATCH_MAX images")
-    mode = serializers.ChoiceField(choices=MODES, default="auto")
-    is_async = serializers.BooleanField(default=False, help_text="true: 202 and a job id", source="async")
 
-    @staticmethod
-    def parse(request) -> dict:
-        uploads = request.FILES.getlist("images")
-        if not uploads:
+class LocalClassifyInput(strict.Serializer):
+    image = strict.ImageUploadField()
+
+
+class ImageListField(serializers.ListField):
+    """Repeated ``images`` parts; each file is checked on its own (a broken one is an error in its place)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(child=strict.ImageUploadField(), **kwargs)
+
+    def fail(self, key, **kwargs):
+        if key in ("required", "null", "empty"):
             raise ApiError(400, "image_required", "请上传至少一张图片 (images required)", {"field": "images"})
+        super().fail(key, **kwargs)
+
+    def to_internal_value(self, data):
         limit = settings.CLASSIFY_BATCH_MAX
-        if len(uploads) > limit:
+        if not data:
+            self.fail("empty")
+        if len(data) > limit:
             raise ApiError(400, "too_many_images", f"一次最多 {limit} 张 (too many images)", {"max": limit})
-        mode = request.data.get("mode", "auto")
-        is_async = str(request.data.get("async", "false")).lower() in {"1", "true", "yes"}
-        return {"uploads": uploads, "mode": mode, "async": is_async}
+        return super().to_internal_value(data)
+
+
+class BatchInput(strict.Serializer):
+    """The multipart body: ``images`` repeated, ``mode``, and ``async`` (a Python keyword, hence get_fields)."""
+
+    images = ImageListField(help_text="up to CLASSIFY_BATCH_MAX images")
+    mode = ModeField()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["async"] = serializers.BooleanField(default=False, help_text="true: 202 and a job to poll")
+        return fields
 
 
 class ResultSerializer(serializers.Serializer):
@@ -100,6 +130,24 @@ class ResultSerializer(serializers.Serializer):
         required=False, help_text='"exceeded" when the local model answered for lack of quota'
     )
     location = serializers.DictField(required=False, allow_null=True)
+
+
+class ItemErrorSerializer(serializers.Serializer):
+    """One image of a batch that could not be classified: the error envelope, in its place."""
+
+    error = serializers.DictField(help_text="code, message, details as in every error")
+
+
+BATCH_ITEM = PolymorphicProxySerializer(
+    component_name="BatchItem",
+    serializers=[ResultSerializer, ItemErrorSerializer],
+    resource_type_field_name=None,
+    many=True,
+)
+
+
+class BatchOutputSerializer(serializers.Serializer):
+    results = BATCH_ITEM
 
 
 class LocalResultSerializer(ResultSerializer):
@@ -135,23 +183,26 @@ class JobSerializer(serializers.Serializer):
     done = serializers.IntegerField()
     progress = serializers.FloatField()
     results = serializers.ListField(
-        child=serializers.DictField(), help_text="per image, in order; null until done"
+        child=serializers.DictField(allow_null=True), help_text="per image, in order; null until done"
     )
     created_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
 
-    @staticmethod
-    def of(job) -> dict:
-        return {
-            "id": job.id,
-            "status": job.status,
-            "total": job.total,
-            "done": job.done,
-            "progress": round(job.done / job.total, 4) if job.total else 1.0,
-            "results": [None if "file" in item else item for item in job.items],
-            "created_at": job.created_at,
-            "finished_at": job.finished_at,
-        }
+    @classmethod
+    def of(cls, job) -> dict:
+        """The job as answered, timestamps in the server's zone (+08:00) like every other answer."""
+        return cls(
+            {
+                "id": job.id,
+                "status": job.status,
+                "total": job.total,
+                "done": job.done,
+                "progress": round(job.done / job.total, 4) if job.total else 1.0,
+                "results": [None if "file" in item else item for item in job.items],
+                "created_at": job.created_at,
+                "finished_at": job.finished_at,
+            }
+        ).data
 
 
 class CategorySerializer(serializers.Serializer):

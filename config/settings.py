@@ -38,7 +38,9 @@ SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
-USE_X_FORWARDED_FOR = env.bool("USE_X_FORWARDED_FOR", default=False)
+# How many reverse proxies of ours stand in front (nginx: 1). Client IPs, throttles and request logs take the
+# address the outermost of them saw from X-Forwarded-For; with 0 the header is ignored (any client can send it).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -188,6 +190,11 @@ ABILITY_SUMMARY_CACHE_SECONDS = env.int("ABILITY_SUMMARY_CACHE_SECONDS", default
 # --- Uploads --------------------------------------------------------------------------------------------------
 MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=10)
 MAX_IMAGE_PIXELS = env.int("MAX_IMAGE_PIXELS", default=50_000_000)
+# Decoded pixels one request may make the server hold (what the headers of a batch claim, summed): 413 above.
+MAX_BATCH_PIXELS = env.int("MAX_BATCH_PIXELS", default=100_000_000)
+MAX_STORED_IMAGE_SIDE = env.int(
+    "MAX_STORED_IMAGE_SIDE", default=4096
+)  # larger uploads are downscaled to keep
 # Django itself must let the multipart body through so our validator can answer 413 image_too_large.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -215,6 +222,7 @@ REST_FRAMEWORK = {
         "nail_analysis": env.str("THROTTLE_NAIL_ANALYSIS", default="30/min"),
     },
     "EXCEPTION_HANDLER": "core.errors.api_exception_handler",
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,  # DRF's throttles identify anonymous clients as core.request.client_ip
     # JSON only; the browsable API is for people, in DEBUG (core.renderers keeps errors JSON there too).
     "DEFAULT_RENDERER_CLASSES": ["core.renderers.JSONRenderer"]
     + (["core.renderers.BrowsableAPIRenderer"] if DEBUG else []),
@@ -223,7 +231,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
@@ -242,6 +250,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.schema.add_error_responses",
+        "core.schema.add_tags",
     ],
 }
 
@@ -345,6 +354,8 @@ CELERY_BEAT_SCHEDULE["billing-reconcile-orders"] = {
 # --- Album classifier (classifier app) -------------------------------------------------------------------------
 CLASSIFY_BATCH_MAX = env.int("CLASSIFY_BATCH_MAX", default=20)
 CLASSIFY_BATCH_CONCURRENCY = env.int("CLASSIFY_BATCH_CONCURRENCY", default=4)
+# A batch image is shrunk to this (longest side) as soon as it is decoded: what the models need, no more.
+CLASSIFY_BATCH_IMAGE_SIDE = env.int("CLASSIFY_BATCH_IMAGE_SIDE", default=1536)
 REQUEST_LOG_RETENTION_DAYS = env.int("REQUEST_LOG_RETENTION_DAYS", default=90)
 # check-cache on Redis: copies of fresh results, and hits logged in a list written in bulk (see
 # classifier/services/fastpath.py). Off: every check-cache reads and writes the database.

@@ -1,4 +1,40 @@
-"""OpenAPI: document the error envelope and JWT auth on every operation."""
+"""OpenAPI: domain tags, the error envelope and JWT auth on every operation."""
+
+from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
+
+# Swagger/ReDoc groups, in this order; an operation's tag comes from its path (the first prefix that matches).
+TAGS = [
+    {"name": "auth", "description": "Registration, JWT, WeChat login"},
+    {"name": "album", "description": "The photo album classifier"},
+    {"name": "geo", "description": "Photo or coordinates → named place, offline"},
+    {"name": "image edits", "description": "Queued photo edits"},
+    {"name": "billing", "description": "Products, WeChat Pay orders, credits"},
+    {"name": "nail studio", "description": "Customers, inspirations, designs, services, private media"},
+    {"name": "abilities", "description": "The nail artist's ability center"},
+    {"name": "stats", "description": "Staff statistics"},
+    {"name": "health", "description": "Liveness and readiness"},
+]
+_PREFIXES = (
+    ("/api/v1/auth", "auth"),
+    ("/api/v1/stats", "stats"),
+    ("/api/v1/classify", "album"),
+    ("/api/v1/local-classify", "album"),
+    ("/api/v1/geo", "geo"),
+    ("/api/v1/image-edits", "image edits"),
+    ("/api/v1/billing", "billing"),
+    ("/api/v1/abilities", "abilities"),
+    ("/api/v1/health", "health"),
+    ("/api/v1/", "nail studio"),  # customers, inspirations, designs, services, media
+)
+
+
+def tag_for(path: str) -> str:
+    return next(tag for prefix, tag in _PREFIXES if path.startswith(prefix))
+
+
+class AutoSchema(BaseAutoSchema):
+    def get_tags(self) -> list[str]:
+        return [tag_for(self.path)]
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -28,4 +64,9 @@ def add_error_responses(result, generator, request, public):
                 responses.setdefault(
                     key, {"description": description, "content": {"application/json": {"schema": ref}}}
                 )
+    return result
+
+
+def add_tags(result, generator, request, public):
+    result["tags"] = TAGS
     return result

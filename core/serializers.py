@@ -26,21 +26,23 @@ def _path(serializer) -> str:
     return ".".join(reversed(names))
 
 
+def unknown_fields(fields: list[str], allowed) -> ApiError:
+    return ApiError(
+        400,
+        "unknown_fields",
+        f"未知字段 (unknown fields): {', '.join(fields)}",
+        {"fields": fields, "allowed": sorted(allowed)},
+    )
+
+
 class StrictFieldsMixin:
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
             prefix = _path(self)
             unknown = sorted(str(name) for name in data if name not in self.fields)
             if unknown:
-                raise ApiError(
-                    400,
-                    "unknown_fields",
-                    f"未知字段 (unknown fields): {', '.join(unknown)}",
-                    {
-                        "fields": [f"{prefix}.{name}" if prefix else name for name in unknown],
-                        "allowed": sorted(n for n, f in self.fields.items() if not f.read_only),
-                    },
-                )
+                allowed = [n for n, f in self.fields.items() if not f.read_only]
+                raise unknown_fields([f"{prefix}.{n}" if prefix else n for n in unknown], allowed)
             if self.instance is not None and not self.partial and self.parent is None:
                 missing = [
                     name

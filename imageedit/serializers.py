@@ -1,14 +1,15 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core import serializers as strict
 from core.private_media import signed_url
 
 from . import presets
 from .models import ImageEditTask
 
 
-class EditFields(serializers.Serializer):
-    """The text fields of a submission; the file is checked by the shared upload validator."""
+class EditFields(strict.Serializer):
+    """The text fields of a submission; ``EditInput`` adds the file (checked by the shared upload validator)."""
 
     instruction = serializers.CharField(
         required=False,
@@ -29,9 +30,9 @@ class EditFields(serializers.Serializer):
 
 
 class EditInput(EditFields):
-    """The multipart body, for the docs."""
+    """The multipart body, as validated and documented."""
 
-    image = serializers.FileField(help_text="JPEG, PNG, WebP or HEIC, at most MAX_UPLOAD_MB")
+    image = strict.ImageUploadField(help_text="JPEG, PNG, WebP or HEIC, at most MAX_UPLOAD_MB")
 
 
 class ImageEditSerializer(serializers.ModelSerializer):

@@ -13,7 +13,7 @@ from core.parsers import JSONParser
 
 from . import presets, selectors, services
 from .models import ImageEditTask
-from .serializers import EditFields, EditInput, ImageEditSerializer, PresetSerializer
+from .serializers import EditInput, ImageEditSerializer, PresetSerializer
 
 
 def _render(request, task: ImageEditTask, positions: dict | None = None) -> dict:
@@ -34,6 +34,7 @@ STATUS = OpenApiParameter(
 
 class ImageEditListView(APIView):
     parser_classes = [MultiPartParser, FormParser]
+    pagination_class = PageNumberPagination  # also tells the schema that the list is paginated
 
     @extend_schema(
         summary="Your image edits, newest first",
@@ -47,7 +48,7 @@ class ImageEditListView(APIView):
             if wanted not in ImageEditTask.Status.values:
                 raise ApiError(400, "invalid_parameter", "未知的状态 (unknown status)", {"status": wanted})
             tasks = tasks.filter(status=wanted)
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(tasks, request, view=self)
         context = {"request": request, "positions": services.positions(request.user.pk)}
         return paginator.get_paginated_response(ImageEditSerializer(page, many=True, context=context).data)
@@ -68,11 +69,11 @@ class ImageEditListView(APIView):
         },
     )
     def post(self, request):
-        fields = EditFields(data=request.data)
+        fields = EditInput(data=request.data)
         fields.is_valid(raise_exception=True)
         task = services.submit(
             user=request.user,
-            upload=request.FILES.get("image"),
+            upload=fields.validated_data["image"],
             instruction=fields.validated_data.get("instruction", ""),
             preset=fields.validated_data.get("preset", ""),
         )

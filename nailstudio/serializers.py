@@ -7,6 +7,7 @@ import re
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core import serializers as strict
 from core.private_media import signed_url
 
 from .models import (
@@ -76,7 +77,7 @@ class CustomerPhotoSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CustomerProfileSerializer(serializers.ModelSerializer):
+class CustomerProfileSerializer(strict.ModelSerializer):
     color_preferences = serializers.ListField(
         child=serializers.RegexField(
             HEX_COLOUR, error_messages={"invalid": "颜色必须是 #RRGGBB (use #RRGGBB)"}
@@ -117,7 +118,7 @@ class CustomerProfileSerializer(serializers.ModelSerializer):
         return CustomerPhotoSerializer(profile.customer.photos.all(), many=True, context=self.context).data
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(strict.ModelSerializer):
     profile = CustomerProfileSerializer(required=False, help_text="Optional on create; edit it at /profile.")
 
     class Meta:
@@ -131,12 +132,12 @@ class CustomerSerializer(serializers.ModelSerializer):
         return value
 
 
-class PhotoUploadSerializer(serializers.Serializer):
-    image = serializers.FileField(help_text="JPEG, PNG, WebP or HEIC")
+class PhotoUploadSerializer(strict.Serializer):
+    image = strict.ImageUploadField()
 
 
-class InspirationSerializer(serializers.ModelSerializer):
-    image = serializers.FileField(write_only=True, help_text="JPEG, PNG, WebP or HEIC")
+class InspirationSerializer(strict.ModelSerializer):
+    image = strict.ImageUploadField(write_only=True)
     image_url = SignedUrlField(source="image")
     tags = serializers.ListField(
         child=serializers.CharField(max_length=32), max_length=MAX_WORDS, required=False, source="tag_names"
@@ -151,7 +152,7 @@ class InspirationSerializer(serializers.ModelSerializer):
         return split_tags(value)
 
 
-class InspirationUpdateSerializer(serializers.Serializer):
+class InspirationUpdateSerializer(strict.Serializer):
     tags = _words(32)
 
     def validate_tags(self, value: list[str]) -> list[str]:
@@ -222,7 +223,7 @@ class DesignPlanSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DesignCreateSerializer(serializers.Serializer):
+class DesignCreateSerializer(strict.Serializer):
     customer = OwnedPrimaryKeyRelatedField(queryset=Customer.objects.all())
     inspiration_image_ids = OwnedPrimaryKeyRelatedField(
         source="inspiration_images", queryset=InspirationImage.objects.all(), many=True, required=False
@@ -241,14 +242,14 @@ class DesignCreateSerializer(serializers.Serializer):
         return list(dict.fromkeys(value))
 
 
-class RefineSerializer(serializers.Serializer):
+class RefineSerializer(strict.Serializer):
     refinement_prompt = serializers.CharField(max_length=500)
     regenerate = serializers.BooleanField(
         default=False, help_text="draw again even when an identical refinement is in your cache"
     )
 
 
-class ServiceRecordSerializer(serializers.ModelSerializer):
+class ServiceRecordSerializer(strict.ModelSerializer):
     customer = OwnedPrimaryKeyRelatedField(queryset=Customer.objects.all())
     design_plan = OwnedPrimaryKeyRelatedField(
         queryset=DesignPlan.objects.all(), required=False, allow_null=True
@@ -275,8 +276,8 @@ class ServiceRecordSerializer(serializers.ModelSerializer):
         extra_kwargs = {"service_duration": {"min_value": 1, "max_value": 24 * 60, "help_text": "minutes"}}
 
 
-class CompleteSerializer(serializers.Serializer):
-    actual_image = serializers.FileField(help_text="Photo of the finished nails (JPEG, PNG, WebP or HEIC)")
+class CompleteSerializer(strict.Serializer):
+    actual_image = strict.ImageUploadField(help_text="Photo of the finished nails (JPEG, PNG, WebP or HEIC)")
     service_duration = serializers.IntegerField(
         min_value=1, max_value=24 * 60, required=False, help_text="minutes"
     )

@@ -203,7 +203,9 @@ class CustomerViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
     )
     def add_photo(self, request, pk=None):
         customer = self.get_object()
-        photo = services.add_profile_photo(customer, request.FILES.get("image"))
+        serializer = PhotoUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        photo = services.add_profile_photo(customer, serializer.validated_data["image"])
         return Response(
             CustomerPhotoUploadSerializer(photo, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,
@@ -264,7 +266,9 @@ class InspirationViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
 
     def update(self, request, *args, **kwargs):
         inspiration = self.get_object()
-        serializer = InspirationUpdateSerializer(data=request.data)
+        serializer = InspirationUpdateSerializer(
+            inspiration, data=request.data, partial=kwargs.get("partial", False)
+        )
         serializer.is_valid(raise_exception=True)
         services.set_tags(inspiration, serializer.validated_data.get("tags", []))
         return Response(self.get_serializer(self.get_queryset().get(pk=inspiration.pk)).data)

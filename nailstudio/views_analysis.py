@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ai.services import ANALYSIS_TYPES
+from core import serializers as strict
 
 from .serializers import ComparisonSerializer
 from .services import analysis
@@ -16,7 +17,7 @@ from .services import analysis
 PARSERS = [MultiPartParser, FormParser, JSONParser]
 
 
-class AnalysisRequestSerializer(serializers.Serializer):
+class AnalysisRequestSerializer(strict.Serializer):
     analysis_type = serializers.CharField(
         required=False, default="", help_text=f"one of {', '.join(ANALYSIS_TYPES)}"
     )
@@ -36,7 +37,7 @@ class AnalysisResultSerializer(serializers.Serializer):
     model = serializers.CharField(allow_blank=True)
 
 
-class CompareRequestSerializer(serializers.Serializer):
+class CompareRequestSerializer(strict.Serializer):
     actual_image = serializers.FileField(help_text="photo of the nails to compare (JPEG, PNG, WebP or HEIC)")
     reference = serializers.FileField(required=False, help_text="the reference image, or:")
     design_id = serializers.IntegerField(required=False, min_value=1, help_text="one of your ready designs")

@@ -25,6 +25,7 @@ from geo import services as geo
 
 from ..models import InferenceMethod, RequestLog
 from . import cache
+from .budget import reduced
 from .logs import log_rows
 
 MODES = ("auto", "local", "remote")
@@ -351,7 +352,8 @@ def classify_batch(
         if image_hash in outcomes:
             continue
         try:
-            image = images[image_hash] = image.decode()
+            # One full-size image in memory at a time, and a JPEG decoded no larger than it needs to be.
+            image = images[image_hash] = reduced(image.decode(max_side=settings.CLASSIFY_BATCH_IMAGE_SIDE))
         except ApiError as exc:
             outcomes[image_hash] = exc
             continue

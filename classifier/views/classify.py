@@ -13,6 +13,7 @@ from .. import services
 from ..models import ClassifyJob
 from ..serializers import (
     BatchInput,
+    BatchOutputSerializer,
     CategorySerializer,
     ClassifyInput,
     JobSerializer,
@@ -20,6 +21,7 @@ from ..serializers import (
     LocalResultSerializer,
     ResultSerializer,
 )
+from ..services.budget import check_pixel_budget
 
 RESULT_EXAMPLE = OpenApiExample(
     "Classified",
@@ -39,6 +41,12 @@ RESULT_EXAMPLE = OpenApiExample(
 )
 
 
+def _validated(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
 class ClassifyView(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
@@ -49,11 +57,12 @@ class ClassifyView(APIView):
         summary="Classify one photo (cache first; hash the exact bytes you upload)",
     )
     def post(self, request):
+        data = _validated(ClassifyInput, request)
         outcome = services.classify_upload(
             user=request.user,
-            upload=request.FILES.get("image"),
-            declared_hash=request.data.get("image_hash"),
-            mode=request.data.get("mode") or "auto",
+            upload=data["image"],
+            declared_hash=data.get("image_hash"),
+            mode=data["mode"],
             ip=client_ip(request),
             request_id=request_uuid(request),
         )
@@ -71,7 +80,7 @@ class LocalClassifyView(APIView):
     def post(self, request):
         outcome = services.classify_local_only(
             user=request.user,
-            upload=request.FILES.get("image"),
+            upload=_validated(LocalClassifyInput, request)["image"],
             ip=client_ip(request),
             request_id=request_uuid(request),
         )
@@ -83,17 +92,18 @@ class BatchView(APIView):
 
     @extend_schema(
         request={"multipart/form-data": BatchInput},
-        responses={200: ResultSerializer(many=True), 202: JobSerializer},
+        responses={200: BatchOutputSerializer, 202: JobSerializer},
         summary="Classify up to CLASSIFY_BATCH_MAX photos; async=true queues a job",
     )
     def post(self, request):
-        data = BatchInput.parse(request)
+        data = _validated(BatchInput, request)
+        check_pixel_budget(data["images"])
         if data["async"]:
-            job = services.job_create(user=request.user, uploads=data["uploads"], mode=data["mode"])
+            job = services.job_create(user=request.user, uploads=data["images"], mode=data["mode"])
             return Response(JobSerializer.of(job), status=status.HTTP_202_ACCEPTED)
         results = services.classify_batch(
             user=request.user,
-            uploads=data["uploads"],
+            uploads=data["images"],
             mode=data["mode"],
             ip=client_ip(request),
             request_id=request_uuid(request),

@@ -9,7 +9,7 @@ from django.db import transaction
 from PIL import Image
 
 from core.private_media import EXTENSIONS, delete_private, read_private, save_private
-from core.uploads import validate_image
+from core.uploads import bounded_for_storage, validate_image
 
 JPEG_QUALITY = 90
 
@@ -34,10 +34,10 @@ def _encode(image: Image.Image) -> tuple[bytes, str]:
 
 def store_upload(upload, folder: str) -> StoredImage:
     """Validate an uploaded image (413/415/400 as the API conventions say) and store it privately."""
-    validated = validate_image(upload)
-    data, content_type = _encode(validated.image)
-    width, height = validated.image.size
-    return StoredImage(save_private(data, content_type, folder), width, height, validated.image)
+    image = bounded_for_storage(validate_image(upload).image)
+    data, content_type = _encode(image)
+    width, height = image.size
+    return StoredImage(save_private(data, content_type, folder), width, height, image)
 
 
 def store_bytes(data: bytes, content_type: str, folder: str) -> str:

@@ -5,22 +5,17 @@ Whatever the body or file, the answer is never a 5xx and always the JSON envelop
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
-from drf_spectacular.generators import SchemaGenerator
 from rest_framework.throttling import SimpleRateThrottle
 
-from core.private_media import sign
-from nailstudio import services as nail
+from tests.core.schema_ops import operations, properties
 from tests.corpus.make_corpus import EXPECTED
-from tests.images import image_bytes, upload
+from tests.images import upload
 
 pytestmark = pytest.mark.django_db
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
-SCHEMA = SchemaGenerator().get_schema(request=None, public=True)
-WRITES = ("post", "put", "patch")
 # Where an accepted image must give a 2xx (elsewhere other required fields are missing, which is a 4xx).
 ACCEPTING = {
     "/api/v1/classify",
@@ -31,69 +26,20 @@ ACCEPTING = {
 }
 
 
-def _operations(content_type: str | None):
-    for path, item in SCHEMA["paths"].items():
-        for method, operation in item.items():
-            if method not in WRITES:
-                continue
-            content = operation.get("requestBody", {}).get("content", {})
-            if content_type is None or content_type in content:
-                yield path, method, content.get(content_type or "application/json", {}).get("schema")
-
-
-def _properties(schema) -> dict:
-    if not schema:
-        return {}
-    if "$ref" in schema:
-        schema = SCHEMA["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
-    return schema.get("properties", {})
-
-
-JSON_OPS = sorted({(p, m) for p, m, _ in _operations(None)})
+JSON_OPS = sorted({(p, m) for p, m, _ in operations(None)})
 MULTIPART_OPS = sorted(
     (p, m, name)
-    for p, m, schema in _operations("multipart/form-data")
-    for name, prop in _properties(schema).items()
+    for p, m, schema in operations("multipart/form-data")
+    for name, prop in properties(schema).items()
     if prop.get("format") == "binary" or prop.get("items", {}).get("format") == "binary"
 )
-FIELDS = {(p, m): sorted(_properties(s)) for p, m, s in _operations("application/json")}
+FIELDS = {(p, m): sorted(properties(s)) for p, m, s in operations("application/json")}
 
 
 @pytest.fixture(autouse=True)
 def _no_throttles(monkeypatch):
     rates = {scope: "100000/min" for scope in SimpleRateThrottle.THROTTLE_RATES}
     monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
-
-
-@pytest.fixture
-def paths(owner, offline, django_capture_on_commit_callbacks):
-    customer = nail.create_customer(owner=owner, name="语料")
-    photo = nail.add_profile_photo(customer, upload(image_bytes()))
-    inspiration = nail.create_inspiration(owner=owner, upload=upload(image_bytes()), tags=["x"])
-    with django_capture_on_commit_callbacks(execute=True):
-        design = nail.request_design(owner=owner, customer=customer)
-    service = nail.create_service(
-        owner=owner, customer=customer, design_plan=design, service_date="2026-03-02"
-    )
-    ids = {
-        "customers": customer.pk,
-        "inspirations": inspiration.pk,
-        "designs": design.pk,
-        "services": service.pk,
-    }
-
-    def fill(path: str) -> str:
-        resource = path.split("/")[3]
-        values = {
-            "id": ids.get(resource, "00000000-0000-0000-0000-000000000000"),
-            "photo_id": photo.pk,
-            "job_id": "00000000-0000-0000-0000-000000000000",
-            "out_trade_no": "nope",
-            "token": sign(photo.image),
-        }
-        return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
-
-    return fill
 
 
 # WeChat Pay's callback answers in WeChat's own format ({"code": "FAIL", "message"}), as its docs require.

@@ -285,3 +285,11 @@ def test_it_analyses_every_type_through_openai_answering_by_prompt(
         ).json()
         assert (body["provider"], body["model"], body["result"]) == ("openai", "gpt-4o-mini", expected)
     assert len(openai.chat_requests()) == 4
+
+
+def test_it_refuses_unknown_fields(offline, owner_client, inspiration):
+    response = owner_client.post(
+        IMAGE_URL, {"analysis_type": "colors", "inspiration": inspiration.pk}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["details"]["fields"] == ["inspiration"]

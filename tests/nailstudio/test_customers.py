@@ -51,11 +51,28 @@ def test_it_reads_and_edits_the_profile(owner_client, customer):
     assert response.status_code == 200
     assert response.json()["nail_size"] == "large"
     assert response.json()["nail_shape"] == "coffin"  # PATCH keeps the rest
+    # PUT is the whole profile: one that leaves fields out names them and changes nothing.
     put = owner_client.put(url, {"nail_shape": "round", "prohibitions": []}, format="json")
-    assert put.status_code == 200
+    assert put.status_code == 400
+    assert set(put.json()["error"]["details"]) == {
+        "nail_size",
+        "nail_condition",
+        "color_preferences",
+        "style_preferences",
+    }
+    customer.profile.refresh_from_db()
+    assert customer.profile.prohibitions == ["glitter", "亮片"]
+    full = {
+        "nail_shape": "round",
+        "nail_size": "medium",
+        "nail_condition": "",
+        "color_preferences": [],
+        "style_preferences": [],
+        "prohibitions": [],
+    }
+    assert owner_client.put(url, full, format="json").status_code == 200
     customer.profile.refresh_from_db()
     assert (customer.profile.nail_shape, customer.profile.prohibitions) == ("round", [])
-    assert customer.profile.nail_size == "medium"  # PUT replaces: what was left out is back to its default
     assert owner_client.patch(url, {"nail_shape": "heart"}, format="json").status_code == 400
 
 
