@@ -36,6 +36,7 @@ class AutoSchema(BaseAutoSchema):
     def get_tags(self) -> list[str]:
         return [tag_for(self.path)]
 
+
 ERROR_SCHEMA = {
     "type": "object",
     "properties": {
