@@ -27,6 +27,29 @@ def post(owner_client, django_capture_on_commit_callbacks):
     return send
 
 
+def test_it_keys_on_every_input_that_changes_the_image():
+    from nailstudio.services.design_cache import design_key
+
+    base = {
+        "prompt": "p",
+        "target": "5nails",
+        "reference_hashes": ["a", "b"],
+        "chain": ["dashscope:m", "local:"],
+    }
+    key = design_key(**base)
+    changed = [
+        {"prompt": "p2"},
+        {"target": "single"},
+        {"reference_hashes": ["b", "a"]},  # order counts: the first reference leads
+        {"reference_hashes": ["a"]},
+        {"chain": ["local:"]},
+        {"instruction": "add dots"},
+        {"version": "other"},
+    ]
+    assert len({key} | {design_key(**(base | change)) for change in changed}) == len(changed) + 1
+    assert design_key(**base, instruction=" Add  DOTS。") == design_key(**base, instruction="add dots")
+
+
 def _design(response) -> DesignPlan:
     return DesignPlan.objects.get(pk=response.json()["id"])
 
