@@ -19,44 +19,53 @@ def _invalid_hash(value) -> ApiError:
 
 
 CHECK_CACHE_FIELDS = frozenset({"image_hash", "image_hashes"})
+HASH_PATTERN = r"^\s*[0-9a-fA-F]{64}\s*$"  # what normalise_hash accepts: SHA-256 hex, any case, spaces around
 
 
-class CheckCacheInput(serializers.Serializer):
-    """The body, for the docs; ``parse`` checks it. By hand: on this hottest path a serializer's field
-    machinery cost more than the database lookup."""
-
-    image_hash = serializers.CharField(required=False)
-    image_hashes = serializers.ListField(
-        child=serializers.CharField(),
-        required=False,
-        min_length=1,
-        max_length=500,
-        help_text="up to 500 SHA-256 hex strings",
+class CheckCacheOneInput(serializers.Serializer):
+    image_hash = serializers.RegexField(
+        HASH_PATTERN, help_text="SHA-256 hex of the exact bytes you would upload"
     )
 
-    @staticmethod
-    def parse(data) -> tuple[list[str], bool]:
-        """The normalised hashes and whether it was a batch (strict like every body; tested against this
-        serializer's schema in tests/classifier/test_check_cache_schema.py)."""
-        if not isinstance(data, dict):
-            raise _invalid_body("Send a JSON object with image_hash or image_hashes.")
-        if not data.keys() <= CHECK_CACHE_FIELDS:
-            raise strict.unknown_fields(sorted(set(data) - CHECK_CACHE_FIELDS), CHECK_CACHE_FIELDS)
-        single = data.get("image_hash")
-        many = data.get("image_hashes")
-        if (single is None) == (many is None):
-            raise _invalid_body("Send exactly one of image_hash or image_hashes.")
-        if many is not None and not isinstance(many, list):
-            raise _invalid_body("image_hashes must be a list.")
-        if many is not None and not 1 <= len(many) <= 500:
-            raise _invalid_body("image_hashes holds 1 to 500 hashes.")
-        hashes = []
-        for value in [single] if single is not None else many:
-            normalised = normalise_hash(value) if isinstance(value, str) else None
-            if normalised is None:
-                raise _invalid_hash(value)
-            hashes.append(normalised)
-        return hashes, many is not None
+
+class CheckCacheManyInput(serializers.Serializer):
+    image_hashes = serializers.ListField(
+        child=serializers.RegexField(HASH_PATTERN),
+        min_length=1,
+        max_length=500,
+        help_text="up to 500 SHA-256 hex",
+    )
+
+
+# The documented body: exactly one of the two shapes. ``parse`` checks it by hand: on this hottest path a
+# serializer's field machinery cost more than the database lookup; tests/classifier/test_check_cache_schema.py
+# holds parse to this schema.
+CheckCacheInput = PolymorphicProxySerializer(
+    component_name="CheckCacheInput",
+    serializers=[CheckCacheOneInput, CheckCacheManyInput],
+    resource_type_field_name=None,
+)
+
+
+def parse_check_cache(data) -> tuple[list[str], bool]:
+    """The normalised hashes and whether it was a batch; 400 for anything the schema does not allow."""
+    if not isinstance(data, dict):
+        raise _invalid_body("Send a JSON object with image_hash or image_hashes.")
+    if not data.keys() <= CHECK_CACHE_FIELDS:
+        raise strict.unknown_fields(sorted(set(data) - CHECK_CACHE_FIELDS), CHECK_CACHE_FIELDS)
+    if len(data) != 1:
+        raise _invalid_body("Send exactly one of image_hash or image_hashes.")
+    batch = "image_hashes" in data
+    values = data["image_hashes"] if batch else [data["image_hash"]]
+    if batch and not (isinstance(values, list) and 1 <= len(values) <= 500):
+        raise _invalid_body("image_hashes is a list of 1 to 500 hashes.")
+    hashes = []
+    for value in values:
+        normalised = normalise_hash(value) if isinstance(value, str) else None
+        if normalised is None:
+            raise _invalid_hash(value)
+        hashes.append(normalised)
+    return hashes, batch
 
 
 def _invalid_body(message: str) -> ApiError:

@@ -226,11 +226,9 @@ REST_FRAMEWORK = {
     # JSON only; the browsable API is for people, in DEBUG (core.renderers keeps errors JSON there too).
     "DEFAULT_RENDERER_CLASSES": ["core.renderers.JSONRenderer"]
     + (["core.renderers.BrowsableAPIRenderer"] if DEBUG else []),
-    "DEFAULT_PARSER_CLASSES": [
-        "core.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON bodies only, unless a view takes uploads (it then names MultiPartParser): a form encoding cannot say
+    # what the documented JSON can (lists, null), so it is neither accepted nor documented elsewhere.
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -251,6 +249,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.schema.add_error_responses",
         "core.schema.add_tags",
+        "core.schema.close_request_bodies",
     ],
 }
 

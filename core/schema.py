@@ -71,3 +71,11 @@ def add_error_responses(result, generator, request, public):
 def add_tags(result, generator, request, public):
     result["tags"] = TAGS
     return result
+
+
+def close_request_bodies(result, generator, request, public):
+    """Request bodies are strict (core.serializers): say so, so that clients and fuzzers know."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request") and component.get("type") == "object":
+            component["additionalProperties"] = False
+    return result

@@ -1,8 +1,8 @@
 """Input conventions shared by every serializer that reads a request body or query.
 
-- Unknown names are refused: ``400 unknown_fields`` with ``details.fields`` (a client sending ``tag`` instead
-  of ``tags`` must learn it, not lose the value). Names the resource has but a client cannot write (``id``,
-  ``created_at``, ``image_url``…) are known and ignored, so a GET body can be sent back as a PUT.
+- Names a client cannot write are refused: ``400 unknown_fields`` with ``details.fields`` (a client sending
+  ``tag`` instead of ``tags`` must learn it, not lose the value). Read-only names (``id``, ``created_at``…) are
+  refused too: the schema's request bodies allow no other property (``additionalProperties: false``).
 - PUT replaces the object: every writable field is required (nested sub-resources, edited at their own URL,
   excepted) and the missing ones are named in a 400 ``validation_error``. PATCH changes only what it names.
 """
@@ -39,10 +39,10 @@ class StrictFieldsMixin:
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
             prefix = _path(self)
-            unknown = sorted(str(name) for name in data if name not in self.fields)
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = sorted(str(name) for name in data if name not in writable)
             if unknown:
-                allowed = [n for n, f in self.fields.items() if not f.read_only]
-                raise unknown_fields([f"{prefix}.{n}" if prefix else n for n in unknown], allowed)
+                raise unknown_fields([f"{prefix}.{n}" if prefix else n for n in unknown], writable)
             if self.instance is not None and not self.partial and self.parent is None:
                 missing = [
                     name

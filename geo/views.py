@@ -1,7 +1,7 @@
 import dataclasses
 
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -74,7 +74,7 @@ def _body(result: services.LocateResult, source: str) -> dict:
 
 
 class LocateView(APIView):
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, JSONParser]
 
     @extend_schema(
         request={"multipart/form-data": LocateImageInput, "application/json": LocateCoordinatesInput},

@@ -2,14 +2,13 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import ApiError
 from core.pagination import PageNumberPagination
-from core.parsers import JSONParser
 
 from . import presets, selectors, services
 from .models import ImageEditTask
@@ -33,7 +32,7 @@ STATUS = OpenApiParameter(
 
 
 class ImageEditListView(APIView):
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
     pagination_class = PageNumberPagination  # also tells the schema that the list is paginated
 
     @extend_schema(
@@ -99,8 +98,6 @@ class ImageEditDetailView(APIView):
 
 
 class ImageEditCancelView(APIView):
-    parser_classes = [JSONParser, FormParser]
-
     @extend_schema(
         summary="Cancel a queued edit (credits given back; 409 not_cancelable once it started)",
         request=None,

@@ -185,7 +185,7 @@ class DesignPlanSerializer(serializers.ModelSerializer):
     image_url = SignedUrlField(source="image")
     parent_design_id = serializers.IntegerField(allow_null=True, read_only=True)
     material_list = MaterialSerializer(many=True, read_only=True)
-    complexity = serializers.ChoiceField(
+    complexity = BlankAsNullChoiceField(
         choices=DesignPlan.Complexity.choices,
         allow_null=True,
         read_only=True,

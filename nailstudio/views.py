@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from core.errors import ApiError
@@ -33,7 +33,7 @@ from .serializers import (
 )
 from .serializers_suggest import CustomerPhotoUploadSerializer, InspirationUploadSerializer
 
-PARSERS = [JSONParser, MultiPartParser, FormParser]
+PARSERS = [JSONParser, MultiPartParser]
 
 PROFILE_EXAMPLE = {
     "nail_shape": "almond",
@@ -198,9 +198,7 @@ class CustomerViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
         request={"multipart/form-data": PhotoUploadSerializer},
         responses={201: CustomerPhotoUploadSerializer},
     )
-    @action(
-        detail=True, methods=["post"], url_path="profile/photos", parser_classes=[MultiPartParser, FormParser]
-    )
+    @action(detail=True, methods=["post"], url_path="profile/photos", parser_classes=[MultiPartParser])
     def add_photo(self, request, pk=None):
         customer = self.get_object()
         serializer = PhotoUploadSerializer(data=request.data)
@@ -431,7 +429,7 @@ class ServiceRecordViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
         request={"multipart/form-data": CompleteSerializer},
         responses={200: ServiceRecordSerializer},
     )
-    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
     def complete(self, request, pk=None):
         record = self.get_object()
         serializer = CompleteSerializer(data=request.data)

@@ -10,7 +10,12 @@ from core.request import client_ip, request_uuid
 from core.throttling import FixedWindowUserThrottle
 
 from .. import services
-from ..serializers import CheckCacheBatchSerializer, CheckCacheInput, CheckCacheResultSerializer
+from ..serializers import (
+    CheckCacheBatchSerializer,
+    CheckCacheInput,
+    CheckCacheResultSerializer,
+    parse_check_cache,
+)
 
 
 class CheckCacheView(APIView):
@@ -37,7 +42,14 @@ class CheckCacheView(APIView):
                 request_only=True,
             ),
             OpenApiExample(
-                "A batch (up to 500)", value={"image_hashes": ["9f86d0…", "e3b0c4…"]}, request_only=True
+                "A batch (up to 500)",
+                value={
+                    "image_hashes": [
+                        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+                    ]
+                },
+                request_only=True,
             ),
         ],
         summary="Ask by SHA-256 before uploading: hit returns the stored result",
@@ -47,7 +59,7 @@ class CheckCacheView(APIView):
         ),
     )
     def post(self, request):
-        hashes, batch = CheckCacheInput.parse(request.data)
+        hashes, batch = parse_check_cache(request.data)
         results = services.check_cache(
             user_id=request.user.pk,
             hashes=hashes,

@@ -180,3 +180,8 @@ def test_it_answers_json_for_errors_outside_drf_even_with_debug(settings, path, 
     response = Client(raise_request_exception=False).get(path)
     envelope(response, status, code)
     assert b"Traceback" not in response.content
+
+
+@pytest.mark.parametrize("value", ["null", "0", "-3", "1.5", "x"])
+def test_it_refuses_a_page_size_that_is_no_positive_integer(owner_client, value):
+    envelope(owner_client.get("/api/v1/customers", {"page_size": value}), 400, "invalid_parameter")

@@ -72,3 +72,8 @@ def test_it_has_no_blank_complexity(component):
     complexity = COMPONENTS[component]["properties"]["complexity"]
     enums = [_ref(option).get("enum", []) for option in complexity.get("oneOf", [complexity])]
     assert "" not in [value for enum in enums for value in enum]
+
+
+@pytest.mark.django_db
+def test_it_answers_null_complexity_until_estimated(owner_client, paths):
+    assert owner_client.get(paths("/api/v1/designs/{id}")).json()["complexity"] is None

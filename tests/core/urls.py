@@ -1,6 +1,7 @@
 """Test-only endpoints that exercise the error envelope and the upload validator through real requests."""
 
 from django.urls import include, path
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -10,6 +11,7 @@ from core.uploads import validate_image
 
 class UploadProbe(APIView):
     permission_classes = [AllowAny]
+    parser_classes = [MultiPartParser]
 
     def post(self, request):
         image = validate_image(request.FILES.get("image"))
