@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -13,8 +13,6 @@ from core import serializers as strict
 
 from .serializers import ComparisonSerializer
 from .services import analysis
-
-PARSERS = [MultiPartParser, FormParser, JSONParser]
 
 
 class AnalysisRequestSerializer(strict.Serializer):
@@ -44,7 +42,7 @@ class CompareRequestSerializer(strict.Serializer):
 
 
 class AnalysisImageView(APIView):
-    parser_classes = PARSERS
+    parser_classes = [MultiPartParser, JSONParser]  # JSON for an inspiration_id / photo_id
     throttle_scope = "nail_analysis"
 
     @extend_schema(
@@ -54,7 +52,10 @@ class AnalysisImageView(APIView):
             "is `unknown` with a low confidence). 400 `invalid_analysis_type`; another artist's "
             "`inspiration_id` / `photo_id` is 404. Nothing is stored."
         ),
-        request={"multipart/form-data": AnalysisRequestSerializer},
+        request={
+            "multipart/form-data": AnalysisRequestSerializer,
+            "application/json": AnalysisRequestSerializer,
+        },
         responses={200: AnalysisResultSerializer},
         examples=[
             OpenApiExample(
@@ -86,7 +87,7 @@ class AnalysisImageView(APIView):
 
 
 class AnalysisCompareView(APIView):
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
     throttle_scope = "nail_analysis"
 
     @extend_schema(
