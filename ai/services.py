@@ -10,10 +10,11 @@ from collections.abc import Callable
 
 from PIL import Image
 
-from . import router, validation
+from . import analysis, router, validation
 from .errors import AIUnavailable, InvalidOutput
 from .images import ModelInput, sniff_content_type
 from .prompts import PROMPT_VERSION
+from .providers import PROVIDERS
 from .router import deferred_call_log, save_calls
 from .taxonomy import BY_CODE, CATEGORIES, CODES
 from .types import (
@@ -28,6 +29,7 @@ from .types import (
 )
 
 __all__ = [
+    "ANALYSIS_TYPES",
     "AIUnavailable",
     "BY_CODE",
     "CATEGORIES",
@@ -37,6 +39,7 @@ __all__ = [
     "PROMPT_VERSION",
     "aclassify_photo",
     "analyze_image",
+    "chain_models",
     "classify_photo",
     "compare_images",
     "deferred_call_log",
@@ -51,11 +54,22 @@ __all__ = [
 
 require_fields = validation.require_fields
 wait_on = router.wait_on
+ANALYSIS_TYPES = analysis.ANALYSIS_TYPES
 
 
 def remote_available(capability: str = "classify_photo", chain: list[str] | None = None) -> bool:
     """True when some non-local provider of the chain would be tried now."""
     return any(name != "local" for name in router.usable_providers(capability, chain))
+
+
+def chain_models(capability: str, chain: list[str] | None = None) -> list[str]:
+    """``provider:model`` of each configured provider of the chain, in order (breakers aside): what a stored
+    result depends on, so a cache keyed on it misses when a key or a model changes."""
+    names = router.chain_for(capability, chain)
+    usable = [
+        name for name in names if (p := PROVIDERS.get(name)) and p.supports(capability) and p.configured()
+    ]
+    return [f"{name}:{PROVIDERS[name].model_for(capability)}" for name in usable]
 
 
 def screenshot_rule(image: Image.Image, *, source_format: str | None = None, exif: dict | None = None):
@@ -105,14 +119,24 @@ def _json(capability: str, request, validate: Callable[[dict], dict] | None, use
 
 def analyze_image(
     image: Image.Image,
-    instruction: str,
+    instruction: str = "",
     *,
+    analysis_type: str = "",
     validate: Callable[[dict], dict] | None = None,
     local: Callable[[], dict] | None = None,
     user=None,
     chain: list[str] | None = None,
 ) -> JsonResult:
-    return _json("analyze_image", AnalyzeRequest(image, instruction, validate, local), validate, user, chain)
+    """Ask a question about an image. With ``analysis_type`` (one of ANALYSIS_TYPES) the question, the answer
+    check and the offline engine default to that type's (``ai.analysis``); ValueError for an unknown type."""
+    if analysis_type:
+        if analysis_type not in analysis.ANALYSIS_TYPES:
+            raise ValueError(f"unknown analysis type {analysis_type!r}")
+        instruction = instruction or analysis.INSTRUCTIONS[analysis_type]
+        validate = validate or analysis.VALIDATORS[analysis_type]
+        local = local or analysis.offline(image, analysis_type)
+    request = AnalyzeRequest(image, instruction, validate, local, analysis_type)
+    return _json("analyze_image", request, validate, user, chain)
 
 
 def compare_images(

@@ -75,6 +75,7 @@ class AnalyzeRequest:
     instruction: str
     validate: Callable[[dict], dict] | None = None
     local: Callable[[], dict] | None = None
+    analysis_type: str = ""  # one of ai.analysis.ANALYSIS_TYPES, or "" for a caller's own question
 
 
 @dataclass(frozen=True)

@@ -191,6 +191,8 @@ PRIVATE_MEDIA_ACCEL_REDIRECT = env.str("PRIVATE_MEDIA_ACCEL_REDIRECT", default="
 
 # --- Nail studio (nailstudio app) -----------------------------------------------------------------------------
 NAIL_DESIGN_CREDITS = env.int("NAIL_DESIGN_CREDITS", default=2)
+# An artist's identical design request within this many days is answered with a copy of the stored image, free.
+NAIL_DESIGN_CACHE_DAYS = env.int("NAIL_DESIGN_CACHE_DAYS", default=7)
 
 # --- Ability center (abilities app) ---------------------------------------------------------------------------
 ABILITY_HALF_LIFE_DAYS = env.float("ABILITY_HALF_LIFE_DAYS", default=30.0)  # recency weighting of scores
@@ -228,6 +230,7 @@ REST_FRAMEWORK = {
         "anon": env.str("THROTTLE_ANON", default="120/min"),
         "user": env.str("THROTTLE_USER", default="1200/min"),
         "login": env.str("THROTTLE_LOGIN", default="10/min"),
+        "nail_analysis": env.str("THROTTLE_NAIL_ANALYSIS", default="30/min"),
     },
     "EXCEPTION_HANDLER": "core.errors.api_exception_handler",
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,  # DRF's throttles identify anonymous clients as core.request.client_ip

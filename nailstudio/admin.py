@@ -2,11 +2,14 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html_join
 
+from core.admin import ReadOnlyAdmin
+
 from .models import (
     ComparisonResult,
     Customer,
     CustomerPhoto,
     CustomerProfile,
+    DesignDay,
     DesignPlan,
     InspirationImage,
     InspirationTag,
@@ -61,10 +64,11 @@ class DesignPlanAdmin(admin.ModelAdmin):
         "provider",
         "cost",
         "credits_charged",
+        "from_cache",
         "created_at",
     ]
     list_select_related = ["customer"]
-    list_filter = ["status", "design_target", "provider", "complexity"]
+    list_filter = ["status", "design_target", "provider", "complexity", "from_cache"]
     search_fields = ["customer__name", "custom_prompt", "owner__username"]
     raw_id_fields = ["owner", "customer", "parent_design"]
     filter_horizontal = ["inspiration_images"]
@@ -75,6 +79,8 @@ class DesignPlanAdmin(admin.ModelAdmin):
         "ai_prompt",
         "provider",
         "cost",
+        "cache_key",
+        "from_cache",
         "generated_at",
     ]
 
@@ -121,3 +127,9 @@ class ServiceRecordAdmin(admin.ModelAdmin):
     raw_id_fields = ["owner", "customer", "design_plan"]
     readonly_fields = ["actual_image", "completed_at", "comparison_status", "comparison_error"]
     inlines = [ComparisonResultInline]
+
+
+@admin.register(DesignDay)
+class DesignDayAdmin(ReadOnlyAdmin):
+    list_display = ["date", "requests", "cache_hits", "generated", "failed", "cost", "credits"]
+    date_hierarchy = "date"

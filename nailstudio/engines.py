@@ -10,7 +10,14 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from ai.local.nails import DesignSpec, RenderedDesign, compare_designs, estimate_design, render_design
+from ai.local.nails import (
+    DesignSpec,
+    RenderedDesign,
+    analyse_all,
+    compare_designs,
+    estimate_design,
+    render_design,
+)
 
 from .prompts import DesignBrief
 
@@ -119,3 +126,24 @@ def comparator(reference: Image.Image, actual: Image.Image, inspirations: tuple[
         }
 
     return run
+
+
+SUGGESTED_COLOURS = 3
+SUGGESTED_COLOUR_SHARE = 0.1
+
+
+def suggested_tags(image: Image.Image, given=()) -> list[str]:
+    """Style tags the offline analysis sees in an inspiration, minus those the artist already gave."""
+    tags = analyse_all(image, ["style_tags"])["style_tags"]["tags"]
+    return [tag for tag in tags if tag not in set(given)]
+
+
+def suggested_profile(image: Image.Image) -> dict:
+    """Colours and nail shape the offline analysis sees in a customer's photo, for the artist to confirm."""
+    found = analyse_all(image, ["colors", "nail_shape"])
+    colours = [c["color"] for c in found["colors"]["colors"] if c["share"] >= SUGGESTED_COLOUR_SHARE]
+    return {
+        "color_preferences": colours[:SUGGESTED_COLOURS],
+        "nail_shape": found["nail_shape"]["shape"],
+        "shape_confidence": found["nail_shape"]["confidence"],
+    }

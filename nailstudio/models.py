@@ -177,6 +177,9 @@ class DesignPlan(models.Model):
     provider = models.CharField("生成方", max_length=32, blank=True)
     cost = models.DecimalField("成本 (CNY)", max_digits=10, decimal_places=4, default=0)
     credits_charged = models.PositiveIntegerField("扣除积分", default=0)
+    # The design result cache (services/design_cache.py): what determined the image, hashed; a copy is from_cache.
+    cache_key = models.CharField("缓存键", max_length=64, blank=True)
+    from_cache = models.BooleanField("来自缓存", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     generated_at = models.DateTimeField(null=True, blank=True)
@@ -192,10 +195,33 @@ class DesignPlan(models.Model):
                 name="nail_design_minutes_ordered",
             ),
         ]
-        indexes = [models.Index(fields=["owner", "status"]), models.Index(fields=["owner", "customer"])]
+        indexes = [
+            models.Index(fields=["owner", "status"]),
+            models.Index(fields=["owner", "customer"]),
+            models.Index(fields=["owner", "cache_key"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.customer} 设计 v{self.version}"
+
+
+class DesignDay(models.Model):
+    """Per-day design totals (Asia/Shanghai) for the staff stats, written as requests and generations happen."""
+
+    date = models.DateField("日期", unique=True)
+    requests = models.PositiveIntegerField("请求", default=0)
+    cache_hits = models.PositiveIntegerField("缓存命中", default=0)
+    generated = models.PositiveIntegerField("生成", default=0)
+    failed = models.PositiveIntegerField("失败", default=0)
+    cost = models.DecimalField("成本（元）", max_digits=14, decimal_places=6, default=0)
+    credits = models.PositiveIntegerField("积分", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "设计日统计"
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return self.date.isoformat()
 
 
 class ServiceRecord(models.Model):

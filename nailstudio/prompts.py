@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 NEGATIVE_HEADER = "严格禁止 (must NOT appear):"
+# Part of every design cache key: bump it when the prompt builder or the offline renderer changes what is drawn.
+DESIGN_PROMPT_VERSION = "nail-design-2026.12-v1"
 
 SHAPES_ZH = {
     "almond": "杏仁形 almond",

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from datetime import datetime, time
+from decimal import Decimal
 
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from .models import Customer, DesignPlan, InspirationImage, InspirationTag, ServiceRecord
+from .models import Customer, DesignDay, DesignPlan, InspirationImage, InspirationTag, ServiceRecord
 
 
 def customers_for(user) -> QuerySet[Customer]:
@@ -61,3 +63,39 @@ def history(customer: Customer) -> list[HistoryEntry]:
         at = record.completed_at or timezone.make_aware(datetime.combine(record.service_date, time.min))
         entries.append(HistoryEntry("service", at, record))
     return sorted(entries, key=lambda entry: entry.at, reverse=True)
+
+
+def designs_per_day(days: int, *, today: dt.date | None = None) -> dict:
+    """Staff stats over all artists, from the per-day totals (Asia/Shanghai days): requests, cache hits (and their rate),
+    designs drawn and failed, provider cost, credits kept."""
+    today = today or timezone.localdate()
+    first = today - dt.timedelta(days=days - 1)
+    rows = {row.date: row for row in DesignDay.objects.filter(date__gte=first, date__lte=today)}
+    counts = ("requests", "cache_hits", "generated", "failed", "credits")
+    totals = dict.fromkeys(counts, 0) | {"cost": Decimal(0)}
+    result = []
+    for offset in range(days):
+        day = first + dt.timedelta(days=offset)
+        row = rows.get(day) or DesignDay(date=day)
+        values = {name: getattr(row, name) for name in counts}
+        result.append(
+            {
+                "date": day.isoformat(),
+                **values,
+                "hit_rate": _rate(row.cache_hits, row.requests),
+                "cost": _money(row.cost),
+            }
+        )
+        for name in counts:
+            totals[name] += values[name]
+        totals["cost"] += Decimal(str(row.cost))
+    totals["hit_rate"] = _rate(totals["cache_hits"], totals["requests"])
+    return {"days": result, "totals": totals | {"cost": _money(totals["cost"])}}
+
+
+def _rate(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+def _money(value) -> str:
+    return str(Decimal(str(value or 0)).quantize(Decimal("0.000001")))

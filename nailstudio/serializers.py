@@ -215,6 +215,7 @@ class DesignPlanSerializer(serializers.ModelSerializer):
             "provider",
             "cost",
             "credits_charged",
+            "from_cache",
             "created_at",
             "updated_at",
             "generated_at",
@@ -229,6 +230,9 @@ class DesignCreateSerializer(strict.Serializer):
     )
     custom_prompt = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
     design_target = serializers.ChoiceField(choices=DesignPlan.Target.choices, default=DesignPlan.Target.FIVE)
+    regenerate = serializers.BooleanField(
+        default=False, help_text="draw again even when an identical design is in your cache"
+    )
 
     def validate_inspiration_image_ids(self, value: list) -> list:
         if len(value) > MAX_INSPIRATIONS:
@@ -240,6 +244,9 @@ class DesignCreateSerializer(strict.Serializer):
 
 class RefineSerializer(strict.Serializer):
     refinement_prompt = serializers.CharField(max_length=500)
+    regenerate = serializers.BooleanField(
+        default=False, help_text="draw again even when an identical refinement is in your cache"
+    )
 
 
 class ServiceRecordSerializer(strict.ModelSerializer):

@@ -1,6 +1,7 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import views, views_analysis, views_stats
 
 router = SimpleRouter(trailing_slash=False)
 router.register("customers", views.CustomerViewSet, basename="nail-customer")
@@ -8,4 +9,9 @@ router.register("inspirations", views.InspirationViewSet, basename="nail-inspira
 router.register("designs", views.DesignPlanViewSet, basename="nail-design")
 router.register("services", views.ServiceRecordViewSet, basename="nail-service")
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path("analysis/image", views_analysis.AnalysisImageView.as_view(), name="nail-analysis-image"),
+    path("analysis/compare", views_analysis.AnalysisCompareView.as_view(), name="nail-analysis-compare"),
+    path("stats/designs", views_stats.DesignStatsView.as_view(), name="stats-designs"),
+]

@@ -18,7 +18,6 @@ from .models import Customer, DesignPlan, InspirationImage, ServiceRecord
 from .serializers import (
     ComparisonSerializer,
     CompleteSerializer,
-    CustomerPhotoSerializer,
     CustomerProfileSerializer,
     CustomerSerializer,
     DesignCreateSerializer,
@@ -32,6 +31,7 @@ from .serializers import (
     ServiceRecordSerializer,
     TagCountSerializer,
 )
+from .serializers_suggest import CustomerPhotoUploadSerializer, InspirationUploadSerializer
 
 PARSERS = [JSONParser, MultiPartParser]
 
@@ -70,6 +70,7 @@ DESIGN_EXAMPLE = {
     "provider": "",
     "cost": "0.0000",
     "credits_charged": 2,
+    "from_cache": False,
     "created_at": "2026-03-01T14:00:00+08:00",
     "updated_at": "2026-03-01T14:00:00+08:00",
     "generated_at": None,
@@ -195,7 +196,7 @@ class CustomerViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
     @extend_schema(
         summary="Add a profile photo",
         request={"multipart/form-data": PhotoUploadSerializer},
-        responses={201: CustomerPhotoSerializer},
+        responses={201: CustomerPhotoUploadSerializer},
     )
     @action(detail=True, methods=["post"], url_path="profile/photos", parser_classes=[MultiPartParser])
     def add_photo(self, request, pk=None):
@@ -204,7 +205,7 @@ class CustomerViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
         serializer.is_valid(raise_exception=True)
         photo = services.add_profile_photo(customer, serializer.validated_data["image"])
         return Response(
-            CustomerPhotoSerializer(photo, context=self.get_serializer_context()).data,
+            CustomerPhotoUploadSerializer(photo, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,
         )
 
@@ -233,7 +234,7 @@ class CustomerViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
     create=extend_schema(
         summary="Upload an inspiration image with tags",
         request={"multipart/form-data": InspirationSerializer},
-        responses={201: InspirationSerializer},
+        responses={201: InspirationUploadSerializer},
     ),
     update=extend_schema(
         summary="Replace the tags",
@@ -251,6 +252,9 @@ class InspirationViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
     filterset_class = InspirationFilter
     ordering_fields = ["created_at"]
     ordering = ["-created_at"]
+
+    def get_serializer_class(self):
+        return InspirationUploadSerializer if self.action == "create" else InspirationSerializer
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -310,10 +314,12 @@ class DesignPlanViewSet(
         description=(
             "202 with status `queued`; poll the plan until `ready` or `failed`. Charges "
             "`NAIL_DESIGN_CREDITS` when a remote image model may draw it (402 `insufficient_credits`); "
-            "the offline renderer is free. Another user's customer or inspiration is 400."
+            "the offline renderer is free. Another user's customer or inspiration is 400. 200: your identical "
+            "request of the last `NAIL_DESIGN_CACHE_DAYS` days is copied at once, free (`from_cache`); "
+            "`regenerate: true` draws again."
         ),
         request=DesignCreateSerializer,
-        responses={202: DesignPlanSerializer},
+        responses={202: DesignPlanSerializer, 200: DesignPlanSerializer},
         examples=[
             OpenApiExample(
                 "Request",
@@ -332,16 +338,23 @@ class DesignPlanViewSet(
         serializer = DesignCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         plan = services.request_design(owner=request.user, **serializer.validated_data)
-        return Response(self.get_serializer(plan).data, status=status.HTTP_202_ACCEPTED)
+        return self._answer(plan)
+
+    def _answer(self, plan):
+        code = status.HTTP_200_OK if plan.from_cache else status.HTTP_202_ACCEPTED
+        return Response(self.get_serializer(plan).data, status=code)
 
     def perform_destroy(self, instance):
         services.delete_design(instance)
 
     @extend_schema(
         summary="Refine a ready design into a new version (generated in the background)",
-        description="202 with the new version (`parent_design_id`, `version` + 1), charged like a new design.",
+        description=(
+            "202 with the new version (`parent_design_id`, `version` + 1), charged like a new design; 200 when "
+            "the same refinement of the same image is in your cache (`from_cache`, free)."
+        ),
         request=RefineSerializer,
-        responses={202: DesignPlanSerializer},
+        responses={202: DesignPlanSerializer, 200: DesignPlanSerializer},
         examples=[
             OpenApiExample("Refine", value={"refinement_prompt": "换成浅蓝色，加一点波点"}, request_only=True)
         ],
@@ -351,8 +364,9 @@ class DesignPlanViewSet(
         plan = self.get_object()
         serializer = RefineSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        child = services.refine_design(plan, serializer.validated_data["refinement_prompt"])
-        return Response(self.get_serializer(child).data, status=status.HTTP_202_ACCEPTED)
+        data = serializer.validated_data
+        child = services.refine_design(plan, data["refinement_prompt"], regenerate=data["regenerate"])
+        return self._answer(child)
 
     @extend_schema(
         summary="Every version of this design, oldest first", responses=DesignPlanSerializer(many=True)

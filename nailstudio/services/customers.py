@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from .. import engines
 from ..models import Customer, CustomerPhoto, CustomerProfile
 from .designs import release_unfinished
 from .images import delete_after_commit, store_upload
@@ -59,10 +60,14 @@ def update_profile(customer: Customer, *, replace: bool = False, **fields) -> Cu
 
 @transaction.atomic
 def add_profile_photo(customer: Customer, upload) -> CustomerPhoto:
+    """Store a profile photo; ``suggested_profile`` on the returned object (colours, shape) is what the offline
+    analysis sees, offered to the artist and never written to the profile by itself."""
     stored = store_upload(upload, "nailstudio/profiles")
-    return CustomerPhoto.objects.create(
+    photo = CustomerPhoto.objects.create(
         customer=customer, image=stored.name, width=stored.width, height=stored.height
     )
+    photo.suggested_profile = engines.suggested_profile(stored.image)
+    return photo
 
 
 @transaction.atomic

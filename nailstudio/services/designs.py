@@ -12,12 +12,13 @@ from PIL import Image
 from ai import services as ai
 from core import jobs
 from core.errors import ApiError
+from core.private_media import delete_private
 from core.tasks import send_on_commit
 
 from .. import engines, validation
 from ..models import Customer, CustomerProfile, DesignPlan, InspirationImage
 from ..prompts import ESTIMATE_INSTRUCTION, DesignBrief, design_prompt
-from . import credits
+from . import credits, daily, design_cache
 from .images import delete_after_commit, load_image, store_bytes
 
 logger = logging.getLogger(__name__)
@@ -31,7 +32,6 @@ def _enqueue(plan: DesignPlan) -> None:
     send_on_commit(generate_design, plan.pk)
 
 
-@transaction.atomic
 def request_design(
     *,
     owner,
@@ -39,8 +39,18 @@ def request_design(
     inspiration_images: Sequence[InspirationImage] = (),
     custom_prompt: str = "",
     design_target: str = DesignPlan.Target.FIVE,
+    regenerate: bool = False,
 ) -> DesignPlan:
-    """Queue a new design (status ``queued``); charges credits when a paid model may draw it."""
+    """A new design: a copy of the artist's identical earlier one (``ready`` at once, ``from_cache``, free) unless
+    ``regenerate``; otherwise queued (status ``queued``), holding credits when a paid model may draw it."""
+    daily.ensure_today()
+    return _request_design(owner, customer, inspiration_images, custom_prompt, design_target, regenerate)
+
+
+@transaction.atomic
+def _request_design(
+    owner, customer, inspiration_images, custom_prompt, design_target, regenerate
+) -> DesignPlan:
     if customer.owner_id != owner.pk or any(i.owner_id != owner.pk for i in inspiration_images):
         raise ApiError(
             400, "validation_error", "只能使用自己的顾客和灵感图 (not your customer or inspiration)"
@@ -49,14 +59,18 @@ def request_design(
         owner=owner, customer=customer, custom_prompt=custom_prompt, design_target=design_target
     )
     plan.inspiration_images.set(inspiration_images)
-    _charge(plan)
-    _enqueue(plan)
-    return plan
+    return _copy_or_queue(plan, regenerate)
+
+
+def refine_design(plan: DesignPlan, refinement_prompt: str, *, regenerate: bool = False) -> DesignPlan:
+    """A new version of a ready design: same customer, inspirations and request, plus the refinement; answered
+    from the cache like a new design."""
+    daily.ensure_today()
+    return _refine_design(plan, refinement_prompt, regenerate)
 
 
 @transaction.atomic
-def refine_design(plan: DesignPlan, refinement_prompt: str) -> DesignPlan:
-    """Queue a new version of a ready design: same customer, inspirations and request, plus the refinement."""
+def _refine_design(plan: DesignPlan, refinement_prompt: str, regenerate: bool) -> DesignPlan:
     if plan.status != Status.READY:
         raise ApiError(
             409, "design_not_ready", "设计尚未完成，不能修改 (design is not ready)", {"status": plan.status}
@@ -80,9 +94,45 @@ def refine_design(plan: DesignPlan, refinement_prompt: str) -> DesignPlan:
     except IntegrityError as exc:
         raise ApiError(409, "conflict", "该设计正在被修改，请重试 (concurrent refinement, retry)") from exc
     child.inspiration_images.set(plan.inspiration_images.all())
-    _charge(child)
-    _enqueue(child)
-    return child
+    return _copy_or_queue(child, regenerate)
+
+
+def _copy_or_queue(plan: DesignPlan, regenerate: bool) -> DesignPlan:
+    """Answer from the artist's cache (no provider call, no credits held), or hold credits and queue."""
+    brief = brief_for(plan)
+    plan.cache_key = design_cache.key_for(plan, brief)
+    hit = None if regenerate else design_cache.lookup(plan.owner, plan.cache_key)
+    name = design_cache.copy_image(hit.image) if hit is not None else None
+    if name is None:  # a miss, or the stored image went away since the lookup
+        plan.save(update_fields=["cache_key"])
+        daily.record(requests=1)
+        _charge(plan)
+        _enqueue(plan)
+        return plan
+    try:
+        DesignPlan.objects.filter(pk=plan.pk).update(
+            **_copied_fields(plan, hit, name, design_prompt(brief)), updated_at=timezone.now()
+        )
+        daily.record(requests=1, cache_hits=1)
+    except BaseException:
+        delete_private(name)
+        raise
+    plan.refresh_from_db()
+    return plan
+
+
+def _copied_fields(plan: DesignPlan, hit: DesignPlan, name: str, prompt: str) -> dict:
+    return {
+        "cache_key": plan.cache_key,
+        "from_cache": True,
+        "image": name,
+        "ai_prompt": prompt,
+        "design_description": hit.design_description,
+        "provider": hit.provider,
+        "status": Status.READY,
+        "error": "",
+        "generated_at": timezone.now(),
+    }
 
 
 def _charge(plan: DesignPlan) -> None:
@@ -161,15 +211,21 @@ def generate(plan_id: int) -> DesignPlan | None:
 
 
 def _generate(plan: DesignPlan) -> DesignPlan | None:
+    daily.ensure_today()
     try:
         brief = brief_for(plan)
         plan.ai_prompt = design_prompt(brief)
+        # The key of what is drawn now (the profile may have changed since the request).
+        plan.cache_key = design_cache.key_for(plan, brief)
         inspirations = _inspiration_images(plan)
         # A refinement starts from the version it refines, then the inspirations.
         parent = (
             (load_image(plan.parent_design.image),) if plan.parent_design and plan.parent_design.image else ()
         )
-        renderer = engines.DesignRenderer(engines.design_spec(brief, inspirations, seed=plan.version - 1))
+        # Drawn again for the same key (regenerate): the offline renderer gives another variation.
+        drawn = design_cache.originals(plan.owner, plan.cache_key).filter(status=Status.READY).count()
+        seed = plan.version - 1 + drawn
+        renderer = engines.DesignRenderer(engines.design_spec(brief, inspirations, seed=seed))
         result = ai.generate_image(
             plan.ai_prompt, parent + inspirations, GENERATE_SIZE, local=renderer, user=plan.owner
         )
@@ -208,7 +264,7 @@ def _fail(plan: DesignPlan, message: str) -> DesignPlan:
 @transaction.atomic
 def _finish(plan: DesignPlan, *, charged: bool, **fields) -> bool:
     """Store the outcome and settle the credits; False when the plan was deleted while it was being drawn."""
-    fields.update(ai_prompt=plan.ai_prompt, updated_at=timezone.now())
+    fields.update(ai_prompt=plan.ai_prompt, cache_key=plan.cache_key, updated_at=timezone.now())
     if not charged:
         fields["credits_charged"] = 0
     updated = DesignPlan.objects.filter(pk=plan.pk).update(**fields)
@@ -216,6 +272,10 @@ def _finish(plan: DesignPlan, *, charged: bool, **fields) -> bool:
     if not updated:
         delete_after_commit(fields.get("image", ""))
         return False
+    if fields["status"] == Status.READY:
+        daily.record(generated=1, cost=fields["cost"], credits=plan.credits_charged if charged else 0)
+    else:
+        daily.record(failed=1)
     for field, value in fields.items():
         setattr(plan, field, value)
     return True

@@ -19,6 +19,7 @@ class StoredImage:
     name: str
     width: int
     height: int
+    image: Image.Image  # the decoded upload, for a cheap offline look at it
 
 
 def _encode(image: Image.Image) -> tuple[bytes, str]:
@@ -36,7 +37,7 @@ def store_upload(upload, folder: str) -> StoredImage:
     image = bounded_for_storage(validate_image(upload).image)
     data, content_type = _encode(image)
     width, height = image.size
-    return StoredImage(save_private(data, content_type, folder), width, height)
+    return StoredImage(save_private(data, content_type, folder), width, height, image)
 
 
 def store_bytes(data: bytes, content_type: str, folder: str) -> str:

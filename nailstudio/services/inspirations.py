@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from .. import engines
 from ..models import InspirationImage, InspirationTag
 from .images import delete_after_commit, store_upload
 
@@ -23,11 +24,15 @@ def _set_tags(inspiration: InspirationImage, tags: list[str]) -> None:
 
 @transaction.atomic
 def create_inspiration(*, owner, upload, tags=()) -> InspirationImage:
+    """Store an inspiration; ``suggested_tags`` on the returned object are what the offline analysis sees,
+    offered to the artist and never applied by themselves."""
     stored = store_upload(upload, "nailstudio/inspirations")
     inspiration = InspirationImage.objects.create(
         owner=owner, image=stored.name, width=stored.width, height=stored.height
     )
-    _set_tags(inspiration, clean_tags(tags))
+    given = clean_tags(tags)
+    _set_tags(inspiration, given)
+    inspiration.suggested_tags = engines.suggested_tags(stored.image, given)
     return inspiration
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from abilities import services as abilities
 from ai import services as ai
+from ai.types import JsonResult
 from core import jobs
 from core.errors import ApiError
 from core.tasks import send_on_commit
@@ -80,6 +81,19 @@ def complete_service(record: ServiceRecord, upload, *, service_duration: int | N
     return record
 
 
+def compare_pictures(reference, actual, inspirations=(), *, user) -> JsonResult:
+    """Design (or any reference) vs a photo of the result, scored on the active ability dimensions."""
+    dimensions = abilities.active_dimensions()
+    return ai.compare_images(
+        reference,
+        actual,
+        compare_instruction(dimensions),
+        validate=partial(validation.comparison, dimensions={d.code for d in dimensions}),
+        local=engines.comparator(reference, actual, inspirations),
+        user=user,
+    )
+
+
 def compare(service_id: int) -> ServiceRecord | None:
     """The comparison job: design image vs photo of the result, stored as the service's ComparisonResult."""
     record = (
@@ -98,16 +112,9 @@ def _compare(record: ServiceRecord) -> ServiceRecord:
     try:
         if design is None or not design.image:
             raise ValueError("the design has no image any more")
-        reference, actual = load_image(design.image), load_image(record.actual_image)
         inspirations = tuple(load_image(i.image) for i in design.inspiration_images.all())
-        dimensions = abilities.active_dimensions()
-        result = ai.compare_images(
-            reference,
-            actual,
-            compare_instruction(dimensions),
-            validate=partial(validation.comparison, dimensions={d.code for d in dimensions}),
-            local=engines.comparator(reference, actual, inspirations),
-            user=record.owner,
+        result = compare_pictures(
+            load_image(design.image), load_image(record.actual_image), inspirations, user=record.owner
         )
     except ai.AIUnavailable as exc:
         logger.warning("service %s: no comparison provider answered: %s", record.pk, exc.attempts)

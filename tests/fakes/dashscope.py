@@ -32,7 +32,9 @@ Structured output: chats must ask for it (``parameters.response_format``, this p
 ``require_structured_output`` is turned off; a request without it gets a 400 that names this check. As the real
 service does, ``{"type": "json_object"}`` is refused unless some message contains the word "json".
 
-Behaviour knobs, all per instance: ``answer`` (str sent verbatim, anything else JSON-encoded), ``usage``,
+Behaviour knobs, all per instance: ``answer`` (str sent verbatim, anything else JSON-encoded),
+``answers_by_text`` ({text: answer}: a chat whose messages contain that text gets that answer instead, e.g. one
+answer shape per analysis prompt), ``usage``,
 ``api_key`` (when set, other keys get 401 InvalidApiKey), ``task_steps`` (statuses reported by the polls
 before the final one), ``task_failure`` ((code, message) that tasks created from then on end with),
 ``result_image`` (PNG bytes served for every result; default: generated PNGs of the requested size).
@@ -51,7 +53,7 @@ from itertools import count
 from PIL import Image
 
 from tests.fakes.images import decode_data_uri, is_image_data_uri, make_png, open_image
-from tests.fakes.server import FakeServer, Reply, Request
+from tests.fakes.server import FakeServer, Reply, Request, answer_for
 
 API = "/api/v1"
 CHAT_PATH = f"{API}/services/aigc/multimodal-generation/generation"
@@ -107,6 +109,7 @@ class FakeDashScope(FakeServer):
     def __init__(self) -> None:
         super().__init__()
         self.answer: object = "这是一张测试图片。"
+        self.answers_by_text: dict[str, object] = {}
         self.usage: dict[str, int] = {"input_tokens": 1290, "output_tokens": 48, "image_tokens": 1230}
         self.api_key: str | None = None
         self.task_steps: list[str] = ["RUNNING"]
@@ -219,7 +222,7 @@ class FakeDashScope(FakeServer):
         if not all(_is_valid_image(ref) for ref in _chat_image_refs(body)):
             return self.error(400, message="The image format is illegal and cannot be opened.")
         refused = self._check_response_format(body)
-        return refused or self.answer_reply(self.answer)
+        return refused or self.answer_reply(answer_for(_texts(body), self.answers_by_text, self.answer))
 
     def _check_response_format(self, body: dict) -> Reply | None:
         response_format = (body.get("parameters") or {}).get("response_format")

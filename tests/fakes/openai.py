@@ -20,7 +20,8 @@ Structured output: chats must ask for it (``response_format``, this project alwa
 API does, ``json_object`` is refused unless a message contains the word "json", and a ``json_schema`` must be a
 valid strict schema when ``strict`` is set (additionalProperties false, every property required).
 
-Behaviour knobs, all per instance: ``answer`` (str sent verbatim, anything else JSON-encoded), ``usage``
+Behaviour knobs, all per instance: ``answer`` (str sent verbatim, anything else JSON-encoded),
+``answers_by_text`` ({text: answer}: a chat whose messages contain that text gets that answer instead), ``usage``
 (chat), ``image_usage`` (images), ``api_key`` (when set, other keys get 401 invalid_api_key) and
 ``result_image`` (bytes returned for every generated/edited image; default: a generated image of the
 requested size and output_format). Scripted replies pre-empt whatever request comes next.
@@ -46,7 +47,7 @@ from tests.fakes.images import (
     open_image,
     parse_form,
 )
-from tests.fakes.server import FakeServer, Reply, Request
+from tests.fakes.server import FakeServer, Reply, Request, answer_for
 
 CHAT_PATH = "/v1/chat/completions"
 GENERATIONS_PATH = "/v1/images/generations"
@@ -78,6 +79,7 @@ class FakeOpenAI(FakeServer):
     def __init__(self) -> None:
         super().__init__()
         self.answer: object = "这是一张测试图片。"
+        self.answers_by_text: dict[str, object] = {}
         self.usage: dict = {"prompt_tokens": 850, "completion_tokens": 42}
         self.image_usage: dict = {"input_tokens": 50, "output_tokens": 1056}
         self.api_key: str | None = None
@@ -225,7 +227,8 @@ class FakeOpenAI(FakeServer):
                 message = "You uploaded an unsupported image. Please make sure your image is valid."
                 return self.error(400, "invalid_image_format", message)
         refused = self._check_response_format(body)
-        return refused or self.answer_reply(self.answer, model=body["model"], n=int(body.get("n") or 1))
+        answer = answer_for(_texts(body), self.answers_by_text, self.answer)
+        return refused or self.answer_reply(answer, model=body["model"], n=int(body.get("n") or 1))
 
     def _check_response_format(self, body: dict) -> Reply | None:
         response_format = body.get("response_format")

@@ -163,3 +163,8 @@ class FakeServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def answer_for(texts: list[str], answers_by_text: dict[str, object], default: object) -> object:
+    """The chat answer of the first ``answers_by_text`` key found in one of the texts, else ``default``."""
+    return next((a for key, a in answers_by_text.items() if any(key in text for text in texts)), default)
