@@ -162,9 +162,7 @@ class Stack:
         return out.stdout
 
     def start_app(self, env: dict) -> None:
-        self.spawn(
-            "gunicorn", [str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py", "config.wsgi"], env
-        )
+        self.spawn("gunicorn", [str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py"], env)
         self.start_worker(env)
         self.spawn("beat", [PY, "-m", "celery", "-A", "config", "beat", "-l", "warning",
                             "--schedule", str(self.base / "beat-schedule")], env)  # fmt: skip

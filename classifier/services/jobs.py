@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from core.errors import ApiError
 from core.private_media import delete_private, read_private, save_private
+from core.tasks import send_on_commit
 from core.uploads import validate_image
 
 from ..models import ClassifyJob
@@ -45,7 +46,7 @@ def job_create(*, user, uploads: list, mode: str = "auto") -> ClassifyJob:
     job.save()
     from ..tasks import run_classify_job
 
-    transaction.on_commit(lambda: run_classify_job.delay(str(job.id)))
+    send_on_commit(run_classify_job, str(job.id))
     return job
 
 
