@@ -35,8 +35,35 @@ def unknown_fields(fields: list[str], allowed) -> ApiError:
     )
 
 
+def _json_type_error(field, value) -> str | None:
+    """JSON has types: a number is no string and "5" is no number (DRF would coerce both)."""
+    if value is None:
+        return None
+    if isinstance(field, serializers.BooleanField):
+        ok = isinstance(value, bool)
+    elif isinstance(field, serializers.IntegerField):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif isinstance(field, serializers.FloatField):
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    elif isinstance(field, serializers.ChoiceField | serializers.CharField | serializers.DateField):
+        ok = isinstance(value, str)
+    elif isinstance(field, serializers.ListField) and isinstance(value, list):
+        return next((e for e in (_json_type_error(field.child, v) for v in value) if e), None)
+    else:
+        return None
+    return None if ok else f"类型错误 (wrong JSON type: {type(value).__name__})"
+
+
 class StrictFieldsMixin:
     def to_internal_value(self, data):
+        if type(data) is dict:  # a JSON object (a multipart body is a QueryDict of strings)
+            errors = {
+                name: [error]
+                for name, value in data.items()
+                if name in self.fields and (error := _json_type_error(self.fields[name], value))
+            }
+            if errors:
+                raise serializers.ValidationError(errors)
         if isinstance(data, Mapping):
             prefix = _path(self)
             writable = {name for name, field in self.fields.items() if not field.read_only}

@@ -33,8 +33,6 @@ from .serializers import (
 )
 from .serializers_suggest import CustomerPhotoUploadSerializer, InspirationUploadSerializer
 
-PARSERS = [JSONParser, MultiPartParser]
-
 PROFILE_EXAMPLE = {
     "nail_shape": "almond",
     "nail_size": "medium",
@@ -248,7 +246,13 @@ class InspirationViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
     selector = staticmethod(selectors.inspirations_for)
     queryset = InspirationImage.objects.none()
     serializer_class = InspirationSerializer
-    parser_classes = PARSERS
+
+    def get_parsers(self):
+        # The upload is multipart; editing the tags is JSON (a form encoding cannot tell a list from a string).
+        # (runs before self.action is set: the action comes from the method)
+        action = getattr(self, "action", None) or self.action_map.get(self.request.method.lower())
+        return [MultiPartParser()] if action == "create" else [JSONParser()]
+
     filterset_class = InspirationFilter
     ordering_fields = ["created_at"]
     ordering = ["-created_at"]

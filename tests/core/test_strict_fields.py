@@ -89,3 +89,16 @@ def test_it_changes_only_what_a_patch_names(owner_client, paths):
     assert {k: v for k, v in after.items() if k not in ("notes", "updated_at")} == {
         k: v for k, v in before.items() if k not in ("notes", "updated_at")
     }
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("patch", "/api/v1/customers/{id}/profile", {"prohibitions": [0]}, "prohibitions"),
+        ("patch", "/api/v1/services/{id}", {"service_duration": "5"}, "service_duration"),
+        ("patch", "/api/v1/services/{id}", {"notes": 5}, "notes"),
+    ],
+)
+def test_it_takes_json_types_as_they_are(owner_client, paths, method, path, body, field):
+    error = envelope(getattr(owner_client, method)(paths(path), body, format="json"), 400, "validation_error")
+    assert field in error["details"]
