@@ -1,18 +1,10 @@
 from django.conf import settings
-from django.db import models, router, transaction
+from django.db import models
+
+from core.db.rollups import RolledUp, RolledUpQuerySet
 
 
-class AICallQuerySet(models.QuerySet):
-    def bulk_create(self, objs, *args, **kwargs):
-        from .rollups import add_calls
-
-        with transaction.atomic(using=self.db):
-            created = super().bulk_create(objs, *args, **kwargs)
-            add_calls(created, using=self.db)
-        return created
-
-
-class AICall(models.Model):
+class AICall(RolledUp):
     """One attempt at one provider: successes, failures and retries alike. However a row is saved (``save``,
     ``objects.create``, ``objects.bulk_create``), the per-day rollups are updated in the same transaction."""
 
@@ -29,7 +21,7 @@ class AICall(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
-    objects = AICallQuerySet.as_manager()
+    objects = RolledUpQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -40,15 +32,11 @@ class AICall(models.Model):
     def __str__(self) -> str:
         return f"{self.capability} via {self.provider} ({'ok' if self.ok else self.error_code})"
 
-    def save(self, *args, **kwargs):
+    @classmethod
+    def add_to_rollups(cls, rows: list, *, using: str) -> None:
         from .rollups import add_calls
 
-        adding = self._state.adding
-        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        with transaction.atomic(using=using):
-            super().save(*args, **kwargs)
-            if adding:
-                add_calls([self], using=using)
+        add_calls(rows, using=using)
 
 
 from . import stats_models  # noqa: E402, F401  (the rollup models live there; Django finds them through here)

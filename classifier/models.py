@@ -1,8 +1,10 @@
 import uuid
 
 from django.conf import settings
-from django.db import models, router, transaction
+from django.db import models
 from django.utils import timezone
+
+from core.db.rollups import RolledUp, RolledUpQuerySet
 
 
 class InferenceMethod(models.TextChoices):
@@ -42,17 +44,7 @@ class ImageClassification(models.Model):
         return f"{self.image_hash[:12]}… {self.category}"
 
 
-class RequestLogQuerySet(models.QuerySet):
-    def bulk_create(self, objs, *args, **kwargs):
-        from .services.rollups import add_rows
-
-        with transaction.atomic(using=self.db):
-            created = super().bulk_create(objs, *args, **kwargs)
-            add_rows(created, using=self.db)
-        return created
-
-
-class RequestLog(models.Model):
+class RequestLog(RolledUp):
     """Products write these through ``services.logs.log_rows``; every path also updates the stats rollups in
     the same transaction (``save`` and ``bulk_create`` here too), and the stats read only the rollups."""
 
@@ -80,7 +72,7 @@ class RequestLog(models.Model):
     error_code = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = RequestLogQuerySet.as_manager()
+    objects = RolledUpQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "请求日志"
@@ -97,15 +89,11 @@ class RequestLog(models.Model):
     def __str__(self) -> str:
         return f"{self.endpoint} {self.image_hash[:12]} {self.status}"
 
-    def save(self, *args, **kwargs):
+    @classmethod
+    def add_to_rollups(cls, rows: list, *, using: str) -> None:
         from .services.rollups import add_rows
 
-        adding = self._state.adding
-        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        with transaction.atomic(using=using):
-            super().save(*args, **kwargs)
-            if adding:
-                add_rows([self], using=using)
+        add_rows(rows, using=using)
 
 
 class ClassifyJob(models.Model):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 
-from django.db import connections, models, transaction
+from django.db import connections, models, router, transaction
 from django.db.models import Min
 
 # Rows deleted per statement: a couple of thousand keeps each DELETE (and its index maintenance) well under a
@@ -170,3 +170,33 @@ def purge_before(
         if progress:
             progress(index + 1, chunks, deleted)
     return deleted
+
+
+class RolledUpQuerySet(models.QuerySet):
+    """``bulk_create`` adds the new rows to their model's rollups in the same transaction."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        with transaction.atomic(using=self.db):
+            created = super().bulk_create(objs, *args, **kwargs)
+            self.model.add_to_rollups(created, using=self.db)
+        return created
+
+
+class RolledUp(models.Model):
+    """A log model whose rows are counted in rollups however they are saved (``save``, ``objects.create``,
+    ``objects.bulk_create`` with a ``RolledUpQuerySet`` manager). Subclasses define ``add_to_rollups``."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        adding = self._state.adding
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            super().save(*args, **kwargs)
+            if adding:
+                self.add_to_rollups([self], using=using)
+
+    @classmethod
+    def add_to_rollups(cls, rows: list, *, using: str) -> None:
+        raise NotImplementedError
