@@ -1,7 +1,9 @@
 import pytest
+from django.test import Client
 
 from billing.models import Product, WeChatAccount
 from tests.billing.helpers import NOTIFY_URL
+from tests.factories import UserFactory
 
 
 @pytest.fixture
@@ -52,3 +54,15 @@ def payer(owner):
     """The owner, logged in with WeChat at some point (so they have an openid to pay with)."""
     WeChatAccount.objects.create(user=owner, openid="oPayer000000000000000000001")
     return owner
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="boss", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def admin_client(admin_user) -> Client:
+    client = Client()
+    client.force_login(admin_user)
+    return client

@@ -1,25 +1,11 @@
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.test import Client
 
 from billing import services
 from billing.models import CreditLedger, PaymentOrder, Product, WeChatAccount
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 USERS = "/admin/auth/user/"
-
-
-@pytest.fixture
-def admin_user(db):
-    return UserFactory(username="boss", is_staff=True, is_superuser=True)
-
-
-@pytest.fixture
-def admin_client(admin_user) -> Client:
-    client = Client()
-    client.force_login(admin_user)
-    return client
 
 
 def adjust(client, users, **form):

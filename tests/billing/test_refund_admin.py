@@ -14,18 +14,6 @@ pytestmark = pytest.mark.django_db
 ORDERS = "/admin/billing/paymentorder/"
 
 
-@pytest.fixture
-def admin_user(db):
-    return UserFactory(username="boss", is_staff=True, is_superuser=True)
-
-
-@pytest.fixture
-def admin_client(admin_user) -> Client:
-    client = Client()
-    client.force_login(admin_user)
-    return client
-
-
 def refund_action(client, orders, **form):
     data = {"action": "refund_orders", ACTION_CHECKBOX_NAME: [o.pk for o in orders], **form}
     return client.post(ORDERS, data, follow=True)
