@@ -16,6 +16,8 @@ from .models import InferenceMethod, RequestLog
 
 STATS_TZ = ZoneInfo("Asia/Shanghai")
 _MICRO = Decimal("0.000001")
+# A near-duplicate's reused answer (neardup.py) spared a paid call as a cache hit does: counted in cost saved.
+REUSES = Count("id", filter=Q(inference_method=InferenceMethod.REUSE))
 
 
 def money(value) -> str:
@@ -56,6 +58,7 @@ def today(*, today: dt.date | None = None) -> dict:
     totals = logs.aggregate(
         requests=Count("id"),
         hits=Count("id", filter=Q(from_cache=True)),
+        reuses=REUSES,
         remote=Count("id", filter=Q(inference_method=InferenceMethod.REMOTE)),
         avg_ms=Avg("processing_time_ms"),
         cost=Sum("cost"),
@@ -69,12 +72,13 @@ def today(*, today: dt.date | None = None) -> dict:
         "requests": requests,
         "hits": totals["hits"],
         "hit_rate": round(totals["hits"] / requests, 4) if requests else 0.0,
+        "reuses": totals["reuses"],
         "by_method": {method: by_method.get(method, 0) for method in InferenceMethod.values},
         "remote_calls": totals["remote"],
         "avg_processing_ms": round(totals["avg_ms"] or 0, 1),
         "p95_processing_ms": _percentile(logs, "processing_time_ms", 0.95, requests),
         "cost": money(totals["cost"]),
-        "cost_saved": money(totals["hits"] * average_remote_cost(start, end)),
+        "cost_saved": money((totals["hits"] + totals["reuses"]) * average_remote_cost(start, end)),
     }
 
 
@@ -85,21 +89,27 @@ def cache_efficiency(days: int, *, today: dt.date | None = None) -> list[dict]:
         logs_between(start, end)
         .annotate(day=TruncDate("created_at", tzinfo=STATS_TZ))
         .values("day")
-        .annotate(requests=Count("id"), hits=Count("id", filter=Q(from_cache=True)), saved=Sum("bytes_saved"))
+        .annotate(
+            requests=Count("id"),
+            hits=Count("id", filter=Q(from_cache=True)),
+            reuses=REUSES,
+            saved=Sum("bytes_saved"),
+        )
     )
     by_day = {row["day"]: row for row in rows}
     result = []
     for offset in range(days):
         day = start.date() + dt.timedelta(days=offset)
-        row = by_day.get(day, {"requests": 0, "hits": 0, "saved": 0})
+        row = by_day.get(day, {"requests": 0, "hits": 0, "reuses": 0, "saved": 0})
         result.append(
             {
                 "date": day.isoformat(),
                 "requests": row["requests"],
                 "hits": row["hits"],
                 "hit_rate": round(row["hits"] / row["requests"], 4) if row["requests"] else 0.0,
+                "reuses": row["reuses"],
                 "upload_bytes_saved": row["saved"] or 0,
-                "cost_saved": money(row["hits"] * average),
+                "cost_saved": money((row["hits"] + row["reuses"]) * average),
             }
         )
     return result
