@@ -37,10 +37,10 @@ class ImageClassification(models.Model):
     # image (signed), its four 16-bit bands for the multi-index lookup, who asked (personal categories are
     # never reused across users) and, for a reused answer, the entry it came from.
     phash = models.BigIntegerField(null=True, blank=True)
-    phash_b0 = models.PositiveIntegerField(null=True, blank=True)
-    phash_b1 = models.PositiveIntegerField(null=True, blank=True)
-    phash_b2 = models.PositiveIntegerField(null=True, blank=True)
-    phash_b3 = models.PositiveIntegerField(null=True, blank=True)
+    phash_b0 = models.PositiveSmallIntegerField(null=True, blank=True)
+    phash_b1 = models.PositiveSmallIntegerField(null=True, blank=True)
+    phash_b2 = models.PositiveSmallIntegerField(null=True, blank=True)
+    phash_b3 = models.PositiveSmallIntegerField(null=True, blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

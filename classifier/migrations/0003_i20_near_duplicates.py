@@ -21,22 +21,22 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='imageclassification',
             name='phash_b0',
-            field=models.PositiveIntegerField(blank=True, null=True),
+            field=models.PositiveSmallIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
             model_name='imageclassification',
             name='phash_b1',
-            field=models.PositiveIntegerField(blank=True, null=True),
+            field=models.PositiveSmallIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
             model_name='imageclassification',
             name='phash_b2',
-            field=models.PositiveIntegerField(blank=True, null=True),
+            field=models.PositiveSmallIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
             model_name='imageclassification',
             name='phash_b3',
-            field=models.PositiveIntegerField(blank=True, null=True),
+            field=models.PositiveSmallIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
             model_name='imageclassification',
