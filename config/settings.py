@@ -362,7 +362,7 @@ CLASSIFY_BATCH_CONCURRENCY = env.int("CLASSIFY_BATCH_CONCURRENCY", default=4)
 # least texture (median distance of the hash's DCT coefficients from their median, grey levels) an image needs
 # for its hash to be trusted.
 CLASSIFIER_NEAR_DUP_BITS = env.int("CLASSIFIER_NEAR_DUP_BITS", default=6)
-CLASSIFIER_NEAR_DUP_MIN_TEXTURE = env.float("CLASSIFIER_NEAR_DUP_MIN_TEXTURE", default=1.0)
+CLASSIFIER_NEAR_DUP_MIN_TEXTURE = env.float("CLASSIFIER_NEAR_DUP_MIN_TEXTURE", default=2.0)
 REQUEST_LOG_RETENTION_DAYS = env.int("REQUEST_LOG_RETENTION_DAYS", default=90)
 # check-cache on Redis: copies of fresh results, and hits logged in a list written in bulk (see
 # classifier/services/fastpath.py). Off: every check-cache reads and writes the database.
