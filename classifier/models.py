@@ -13,6 +13,7 @@ class InferenceMethod(models.TextChoices):
     REMOTE = "remote", "远程模型"
     LOCAL = "local", "本地模型"
     STAFF = "staff", "人工审核"  # a category set by staff accepting users' corrections
+    REUSE = "reuse", "近似复用"
 
 
 class ImageClassification(models.Model):
@@ -35,10 +36,26 @@ class ImageClassification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     last_hit_at = models.DateTimeField(null=True, blank=True)
+    # Near-duplicate reuse (classifier/services/neardup.py, docs/neardup.md): the 64-bit pHash of the decoded
+    # image (signed), its four 16-bit bands for the multi-index lookup, who asked (personal categories are
+    # never reused across users) and, for a reused answer, the entry it came from.
+    phash = models.BigIntegerField(null=True, blank=True)
+    phash_b0 = models.PositiveSmallIntegerField(null=True, blank=True)
+    phash_b1 = models.PositiveSmallIntegerField(null=True, blank=True)
+    phash_b2 = models.PositiveSmallIntegerField(null=True, blank=True)
+    phash_b3 = models.PositiveSmallIntegerField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reused_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="reuses"
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "分类缓存"
         ordering = ["-created_at"]
+        # (band, phash): the band probe reads the index only (InnoDB secondary indexes carry the id).
+        indexes = [models.Index(fields=[f"phash_b{i}", "phash"], name=f"cls_phash_b{i}") for i in range(4)]
 
     def __str__(self) -> str:
         return f"{self.image_hash[:12]}… {self.category}"

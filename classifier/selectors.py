@@ -8,7 +8,7 @@ import datetime as dt
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Max, Sum
+from django.db.models import Count, F, Max, Q, Sum
 from django.utils import timezone
 
 from ai.stats_models import AICallStatsDay
@@ -26,6 +26,8 @@ from .stats_models import (
 
 STATS_TZ = ZoneInfo("Asia/Shanghai")
 _MICRO = Decimal("0.000001")
+# Answers reused from a near-duplicate's paid result (docs/neardup.md), from the rollups like every figure.
+REUSES = Sum("requests", filter=Q(inference_method=InferenceMethod.REUSE))
 
 
 def money(value) -> str:
@@ -85,18 +87,20 @@ def today(*, today: dt.date | None = None) -> dict:
         by_method[method], method_cost[method] = count, cost
     requests, hits = totals["requests"] or 0, totals["hits"] or 0
     remote = by_method.get(InferenceMethod.REMOTE, 0)
+    reuses = by_method.get(InferenceMethod.REUSE, 0)
     histogram = [totals[name] or 0 for name in BUCKETS]
     return {
         "date": day.isoformat(),
         "requests": requests,
         "hits": hits,
         "hit_rate": round(hits / requests, 4) if requests else 0.0,
+        "reuses": reuses,
         "by_method": {method: by_method.get(method, 0) for method in InferenceMethod.values},
         "remote_calls": remote,
         "avg_processing_ms": round(totals["time_ms"] / requests, 1) if requests else 0,
         "p95_processing_ms": percentile(histogram, 0.95, totals["max_ms"] or 0),
         "cost": money(totals["cost"]),
-        "cost_saved": money(hits * _mean(method_cost.get(InferenceMethod.REMOTE), remote)),
+        "cost_saved": money((hits + reuses) * _mean(method_cost.get(InferenceMethod.REMOTE), remote)),
     }
 
 
@@ -136,21 +140,22 @@ def cache_efficiency(days: int, *, today: dt.date | None = None) -> list[dict]:
     rows = (
         _in(first, last)
         .values("day")
-        .annotate(requests=Sum("requests"), hits=Sum("hits"), saved=Sum("bytes_saved"))
+        .annotate(reuses=REUSES, requests=Sum("requests"), hits=Sum("hits"), saved=Sum("bytes_saved"))
     )
     by_day = {row["day"]: row for row in rows}
     result = []
     for offset in range(days):
         day = first + dt.timedelta(days=offset)
-        row = by_day.get(day, {"requests": 0, "hits": 0, "saved": 0})
+        row = by_day.get(day, {"requests": 0, "hits": 0, "reuses": 0, "saved": 0})
         result.append(
             {
                 "date": day.isoformat(),
                 "requests": row["requests"],
                 "hits": row["hits"],
                 "hit_rate": round(row["hits"] / row["requests"], 4) if row["requests"] else 0.0,
+                "reuses": row["reuses"] or 0,
                 "upload_bytes_saved": row["saved"] or 0,
-                "cost_saved": money(row["hits"] * average),
+                "cost_saved": money((row["hits"] + (row["reuses"] or 0)) * average),
             }
         )
     return result

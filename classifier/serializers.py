@@ -134,7 +134,10 @@ class ResultSerializer(serializers.Serializer):
     confidence = serializers.FloatField()
     description = serializers.CharField()
     from_cache = serializers.BooleanField()
-    inference_method = serializers.ChoiceField(choices=["cache", "rule", "remote", "local"])
+    inference_method = serializers.ChoiceField(choices=["cache", "rule", "remote", "local", "reuse"])
+    reused = serializers.BooleanField(
+        required=False, help_text="true when a near-duplicate's paid answer was reused (docs/neardup.md)"
+    )
     provider = serializers.CharField()
     processing_time_ms = serializers.IntegerField()
     quota = serializers.CharField(

@@ -419,6 +419,11 @@ CLASSIFY_BATCH_MAX = env.int("CLASSIFY_BATCH_MAX", default=20)
 CLASSIFY_BATCH_CONCURRENCY = env.int("CLASSIFY_BATCH_CONCURRENCY", default=4)
 # A batch image is shrunk to this (longest side) as soon as it is decoded: what the models need, no more.
 CLASSIFY_BATCH_IMAGE_SIDE = env.int("CLASSIFY_BATCH_IMAGE_SIDE", default=1536)
+# Near-duplicate reuse (docs/neardup.md): pHash distance at most this many bits (-1 turns reuse off), and the
+# least texture (median distance of the hash's DCT coefficients from their median, grey levels) an image needs
+# for its hash to be trusted.
+CLASSIFIER_NEAR_DUP_BITS = env.int("CLASSIFIER_NEAR_DUP_BITS", default=6)
+CLASSIFIER_NEAR_DUP_MIN_TEXTURE = env.float("CLASSIFIER_NEAR_DUP_MIN_TEXTURE", default=2.0)
 REQUEST_LOG_RETENTION_DAYS = env.int("REQUEST_LOG_RETENTION_DAYS", default=90)
 # AICall rows are purged with the request logs (daily); the costs stats keep them in rollups (docs/stats.md).
 AI_CALL_RETENTION_DAYS = env.int("AI_CALL_RETENTION_DAYS", default=90)

@@ -120,7 +120,11 @@ def store(
     provider: str,
     model: str,
     image_size: int,
+    user=None,
+    reused_from: int | None = None,
+    **fingerprint,
 ) -> None:
+    """``fingerprint``: the pHash columns (neardup.columns)."""
     values = {
         "category": category,
         "confidence": confidence,
@@ -130,6 +134,9 @@ def store(
         "model": model,
         "prompt_version": ai.PROMPT_VERSION,
         "image_size": image_size,
+        "user": user,
+        "reused_from_id": reused_from,
+        **fingerprint,
     }
     try:
         with transaction.atomic():

@@ -30,7 +30,7 @@ from core import redis as core_redis
 from core.errors import ApiError
 
 from ..models import Correction, CorrectionReview, ImageClassification, InferenceMethod, RequestLog
-from . import cache, fastpath, hits
+from . import cache, fastpath, hits, neardup
 
 logger = logging.getLogger(__name__)
 
@@ -215,7 +215,7 @@ def review_decide(*, review_id: int, accept: bool, staff_user) -> bool:
     if review is None or review.status != CorrectionReview.Status.PENDING:
         return False
     if accept:
-        ImageClassification.objects.update_or_create(
+        entry, _ = ImageClassification.objects.update_or_create(
             image_hash=review.image_hash,
             defaults={
                 "category": review.category,
@@ -227,6 +227,7 @@ def review_decide(*, review_id: int, accept: bool, staff_user) -> bool:
                 "prompt_version": ai.PROMPT_VERSION,
             },
         )
+        neardup.propagate_from(entry)  # entries reused from it follow the staff decision
         image_hash = review.image_hash
         transaction.on_commit(lambda: cache.forget([image_hash]))
     review.status = CorrectionReview.Status.ACCEPTED if accept else CorrectionReview.Status.REJECTED

@@ -31,7 +31,7 @@ from core.uploads import ValidatedImage, validate_image
 from geo import services as geo
 
 from ..models import InferenceMethod, RequestLog
-from . import cache
+from . import cache, neardup
 from .budget import reduced
 from .logs import log_rows
 
@@ -55,6 +55,7 @@ class Outcome:
     request_id: str = ""
     location: dict | None = None
     model: str = ""
+    reused_from: int | None = None  # the cache entry a near-duplicate's answer came from
 
     def as_dict(self, *, with_labels: bool = False) -> dict:
         data = {
@@ -73,6 +74,8 @@ class Outcome:
             data["quota"] = self.quota
         if self.location:
             data["location"] = self.location
+        if self.reused_from is not None:
+            data["reused"] = True
         if with_labels:
             data["labels"] = self.labels
         return data
@@ -92,6 +95,7 @@ class _Item:
     model_input: ai.ModelInput | None = None  # set while it waits on a remote model
     quota_used: str | None = None
     quota: str | None = None
+    fingerprint: neardup.phash.Fingerprint | None = None  # of the decoded image, stored with its entry
 
     @property
     def quota_reference(self) -> str:
@@ -250,11 +254,36 @@ def _reserve(item: _Item, mode: str, user) -> bool:
     return True
 
 
+def _reused(item: _Item, user) -> Outcome | None:
+    """A near-duplicate's paid answer, when the guards allow it (neardup.py)."""
+    image = item.image
+    reuse = neardup.find(item.fingerprint, user=user)
+    if reuse is None or not neardup.agrees(
+        reuse, image.image, user=user, source_format=image.format, exif=dict(image.exif)
+    ):
+        return None
+    source = reuse.source
+    return Outcome(
+        image_hash=image.sha256,
+        category=source.category,
+        confidence=source.confidence,
+        description=source.description,
+        from_cache=False,
+        inference_method=InferenceMethod.REUSE,
+        provider=source.provider,
+        model=source.model,
+        reused_from=source.id,
+    )
+
+
 def _prepare_item(item: _Item, mode: str, user, *, use_cache: bool) -> None:
     # One full-size image in memory at a time: each is shrunk to what the models need before the next is decoded.
     image = item.image = reduced(item.image.decode(max_side=settings.CLASSIFY_BATCH_IMAGE_SIDE))
     if use_cache:
+        item.fingerprint = neardup.fingerprint(image.image)
         item.outcome = _rule(image) if mode != "remote" else None
+        if item.outcome is None and mode == "auto":
+            item.outcome = _reused(item, user)
         if item.outcome is not None:
             return
         if _reserve(item, mode, user):
@@ -345,7 +374,7 @@ def _abandon_when_prepared(done: asyncio.Future) -> None:
         lanes.submit(_abandon, done.result())
 
 
-def _store(outcome: Outcome, size: int) -> None:
+def _store(outcome: Outcome, item: _Item, user) -> None:
     cache.store(
         image_hash=outcome.image_hash,
         category=outcome.category,
@@ -354,7 +383,10 @@ def _store(outcome: Outcome, size: int) -> None:
         method=outcome.inference_method,
         provider=outcome.provider,
         model=outcome.model,
-        image_size=size,
+        image_size=item.size,
+        user=user,
+        reused_from=outcome.reused_from,
+        **neardup.columns(item.fingerprint),
     )
     outcome.description = cache.GENERIC_DESCRIPTIONS.get(outcome.category, outcome.description)
 
@@ -377,7 +409,7 @@ def _finish(
         outcome = item.outcome
         if isinstance(outcome, Outcome) and not outcome.from_cache:
             if use_cache:
-                _store(outcome, item.size)
+                _store(outcome, item, batch.user)
             outcome.processing_time_ms = elapsed
     results = [batch.items[e.sha256].outcome if isinstance(e, ValidatedImage) else e for e in batch.entries]
     return finish_results(

@@ -194,7 +194,7 @@ def test_it_keeps_rollups_equal_to_the_raw_logs_after_mixed_traffic(
     assert RequestStatsHour.objects.filter(hits__gt=0).exists()
     body = staff_client.get("/api/v1/stats/today").json()
     assert body["requests"] == 14 and body["hits"] == 6
-    assert body["by_method"] == {"cache": 6, "rule": 1, "remote": 3, "local": 2, "staff": 0}
+    assert body["by_method"] == {"cache": 6, "rule": 1, "remote": 3, "local": 2, "staff": 0, "reuse": 0}
     assert staff_client.get("/api/v1/stats/cities?days=1").json()["cities"] == [
         {"city": "杭州市", "requests": 2, "users": 1}
     ]
