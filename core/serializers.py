@@ -13,6 +13,7 @@ import math
 from collections.abc import Mapping
 
 from rest_framework import serializers
+from rest_framework.utils import html
 
 from .errors import ApiError
 
@@ -109,6 +110,16 @@ class ImageUploadField(serializers.FileField):
         if key in ("required", "null", "empty"):
             raise ApiError(400, "image_required", "请上传图片 (image required)", {"field": self.field_name})
         super().fail(key, **kwargs)
+
+
+class FilledCharField(serializers.CharField):
+    """An optional text field that, when sent, must not be empty: DRF reads an empty form part of an optional
+    field as "not sent", which would let ``image_hash=""`` skip its check."""
+
+    def get_value(self, dictionary):
+        if html.is_html_input(dictionary) and dictionary.get(self.field_name) == "":
+            return ""
+        return super().get_value(dictionary)
 
 
 class FiniteFloatField(serializers.FloatField):
