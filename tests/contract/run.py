@@ -1,6 +1,6 @@
 """The contract test: schemathesis against a live server, as a user and as staff (issue 14).
 
-    .venv/bin/python tests/contract/run.py [--max-examples N] [--port P]
+    .venv/bin/python tests/contract/run.py [--max-examples N] [--port P] [schemathesis options...]
 
 Uses the database of the environment (DATABASE_URL; in CI the MariaDB stage), migrates it, makes two users,
 serves the project with gunicorn on 127.0.0.1 and runs every operation of /api/schema/ with all checks. Exit 1 on
@@ -79,7 +79,9 @@ def main() -> int:
     parser.add_argument("--max-examples", type=int, default=int(os.environ.get("CONTRACT_MAX_EXAMPLES", 8)))
     parser.add_argument("--port", type=int, default=int(os.environ.get("CONTRACT_PORT", 8765)))
     parser.add_argument("--seed", type=int, default=14)
-    args = parser.parse_args()
+    args, extra = (
+        parser.parse_known_args()
+    )  # the rest goes to schemathesis, e.g. --include-path /api/v1/classify
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=_env(), check=True
     )
@@ -88,6 +90,11 @@ def main() -> int:
     server = subprocess.Popen(
         [
             str(BIN / "gunicorn"),
+            # No ./gunicorn.conf.py (the production ASGI worker there): the plain sync worker on the WSGI app.
+            "-c",
+            "/dev/null",
+            "--worker-class",
+            "sync",
             "config.wsgi:application",
             "--bind",
             f"127.0.0.1:{args.port}",
@@ -132,6 +139,7 @@ def main() -> int:
                     "--workers",
                     "2",
                     "--no-color",
+                    *extra,
                 ],
                 cwd=ROOT,
             )
