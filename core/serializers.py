@@ -48,8 +48,14 @@ def _json_type_error(field, value) -> str | None:
         ok = isinstance(value, int | float) and not isinstance(value, bool)
     elif isinstance(field, serializers.ChoiceField | serializers.CharField | serializers.DateField):
         ok = isinstance(value, str)
-    elif isinstance(field, serializers.ListField) and isinstance(value, list):
-        return next((e for e in (_json_type_error(field.child, v) for v in value) if e), None)
+    elif isinstance(field, serializers.ListField | serializers.ManyRelatedField):
+        # A list is a JSON array: DRF's many=True relation would read an object as the list of its keys.
+        if not isinstance(value, list):
+            ok = False
+        elif isinstance(field, serializers.ListField):
+            return next((e for e in (_json_type_error(field.child, v) for v in value) if e), None)
+        else:
+            return None
     else:
         return None
     return None if ok else f"类型错误 (wrong JSON type: {type(value).__name__})"
