@@ -2,7 +2,8 @@
 
     .venv/bin/python tests/contract/run.py [--max-examples N] [--port P] [schemathesis options...]
 
-Uses the database of the environment (DATABASE_URL; in CI the MariaDB stage), migrates it, makes two users,
+Uses the database of the environment (DATABASE_URL; in CI the MariaDB stage's `xintu`, which its pytest run
+leaves alone as it uses test_xintu), migrates it, makes (or reuses) two users,
 serves the project with gunicorn on 127.0.0.1 and runs every operation of /api/schema/ with all checks. Exit 1 on
 any failure. Throttles are raised for the run: a fuzzer is not an abusive client, and 429 would hide the rest.
 """
@@ -14,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -29,6 +31,8 @@ SERVER_ENV = {
     "DASHSCOPE_API_KEY": "",
     "OPENAI_API_KEY": "",
     "LOG_LEVEL": "WARNING",
+    # Tasks run in the request: nothing is left queued on the CI stage's broker, where no worker serves this run.
+    "CELERY_BROKER_URL": "memory://",
 }
 # Checks a generated request cannot satisfy by construction are left to the unit tests, each for its reason:
 # - positive_data_acceptance: a schema-valid body can still break a business rule (402 without credits, 409 for
@@ -58,8 +62,18 @@ def _tokens() -> dict[str, str]:
     return dict(line.split(" ", 1) for line in out.stdout.split("\n") if line)
 
 
+# Uploaded files go to a throw-away folder, removed at exit, never the checkout's media/.
+MEDIA = tempfile.TemporaryDirectory(prefix="xintu-contract-")
+
+
 def _env() -> dict[str, str]:
-    return {**os.environ, **SERVER_ENV, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    return {
+        **os.environ,
+        **SERVER_ENV,
+        "MEDIA_ROOT": f"{MEDIA.name}/media",
+        "PRIVATE_MEDIA_ROOT": f"{MEDIA.name}/private",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
 
 
 def _wait(url: str, seconds: float = 60) -> None:
