@@ -2,8 +2,10 @@
 
     .venv/bin/python tests/contract/run.py [--max-examples N] [--port P] [schemathesis options...]
 
-Uses the database of the environment (DATABASE_URL; in CI the MariaDB stage's `xintu`, which its pytest run
-leaves alone as it uses test_xintu), migrates it, makes (or reuses) two users,
+Runs on a throw-away database of the environment's server (DATABASE_URL; in CI the MariaDB stage's): a SQLite
+file in a temporary folder, or `test_<name>_contract` on MySQL/MariaDB (the name the stage's grants allow),
+dropped and created at start, dropped at the end; uploads go to the same temporary folder. It migrates it,
+makes two users,
 serves the project with gunicorn on 127.0.0.1 and runs every operation of /api/schema/ with all checks. Exit 1 on
 any failure. Throttles are raised for the run: a fuzzer is not an abusive client, and 429 would hide the rest.
 """
@@ -19,6 +21,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -66,9 +69,38 @@ def _tokens() -> dict[str, str]:
 MEDIA = tempfile.TemporaryDirectory(prefix="xintu-contract-")
 
 
+def _database_url() -> str:
+    url = urlsplit(os.environ.get("DATABASE_URL", ""))
+    if url.scheme.startswith("mysql"):
+        return urlunsplit(url._replace(path=f"/test_{url.path.lstrip('/')}_contract"))
+    return f"sqlite:///{MEDIA.name}/db.sqlite3"
+
+
+DATABASE_URL = _database_url()
+# Run against the server's own settings, without a database name, to drop and create the throw-away one.
+_RESET_MYSQL = (
+    "import django, sys; django.setup()\n"
+    "from django.db import connection\n"
+    "name, create = sys.argv[1], sys.argv[2] == '1'\n"
+    "with connection._nodb_cursor() as cursor:\n"
+    "    cursor.execute(f'DROP DATABASE IF EXISTS `{name}`')\n"
+    "    if create: cursor.execute(f'CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci')\n"
+)
+
+
+def _reset_database(create: bool) -> None:
+    if DATABASE_URL.startswith("mysql"):
+        name = urlsplit(DATABASE_URL).path.lstrip("/")
+        env = {**_env(), "DATABASE_URL": os.environ["DATABASE_URL"]}
+        subprocess.run(
+            [sys.executable, "-c", _RESET_MYSQL, name, "1" if create else "0"], cwd=ROOT, env=env, check=True
+        )
+
+
 def _env() -> dict[str, str]:
     return {
         **os.environ,
+        "DATABASE_URL": DATABASE_URL,
         **SERVER_ENV,
         "MEDIA_ROOT": f"{MEDIA.name}/media",
         "PRIVATE_MEDIA_ROOT": f"{MEDIA.name}/private",
@@ -93,9 +125,16 @@ def main() -> int:
     parser.add_argument("--max-examples", type=int, default=int(os.environ.get("CONTRACT_MAX_EXAMPLES", 8)))
     parser.add_argument("--port", type=int, default=int(os.environ.get("CONTRACT_PORT", 8765)))
     parser.add_argument("--seed", type=int, default=14)
-    args, extra = (
-        parser.parse_known_args()
-    )  # the rest goes to schemathesis, e.g. --include-path /api/v1/classify
+    # The rest goes to schemathesis, e.g. --include-path /api/v1/classify.
+    args, extra = parser.parse_known_args()
+    _reset_database(create=True)
+    try:
+        return _run(args, extra)
+    finally:
+        _reset_database(create=False)
+
+
+def _run(args, extra: list[str]) -> int:
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=_env(), check=True
     )
