@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import ApiError
+from core.filters import query_dict
 
 from . import selectors
 from .charts import FORMATS, Axis, radar
@@ -46,7 +47,7 @@ SUMMARY_EXAMPLE = {
 
 
 def _query(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.query_params)
+    serializer = serializer_class(data=query_dict(request))
     if not serializer.is_valid():
         raise ApiError(400, "invalid_parameter", "查询参数无效 (invalid query parameter)", serializer.errors)
     return serializer.validated_data

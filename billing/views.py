@@ -50,7 +50,10 @@ class WeChatLoginView(APIView):
 
     @extend_schema(
         request=WeChatLoginInput,
-        responses={200: WeChatLoginOutput},
+        responses={
+            200: WeChatLoginOutput,
+            503: OpenApiResponse(description="wechat_unavailable / wechat_not_configured"),
+        },
         summary="Log in with a WeChat mini-program code",
         description=(
             "Exchanges the `wx.login()` code with WeChat and returns the same JWT pair as password login; "
@@ -105,7 +108,10 @@ class OrderListCreateView(generics.ListAPIView):
 
     @extend_schema(
         request=OrderCreateInput,
-        responses={201: CheckoutOutput},
+        responses={
+            201: CheckoutOutput,
+            503: OpenApiResponse(description="wechatpay_unavailable / wechatpay_not_configured"),
+        },
         summary="Order a product and get the wx.requestPayment parameters",
         description=(
             "Creates a payment order and a WeChat Pay JSAPI prepay. Errors: 404 `product_not_found`, "

@@ -84,7 +84,7 @@ class ModeField(serializers.ChoiceField):
 
 class ClassifyInput(strict.Serializer):
     image = strict.ImageUploadField()
-    image_hash = serializers.CharField(
+    image_hash = strict.FilledCharField(
         required=False, max_length=200, help_text="SHA-256 hex of the exact bytes uploaded"
     )
     mode = ModeField()

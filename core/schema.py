@@ -61,6 +61,9 @@ def add_error_responses(result, generator, request, public):
     for path_item in result.get("paths", {}).values():
         for operation in path_item.values():
             responses = operation.setdefault("responses", {})
+            for key, response in responses.items():  # a documented error code without a body has the envelope
+                if key[0] in "45" and "content" not in response:
+                    response["content"] = {"application/json": {"schema": ref}}
             for key, description in (("4XX", "Client error (error envelope)"), ("5XX", "Server error")):
                 responses.setdefault(
                     key, {"description": description, "content": {"application/json": {"schema": ref}}}

@@ -13,6 +13,7 @@ import math
 from collections.abc import Mapping
 
 from rest_framework import serializers
+from rest_framework.utils import html
 
 from .errors import ApiError
 
@@ -47,8 +48,14 @@ def _json_type_error(field, value) -> str | None:
         ok = isinstance(value, int | float) and not isinstance(value, bool)
     elif isinstance(field, serializers.ChoiceField | serializers.CharField | serializers.DateField):
         ok = isinstance(value, str)
-    elif isinstance(field, serializers.ListField) and isinstance(value, list):
-        return next((e for e in (_json_type_error(field.child, v) for v in value) if e), None)
+    elif isinstance(field, serializers.ListField | serializers.ManyRelatedField):
+        # A list is a JSON array: DRF's many=True relation would read an object as the list of its keys.
+        if not isinstance(value, list):
+            ok = False
+        elif isinstance(field, serializers.ListField):
+            return next((e for e in (_json_type_error(field.child, v) for v in value) if e), None)
+        else:
+            return None
     else:
         return None
     return None if ok else f"类型错误 (wrong JSON type: {type(value).__name__})"
@@ -109,6 +116,16 @@ class ImageUploadField(serializers.FileField):
         if key in ("required", "null", "empty"):
             raise ApiError(400, "image_required", "请上传图片 (image required)", {"field": self.field_name})
         super().fail(key, **kwargs)
+
+
+class FilledCharField(serializers.CharField):
+    """An optional text field that, when sent, must not be empty: DRF reads an empty form part of an optional
+    field as "not sent", which would let ``image_hash=""`` skip its check."""
+
+    def get_value(self, dictionary):
+        if html.is_html_input(dictionary) and dictionary.get(self.field_name) == "":
+            return ""
+        return super().get_value(dictionary)
 
 
 class FiniteFloatField(serializers.FloatField):

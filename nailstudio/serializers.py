@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -22,6 +23,9 @@ from .models import (
 )
 
 MAX_WORDS = 20
+# A tag is words, not markup or data: a multipart part is always text, so a JSON object sent where the list of
+# tags goes arrives as the tag "{}" and must be refused by this rule, as the documented pattern says.
+TAG_PATTERN = r'^[^{}\[\]<>"\\]+$'
 MAX_INSPIRATIONS = 8
 
 
@@ -60,6 +64,32 @@ def _words(max_length: int = 40):
         child=serializers.CharField(max_length=max_length, trim_whitespace=True),
         max_length=MAX_WORDS,
         required=False,
+    )
+
+
+class FormTagsField(serializers.ListField):
+    """Tags in a multipart form: repeated parts, or one part of comma-separated tags (``split_tags``)."""
+
+
+class FormTagsFieldExtension(OpenApiSerializerFieldExtension):
+    # A form part is text: one ``tags`` part is a list of one, so the request documents the string shape too.
+    target_class = FormTagsField
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if direction == "response":
+            return schema
+        description = schema.pop("description", "")
+        return {"anyOf": [schema, schema["items"]], "description": description}
+
+
+def _tags(field_class=serializers.ListField, **kwargs):
+    return field_class(
+        child=serializers.RegexField(TAG_PATTERN, max_length=32),
+        max_length=MAX_WORDS,
+        required=False,
+        help_text='repeated parts, or one comma-separated part; a tag has none of {}[]<>"\\',
+        **kwargs,
     )
 
 
@@ -139,9 +169,7 @@ class PhotoUploadSerializer(strict.Serializer):
 class InspirationSerializer(strict.ModelSerializer):
     image = strict.ImageUploadField(write_only=True)
     image_url = SignedUrlField(source="image")
-    tags = serializers.ListField(
-        child=serializers.CharField(max_length=32), max_length=MAX_WORDS, required=False, source="tag_names"
-    )
+    tags = _tags(FormTagsField, source="tag_names")
 
     class Meta:
         model = InspirationImage
@@ -153,7 +181,7 @@ class InspirationSerializer(strict.ModelSerializer):
 
 
 class InspirationUpdateSerializer(strict.Serializer):
-    tags = _words(32)
+    tags = _tags()
 
     def validate_tags(self, value: list[str]) -> list[str]:
         return split_tags(value)

@@ -133,6 +133,8 @@ def test_history_defaults_to_the_last_12_weeks(owner_client):
         {"from": "2026-03-10", "to": "2026-03-01"},
         {"dimension": "sparkle"},
         {"from": "2010-01-01", "to": "2026-01-01"},
+        {"to": ""},
+        {"period": ""},
     ],
 )
 def test_history_refuses_bad_parameters(owner_client, params):

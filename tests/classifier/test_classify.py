@@ -149,7 +149,11 @@ def test_it_answers_screenshots_by_rule_without_a_model_call(owner_client, vendo
 
 @pytest.mark.parametrize(
     "fields, code",
-    [({"mode": "turbo"}, "invalid_mode"), ({"image_hash": "xyz"}, "hash_mismatch")],
+    [
+        ({"mode": "turbo"}, "invalid_mode"),
+        ({"image_hash": "xyz"}, "hash_mismatch"),
+        ({"image_hash": ""}, "validation_error"),
+    ],
 )
 def test_it_rejects_bad_fields(owner_client, fields, code):
     response = classify(owner_client, photo_bytes(), **fields)

@@ -1,8 +1,11 @@
 """The contract test: schemathesis against a live server, as a user and as staff (issue 14).
 
-    .venv/bin/python tests/contract/run.py [--max-examples N] [--port P]
+    .venv/bin/python tests/contract/run.py [--max-examples N] [--port P] [schemathesis options...]
 
-Uses the database of the environment (DATABASE_URL; in CI the MariaDB stage), migrates it, makes two users,
+Runs on a throw-away database of the environment's server (DATABASE_URL; in CI the MariaDB stage's): a SQLite
+file in a temporary folder, or `test_<name>_contract` on MySQL/MariaDB (the name the stage's grants allow),
+dropped and created at start, dropped at the end; uploads go to the same temporary folder. It migrates it,
+makes two users,
 serves the project with gunicorn on 127.0.0.1 and runs every operation of /api/schema/ with all checks. Exit 1 on
 any failure. Throttles are raised for the run: a fuzzer is not an abusive client, and 429 would hide the rest.
 """
@@ -14,9 +17,11 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -29,6 +34,8 @@ SERVER_ENV = {
     "DASHSCOPE_API_KEY": "",
     "OPENAI_API_KEY": "",
     "LOG_LEVEL": "WARNING",
+    # Tasks run in the request: nothing is left queued on the CI stage's broker, where no worker serves this run.
+    "CELERY_BROKER_URL": "memory://",
 }
 # Checks a generated request cannot satisfy by construction are left to the unit tests, each for its reason:
 # - positive_data_acceptance: a schema-valid body can still break a business rule (402 without credits, 409 for
@@ -58,8 +65,47 @@ def _tokens() -> dict[str, str]:
     return dict(line.split(" ", 1) for line in out.stdout.split("\n") if line)
 
 
+# Uploaded files go to a throw-away folder, removed at exit, never the checkout's media/.
+MEDIA = tempfile.TemporaryDirectory(prefix="xintu-contract-")
+
+
+def _database_url() -> str:
+    url = urlsplit(os.environ.get("DATABASE_URL", ""))
+    if url.scheme.startswith("mysql"):
+        return urlunsplit(url._replace(path=f"/test_{url.path.lstrip('/')}_contract"))
+    return f"sqlite:///{MEDIA.name}/db.sqlite3"
+
+
+DATABASE_URL = _database_url()
+# Run against the server's own settings, without a database name, to drop and create the throw-away one.
+_RESET_MYSQL = (
+    "import django, sys; django.setup()\n"
+    "from django.db import connection\n"
+    "name, create = sys.argv[1], sys.argv[2] == '1'\n"
+    "with connection._nodb_cursor() as cursor:\n"
+    "    cursor.execute(f'DROP DATABASE IF EXISTS `{name}`')\n"
+    "    if create: cursor.execute(f'CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci')\n"
+)
+
+
+def _reset_database(create: bool) -> None:
+    if DATABASE_URL.startswith("mysql"):
+        name = urlsplit(DATABASE_URL).path.lstrip("/")
+        env = {**_env(), "DATABASE_URL": os.environ["DATABASE_URL"]}
+        subprocess.run(
+            [sys.executable, "-c", _RESET_MYSQL, name, "1" if create else "0"], cwd=ROOT, env=env, check=True
+        )
+
+
 def _env() -> dict[str, str]:
-    return {**os.environ, **SERVER_ENV, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    return {
+        **os.environ,
+        "DATABASE_URL": DATABASE_URL,
+        **SERVER_ENV,
+        "MEDIA_ROOT": f"{MEDIA.name}/media",
+        "PRIVATE_MEDIA_ROOT": f"{MEDIA.name}/private",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
 
 
 def _wait(url: str, seconds: float = 60) -> None:
@@ -79,7 +125,16 @@ def main() -> int:
     parser.add_argument("--max-examples", type=int, default=int(os.environ.get("CONTRACT_MAX_EXAMPLES", 8)))
     parser.add_argument("--port", type=int, default=int(os.environ.get("CONTRACT_PORT", 8765)))
     parser.add_argument("--seed", type=int, default=14)
-    args = parser.parse_args()
+    # The rest goes to schemathesis, e.g. --include-path /api/v1/classify.
+    args, extra = parser.parse_known_args()
+    _reset_database(create=True)
+    try:
+        return _run(args, extra)
+    finally:
+        _reset_database(create=False)
+
+
+def _run(args, extra: list[str]) -> int:
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=_env(), check=True
     )
@@ -88,6 +143,11 @@ def main() -> int:
     server = subprocess.Popen(
         [
             str(BIN / "gunicorn"),
+            # No ./gunicorn.conf.py (the production ASGI worker there): the plain sync worker on the WSGI app.
+            "-c",
+            "/dev/null",
+            "--worker-class",
+            "sync",
             "config.wsgi:application",
             "--bind",
             f"127.0.0.1:{args.port}",
@@ -111,6 +171,8 @@ def main() -> int:
             run = subprocess.run(
                 [
                     str(BIN / "schemathesis"),
+                    "--config-file",
+                    str(Path(__file__).with_name("schemathesis.toml")),
                     "run",
                     f"{base}/api/schema/",
                     "--checks",
@@ -129,9 +191,12 @@ def main() -> int:
                     "none",
                     "--request-timeout",
                     "60",
+                    # One thread: hypothesis' lambda-source cache calls ast.parse, which on Python 3.11 is not
+                    # thread-safe ("AST constructor recursion depth mismatch" errors with --workers 2).
                     "--workers",
-                    "2",
+                    "1",
                     "--no-color",
+                    *extra,
                 ],
                 cwd=ROOT,
             )

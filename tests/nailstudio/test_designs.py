@@ -277,3 +277,11 @@ def test_it_does_not_resurrect_a_design_deleted_while_drawing(offline, owner, cu
     monkeypatch.setattr(engines, "render_design", delete_then_render)
     assert services.generate(plan.pk) is None
     assert not DesignPlan.objects.exists()
+
+
+@pytest.mark.parametrize("ids", [{}, {"1": 1}, "1", 1])
+def test_it_refuses_inspiration_ids_that_are_not_a_json_array(owner_client, customer, ids):
+    body = {"customer": customer.pk, "inspiration_image_ids": ids}
+    response = owner_client.post("/api/v1/designs", body, format="json")
+    assert response.status_code == 400, response.json()
+    assert "inspiration_image_ids" in response.json()["error"]["details"]

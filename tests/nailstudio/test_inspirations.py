@@ -30,6 +30,13 @@ def test_it_accepts_comma_separated_tags(owner_client):
     assert _upload(owner_client, "pink, french，夏天").json()["tags"] == ["french", "pink", "夏天"]
 
 
+@pytest.mark.parametrize("tags", ["{}", ["pink", "[1]"], '"x"', "<b>"])
+def test_it_refuses_tags_that_are_data_not_words(owner_client, tags):
+    response = _upload(owner_client, tags)
+    assert response.status_code == 400, response.json()
+    assert "tags" in response.json()["error"]["details"]
+
+
 def test_it_requires_a_real_image(owner_client):
     response = owner_client.post("/api/v1/inspirations", {"tags": ["x"]}, format="multipart")
     assert response.status_code == 400

@@ -89,6 +89,17 @@ def test_it_creates_and_edits_service_records(owner_client, customer, design):
     assert owner_client.get("/api/v1/services", {"service_date_before": "2026-03-01"}).json()["count"] == 0
 
 
+@pytest.mark.parametrize("name", ["service_date_before", "service_date_after", "customer", "design_plan"])
+def test_it_refuses_an_empty_date_or_id_filter(owner_client, name):
+    response = owner_client.get("/api/v1/services", {name: ""})
+    assert response.status_code == 400, response.json()
+    assert name in response.json()["error"]["details"]
+
+
+def test_it_still_takes_an_empty_text_filter_as_absent(owner_client):
+    assert owner_client.get("/api/v1/services", {"status": ""}).status_code == 200
+
+
 def test_it_refuses_designs_of_another_customer_or_user(owner_client, owner, outsider, customer, design):
     other = services.create_customer(owner=owner, name="另一位")
     foreign = services.create_customer(owner=outsider, name="外人")
