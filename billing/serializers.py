@@ -123,7 +123,7 @@ class RefundOutput(serializers.ModelSerializer):
 
 
 class ReconciliationQuery(strict.Serializer):
-    date = serializers.DateField(required=False)
+    date = strict.FilledDateField(required=False)
 
 
 class DiscrepancyOutput(serializers.ModelSerializer):

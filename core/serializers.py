@@ -118,14 +118,22 @@ class ImageUploadField(serializers.FileField):
         super().fail(key, **kwargs)
 
 
-class FilledCharField(serializers.CharField):
-    """An optional text field that, when sent, must not be empty: DRF reads an empty form part of an optional
-    field as "not sent", which would let ``image_hash=""`` skip its check."""
+class FilledMixin:
+    """An optional field that, when sent, must not be empty: DRF reads an empty form part or query value of an
+    optional field as "not sent", which would let ``image_hash=""`` or ``?date=`` skip its check."""
 
     def get_value(self, dictionary):
         if html.is_html_input(dictionary) and dictionary.get(self.field_name) == "":
             return ""
         return super().get_value(dictionary)
+
+
+class FilledCharField(FilledMixin, serializers.CharField):
+    pass
+
+
+class FilledDateField(FilledMixin, serializers.DateField):
+    pass
 
 
 class FiniteFloatField(serializers.FloatField):

@@ -220,3 +220,9 @@ def test_staff_read_reconciliations_by_date(shop, wechatpay, today, staff_client
     assert staff_client.get("/api/v1/billing/reconciliations").json()["count"] == 2
     assert staff_client.get("/api/v1/billing/reconciliations", {"date": "yesterday"}).status_code == 400
     assert owner_client.get("/api/v1/billing/reconciliations").status_code == 403
+
+
+def test_it_refuses_an_empty_date_filter(staff_client):
+    response = staff_client.get("/api/v1/billing/reconciliations?date=")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"
