@@ -170,7 +170,7 @@ class Stack:
         wait_for(lambda: httpx.get(url, timeout=2).status_code == 200, 90, "gunicorn")
 
     def start_worker(self, env: dict) -> None:
-        self.spawn("worker", [PY, "-m", "celery", "-A", "config", "worker", "-n", "faults@%h", "-Q", "faults",
+        self.spawn("worker", [PY, "-m", "celery", "-A", "config", "worker", "-n", "faults@%h", "-Q", "faults,faults-ai",
                               "-c", "2", "-l", "warning"], env)  # fmt: skip
 
 
