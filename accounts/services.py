@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from core.errors import ApiError
+from core.exceptions import ApplicationError, Invalid
 
 User = get_user_model()
 
@@ -20,8 +20,8 @@ def normalise_username(username: str) -> str:
 _FIELD_ZH = {"username": "用户名", "email": "邮箱"}
 
 
-def _taken(field: str, value: str) -> ApiError:
-    return ApiError(400, f"{field}_taken", f"{_FIELD_ZH[field]}已被使用 ({field} taken)", {field: value})
+def _taken(field: str, value: str) -> ApplicationError:
+    return Invalid(f"{field}_taken", f"{_FIELD_ZH[field]}已被使用 ({field} taken)", {field: value})
 
 
 @transaction.atomic
@@ -37,8 +37,8 @@ def user_register(*, username: str, password: str, email: str = ""):
     try:
         validate_password(password, user=candidate)
     except DjangoValidationError as exc:
-        raise ApiError(
-            400, "password_invalid", "密码不符合要求 (weak password)", {"password": exc.messages}
+        raise Invalid(
+            "password_invalid", "密码不符合要求 (weak password)", {"password": exc.messages}
         ) from exc
     try:
         with transaction.atomic():
@@ -56,7 +56,7 @@ def logout(*, user, refresh: str) -> None:
     try:
         token = RefreshToken(refresh)
     except TokenError as exc:
-        raise ApiError(400, "token_not_valid", "刷新令牌无效或已过期 (invalid refresh token)") from exc
+        raise Invalid("token_not_valid", "刷新令牌无效或已过期 (invalid refresh token)") from exc
     if str(token.get("user_id")) != str(user.pk):
-        raise ApiError(400, "token_not_valid", "刷新令牌无效或已过期 (invalid refresh token)")
+        raise Invalid("token_not_valid", "刷新令牌无效或已过期 (invalid refresh token)")
     token.blacklist()

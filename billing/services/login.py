@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.services import token_pair_for
-from core.errors import ApiError
+from core.exceptions import Conflict, Unauthenticated
 
 from .. import wechat
 from ..crypto import encrypt_text
@@ -37,7 +37,7 @@ def wechat_login(*, code: str, nickname: str = "", current_user=None) -> WeChatL
         # A concurrent first login for the same openid won the race; ours now finds its account.
         account, created = _bind(session, nickname, current_user)
     if not account.user.is_active:
-        raise ApiError(401, "no_active_account", "账户已停用 (account disabled)")
+        raise Unauthenticated("no_active_account", "账户已停用 (account disabled)")
     return WeChatLogin(
         user=account.user, account=account, tokens=token_pair_for(account.user), created=created
     )
@@ -58,9 +58,7 @@ def _bind(session: wechat.WeChatSession, nickname: str, current_user) -> tuple[W
     )
     if account is not None:
         if current_user is not None and account.user_id != current_user.pk:
-            raise ApiError(
-                409, "wechat_account_taken", "该微信已绑定其他账户 (WeChat linked to another user)"
-            )
+            raise Conflict("wechat_account_taken", "该微信已绑定其他账户 (WeChat linked to another user)")
         account.session_key_encrypted = secret
         account.unionid = session.unionid or account.unionid
         account.nickname = nickname or account.nickname
@@ -69,9 +67,7 @@ def _bind(session: wechat.WeChatSession, nickname: str, current_user) -> tuple[W
         return account, False
     if current_user is not None:
         if WeChatAccount.objects.filter(user=current_user).exists():
-            raise ApiError(
-                409, "wechat_account_conflict", "账户已绑定其他微信 (user linked to another WeChat)"
-            )
+            raise Conflict("wechat_account_conflict", "账户已绑定其他微信 (user linked to another WeChat)")
         user, created = current_user, False
     else:
         user = User.objects.create_user(username=_username_for(session.openid))  # no usable password
