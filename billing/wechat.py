@@ -1,5 +1,8 @@
 """Mini-program login (code2session) through wechatpy, pointed at ``WECHAT_API_BASE_URL`` with timeouts.
 
+The login itself is ``accounts.services.wechat_login``; this client stays beside the WeChat Pay one (one vendor,
+one set of settings, and the identity it yields is the payer's).
+
 wechatpy adds an access token to every call, fetching one first when it has none; the token is shared through
 the Django cache so the processes do not keep re-issuing (and thereby invalidating) each other's tokens.
 """

@@ -104,3 +104,20 @@ def test_it_renders_a_service_error_raised_outside_drf_as_the_same_envelope():
     assert json.loads(response.content) == {
         "error": {"code": "vendor_down", "message": "暂不可用 (unavailable)", "details": {}}
     }
+
+
+def _routes(patterns, prefix=""):
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if hasattr(pattern, "url_patterns"):
+            yield from _routes(pattern.url_patterns, route)
+        else:
+            yield route, pattern.callback
+
+
+def test_it_serves_every_auth_route_from_accounts():
+    from django.urls import get_resolver
+
+    auth = {route: view for route, view in _routes(get_resolver().url_patterns) if "v1/auth/" in route}
+    assert any(route.endswith("auth/wechat") for route in auth)
+    assert {route: view.__module__ for route, view in auth.items()} == dict.fromkeys(auth, "accounts.views")
