@@ -8,7 +8,6 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
-from abilities import services as abilities
 from ai import services as ai
 from ai.types import JsonResult
 from core import jobs
@@ -19,6 +18,7 @@ from .. import engines, validation
 from ..models import ComparisonResult, Customer, DesignPlan, ServiceRecord
 from ..prompts import compare_instruction
 from .images import delete_after_commit, load_image, store_upload
+from .scoring import scorer
 
 logger = logging.getLogger(__name__)
 Comparison = ServiceRecord.ComparisonStatus
@@ -82,7 +82,7 @@ def complete_service(record: ServiceRecord, upload, *, service_duration: int | N
 
 def compare_pictures(reference, actual, inspirations=(), *, user) -> JsonResult:
     """Design (or any reference) vs a photo of the result, scored on the active ability dimensions."""
-    dimensions = abilities.active_dimensions()
+    dimensions = scorer().dimensions()
     return ai.compare_images(
         reference,
         actual,
@@ -134,7 +134,7 @@ def _compare(record: ServiceRecord) -> ServiceRecord:
                 "analyzed_at": timezone.now(),
             },
         )
-        abilities.record_from_comparison(comparison)
+        scorer().comparison_finished(comparison)
         record.comparison_status = Comparison.READY
         record.comparison_error = ""
         record.save(update_fields=["comparison_status", "comparison_error", "updated_at"])

@@ -121,3 +121,14 @@ def test_it_serves_every_auth_route_from_accounts():
     auth = {route: view for route, view in _routes(get_resolver().url_patterns) if "v1/auth/" in route}
     assert any(route.endswith("auth/wechat") for route in auth)
     assert {route: view.__module__ for route, view in auth.items()} == dict.fromkeys(auth, "accounts.views")
+
+
+def test_it_keeps_the_studio_free_of_the_ability_centre():
+    """abilities builds on nailstudio (records point at services); the reverse would close a cycle, so the
+    studio publishes through ``nailstudio.services.scoring`` instead."""
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(m for m in _imports(path) if m.split(".")[0] == "abilities")
+        for path in (ROOT / "nailstudio").rglob("*.py")
+    }
+    assert {path: found for path, found in offenders.items() if found} == {}
+    assert "nailstudio.models" in _imports(ROOT / "abilities" / "services.py")  # the allowed direction
