@@ -11,12 +11,14 @@ class AbilitiesConfig(AppConfig):
         from nailstudio.services import scoring
 
         from . import services
+        from .dimensions import LOCAL_ASPECTS
         from .models import AbilityDimension
 
         # The studio publishes its comparisons and asks what to score; it never imports this app.
         scoring.register(
             scoring.Scorer(
                 dimensions=services.active_dimensions,
+                local_aspects=LOCAL_ASPECTS,
                 comparison_finished=services.record_from_comparison,
             )
         )

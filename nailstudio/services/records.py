@@ -82,13 +82,15 @@ def complete_service(record: ServiceRecord, upload, *, service_duration: int | N
 
 def compare_pictures(reference, actual, inspirations=(), *, user) -> JsonResult:
     """Design (or any reference) vs a photo of the result, scored on the active ability dimensions."""
-    dimensions = scorer().dimensions()
+    scoring = scorer()
+    dimensions = scoring.dimensions()
+    aspects = {d.code: scoring.local_aspects[d.code] for d in dimensions if d.code in scoring.local_aspects}
     return ai.compare_images(
         reference,
         actual,
         compare_instruction(dimensions),
         validate=partial(validation.comparison, dimensions={d.code for d in dimensions}),
-        local=engines.comparator(reference, actual, inspirations),
+        local=engines.comparator(reference, actual, inspirations, dimensions=aspects),
         user=user,
     )
 

@@ -8,14 +8,16 @@ a registered scorer a comparison is still made and stored, just not scored on an
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
 class Scorer:
     # The dimensions to score, in display order: objects with ``code``, ``name`` and ``description``.
     dimensions: Callable[[], Sequence] = list
+    # Dimension code → the offline comparator's aspect that scores it (``ai.local.nails.compare.ASPECTS``).
+    local_aspects: Mapping[str, str] = field(default_factory=dict)
     # Called with the stored ComparisonResult inside the transaction that stored it.
     comparison_finished: Callable[[object], None] = lambda comparison: None
 

@@ -132,3 +132,16 @@ def test_it_keeps_the_studio_free_of_the_ability_centre():
     }
     assert {path: found for path, found in offenders.items() if found} == {}
     assert "nailstudio.models" in _imports(ROOT / "abilities" / "services.py")  # the allowed direction
+
+
+def test_it_leaves_the_ability_codes_to_the_ability_centre():
+    """The AI layer and the studio's engines take the dimensions from the caller (abilities.dimensions)."""
+    from abilities.dimensions import LOCAL_ASPECTS
+    from ai.local.nails.compare import ASPECTS
+
+    assert set(LOCAL_ASPECTS.values()) <= set(ASPECTS)
+    codes = [code for code in LOCAL_ASPECTS if code not in ASPECTS]  # "composition" is both
+    paths = [*(ROOT / "ai").rglob("*.py"), ROOT / "nailstudio" / "engines.py"]
+    paths += (ROOT / "nailstudio" / "services").rglob("*.py")
+    found = {str(p.relative_to(ROOT)): [c for c in codes if c in p.read_text()] for p in paths}
+    assert {path: hit for path, hit in found.items() if hit} == {}
