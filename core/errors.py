@@ -21,7 +21,17 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
-from .exceptions import STATUS, ApplicationError, Failed, Forbidden, Invalid, NotFound, TooLarge, Unavailable
+from .exceptions import (
+    STATUS,
+    ApplicationError,
+    Failed,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Throttled,
+    TooLarge,
+    Unavailable,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +73,7 @@ def _describe(exc: exceptions.APIException) -> tuple[str, str, dict]:
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         return "validation_error", "请求参数无效 (invalid input)", detail
     if isinstance(exc, exceptions.Throttled):
-        return "throttled", "请求过于频繁，请稍后再试 (too many requests)", {"wait_seconds": exc.wait}
+        return "throttled", Throttled.default_message, {"wait_seconds": exc.wait}
     detail = exc.detail
     if isinstance(detail, dict):
         # simplejwt puts its own message and code into a dict detail.

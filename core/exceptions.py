@@ -103,15 +103,11 @@ class Throttled(ApplicationError):
     """Over a rate limit: the same envelope and Retry-After as DRF's own throttles give."""
 
     kind = "throttled"
+    default_message = "请求过于频繁，请稍后再试 (too many requests)"
 
     def __init__(self, *, wait: float) -> None:
         seconds = math.ceil(wait)
-        super().__init__(
-            "throttled",
-            "请求过于频繁，请稍后再试 (too many requests)",
-            {"wait_seconds": seconds},
-            retry_after=seconds,
-        )
+        super().__init__("throttled", self.default_message, {"wait_seconds": seconds}, retry_after=seconds)
 
 
 class ClientClosed(ApplicationError):
