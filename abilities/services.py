@@ -1,8 +1,9 @@
 """Writes: turning a finished design-vs-result comparison into ability records, and rebuilding them.
 
 ``ComparisonResult.dimension_scores`` holds ``{code: {"score": 0–100, "evidence": "<text>"}}`` for the dimensions
-that were active when the comparison ran (the AI is asked for exactly those; the offline comparator's mapping of
-its measurements is documented in ``ai.local.nails.compare.compare_designs`` and ``nailstudio.engines``).
+that were active when the comparison ran (the AI is asked for exactly those; the offline comparator scores them
+by the aspects of ``abilities.dimensions``). The studio calls ``record_from_comparison`` through the scorer this
+app registers in ``nailstudio.services.scoring`` (apps.py).
 """
 
 from __future__ import annotations

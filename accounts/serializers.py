@@ -35,3 +35,20 @@ class TokenInput(strict.StrictFieldsMixin, TokenObtainPairSerializer):
 
 class TokenRefreshInput(strict.StrictFieldsMixin, TokenRefreshSerializer):
     refresh = serializers.CharField(max_length=2000)
+
+
+class WeChatLoginInput(strict.Serializer):
+    code = serializers.CharField(max_length=128, help_text="wx.login() 返回的 code")
+    nickname = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+
+
+class WeChatUserOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    nickname = serializers.CharField()
+    openid = serializers.CharField()
+
+
+class WeChatLoginOutput(TokenPairOutput):
+    created = serializers.BooleanField(help_text="true when this login created the user")
+    user = WeChatUserOutput()

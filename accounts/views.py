@@ -1,8 +1,11 @@
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import status
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from . import services
@@ -13,6 +16,8 @@ from .serializers import (
     TokenPairOutput,
     TokenRefreshInput,
     UserOutput,
+    WeChatLoginInput,
+    WeChatLoginOutput,
 )
 
 
@@ -58,3 +63,53 @@ class MeView(APIView):
     @extend_schema(responses=UserOutput, summary="The current user")
     def get(self, request):
         return Response(UserOutput(request.user).data)
+
+
+class OptionalJWTAuthentication(JWTAuthentication):
+    """A stale or broken token on the login call means "not signed in", not 401: logging in is the cure."""
+
+    def authenticate(self, request):
+        try:
+            return super().authenticate(request)
+        except (InvalidToken, AuthenticationFailed):
+            return None
+
+
+class WeChatLoginView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = [OptionalJWTAuthentication]
+    throttle_scope = "login"
+
+    @extend_schema(
+        request=WeChatLoginInput,
+        responses={
+            200: WeChatLoginOutput,
+            503: OpenApiResponse(description="wechat_unavailable / wechat_not_configured"),
+        },
+        summary="Log in with a WeChat mini-program code",
+        description=(
+            "Exchanges the `wx.login()` code with WeChat and returns the same JWT pair as password login; "
+            "creates the user on first login (`created`). Sent with a valid access token, it links the WeChat "
+            "identity to that user instead. Errors: 400 `wechat_code_invalid`, 503 `wechat_unavailable` / "
+            "`wechat_not_configured`, 409 `wechat_account_taken` / `wechat_account_conflict`."
+        ),
+        auth=[],  # anonymous; a valid JWT (optional) links instead
+        tags=["auth"],
+    )
+    def post(self, request):
+        data = WeChatLoginInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        current_user = request.user if request.user.is_authenticated else None
+        login = services.wechat_login(**data.validated_data, current_user=current_user)
+        return Response(
+            {
+                **login.tokens,
+                "created": login.created,
+                "user": {
+                    "id": login.user.pk,
+                    "username": login.user.username,
+                    "nickname": login.account.nickname,
+                    "openid": login.account.openid,
+                },
+            }
+        )

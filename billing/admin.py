@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.template.response import TemplateResponse
 
 from core.admin import ReadOnlyAdmin
-from core.errors import ApiError
+from core.exceptions import ApplicationError
 
 from . import services
 from .models import (
@@ -192,7 +192,7 @@ def refund_orders(modeladmin, request, queryset):
         for order in queryset:
             try:
                 refund = services.create_refund(order=order, staff=request.user, **form.cleaned_data)
-            except ApiError as exc:
+            except ApplicationError as exc:
                 modeladmin.message_user(request, f"{order.out_trade_no}：{exc.message}", messages.ERROR)
                 continue
             level = messages.ERROR if refund.status == Refund.Status.CLOSED else messages.SUCCESS

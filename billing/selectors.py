@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from core.errors import ApiError
+from core.exceptions import NotFound
 
 from .models import CreditLedger, PaymentOrder, Product, Reconciliation, Refund
 from .services.credits import balance
@@ -29,14 +29,14 @@ def order_of(*, user, out_trade_no: str) -> PaymentOrder:
     """The user's own order; anyone else's is a plain 404."""
     order = orders_of(user).filter(out_trade_no=out_trade_no).first()
     if order is None:
-        raise ApiError(404, "not_found", "资源不存在 (not found)")
+        raise NotFound()
     return order
 
 
 def order_for_staff(out_trade_no: str) -> PaymentOrder:
     order = PaymentOrder.objects.select_related("user").filter(out_trade_no=out_trade_no).first()
     if order is None:
-        raise ApiError(404, "not_found", "资源不存在 (not found)")
+        raise NotFound()
     return order
 
 

@@ -1,26 +1,8 @@
 from rest_framework import serializers
 
-from accounts.serializers import TokenPairOutput
 from core import serializers as strict
 
 from .models import CreditLedger, Discrepancy, PaymentOrder, Product, Reconciliation, Refund
-
-
-class WeChatLoginInput(strict.Serializer):
-    code = serializers.CharField(max_length=128, help_text="wx.login() 返回的 code")
-    nickname = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
-
-
-class WeChatUserOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
-    nickname = serializers.CharField()
-    openid = serializers.CharField()
-
-
-class WeChatLoginOutput(TokenPairOutput):
-    created = serializers.BooleanField(help_text="true when this login created the user")
-    user = WeChatUserOutput()
 
 
 class ProductOutput(serializers.ModelSerializer):

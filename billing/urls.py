@@ -3,7 +3,6 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("auth/wechat", views.WeChatLoginView.as_view(), name="auth-wechat"),
     path("billing/products", views.ProductListView.as_view(), name="billing-products"),
     path("billing/orders", views.OrderListCreateView.as_view(), name="billing-orders"),
     path("billing/orders/<str:out_trade_no>", views.OrderDetailView.as_view(), name="billing-order"),

@@ -1,5 +1,8 @@
 """Mini-program login (code2session) through wechatpy, pointed at ``WECHAT_API_BASE_URL`` with timeouts.
 
+The login itself is ``accounts.services.wechat_login``; this client stays beside the WeChat Pay one (one vendor,
+one set of settings, and the identity it yields is the payer's).
+
 wechatpy adds an access token to every call, fetching one first when it has none; the token is shared through
 the Django cache so the processes do not keep re-issuing (and thereby invalidating) each other's tokens.
 """
@@ -16,7 +19,7 @@ from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session import SessionStorage
 
-from core.errors import ApiError
+from core.exceptions import ApplicationError, Invalid, Unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -77,15 +80,15 @@ class MiniProgramClient(WeChatClient):
         return self._fetch_access_token(self._token_url, params)
 
 
-def _unavailable(reason: str) -> ApiError:
-    return ApiError(
-        503, "wechat_unavailable", "微信服务暂不可用，请稍后再试 (WeChat unavailable)", {"reason": reason}
+def _unavailable(reason: str) -> ApplicationError:
+    return Unavailable(
+        "wechat_unavailable", "微信服务暂不可用，请稍后再试 (WeChat unavailable)", {"reason": reason}
     )
 
 
 def code_to_session(code: str) -> WeChatSession:
     if not (settings.WECHAT_APP_ID and settings.WECHAT_APP_SECRET):
-        raise ApiError(503, "wechat_not_configured", "未配置微信登录 (WeChat login not configured)")
+        raise Unavailable("wechat_not_configured", "未配置微信登录 (WeChat login not configured)")
     client = MiniProgramClient(
         settings.WECHAT_APP_ID,
         settings.WECHAT_APP_SECRET,
@@ -105,8 +108,7 @@ def code_to_session(code: str) -> WeChatSession:
         if exc.errcode in _MISCONFIGURED:
             logger.error("WeChat rejected our app credentials: errcode %s %s", exc.errcode, exc.errmsg)
             raise _unavailable(f"errcode {exc.errcode}") from exc
-        raise ApiError(
-            400,
+        raise Invalid(
             "wechat_code_invalid",
             "微信登录凭证无效或已使用 (invalid WeChat login code)",
             {"errcode": exc.errcode},

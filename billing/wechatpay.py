@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from django.conf import settings
 from wechatpayv3 import WeChatPay, WeChatPayType
 
-from core.errors import ApiError
+from core.exceptions import Unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -131,12 +131,12 @@ def _valid_certificates(directory: str) -> tuple[str, ...]:
 
 def pay_config() -> PayConfig:
     if not is_configured():
-        raise ApiError(503, "wechatpay_not_configured", "未配置微信支付 (WeChat Pay not configured)")
+        raise Unavailable("wechatpay_not_configured", "未配置微信支付 (WeChat Pay not configured)")
     public_key_mode = _public_key_mode()
     certs = _valid_certificates(settings.WECHATPAY_PLATFORM_CERT_DIR)
     if not public_key_mode and not certs:
         logger.error("WECHATPAY_PLATFORM_CERT_DIR holds no valid platform certificate")
-        raise ApiError(503, "wechatpay_not_configured", "未配置微信支付 (WeChat Pay not configured)")
+        raise Unavailable("wechatpay_not_configured", "未配置微信支付 (WeChat Pay not configured)")
     return PayConfig(
         mchid=settings.WECHATPAY_MCH_ID,
         appid=settings.WECHAT_APP_ID,

@@ -1,7 +1,9 @@
 """The one error envelope: ``{"error": {"code": "snake_case", "message": "...", "details": {...}}}``.
 
-Services raise ``ApiError`` (or a DRF exception); ``api_exception_handler`` renders every DRF-level error and
-the ``handler*`` views below render Django-level ones (unknown URLs, CSRF, crashes outside DRF).
+Services raise ``core.exceptions.ApplicationError`` (a code, a message and a kind, no HTTP); the kind's status
+comes from ``core.exceptions.STATUS``, the one table. ``api_exception_handler`` renders it and every DRF-level error,
+``error_response`` renders it where DRF is not involved (``ApiGuardMiddleware`` and the ``handler*`` views for
+unknown URLs, CSRF and crashes outside DRF). Views may raise ``ApiError``, the same error spelled with its status.
 """
 
 from __future__ import annotations
@@ -17,37 +19,61 @@ from django.views.csrf import csrf_failure as default_csrf_failure
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler
+from rest_framework.views import exception_handler, set_rollback
+
+from .exceptions import (
+    STATUS,
+    ApplicationError,
+    Failed,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Throttled,
+    TooLarge,
+    Unavailable,
+)
 
 logger = logging.getLogger(__name__)
 
+_KIND = {code: kind for kind, code in STATUS.items()}
 
-class ApiError(exceptions.APIException):
-    """An error with a stable machine code, raised from services and views alike."""
+
+class ApiError(ApplicationError):
+    """An application error spelled with its HTTP status, for views (services raise ``ApplicationError``)."""
 
     def __init__(self, status_code: int, code: str, message: str, details: dict | None = None):
-        super().__init__(detail=message, code=code)
-        self.status_code = status_code
-        self.code = code
-        self.message = message
-        self.details = details or {}
-
-
-_CODE_ALIASES = {"invalid": "validation_error", "error": "validation_error"}
+        super().__init__(code, message, details, kind=_KIND[status_code])
 
 
 def error_body(code: str, message: str, details: dict | None = None) -> dict:
     return {"error": {"code": code, "message": message, "details": details or {}}}
 
 
+def _retry_after(response, error: ApplicationError):
+    if error.retry_after:  # as DRF does for its own throttles: no header for a zero wait
+        response["Retry-After"] = str(int(error.retry_after))
+    return response
+
+
+def error_response(error: ApplicationError) -> JsonResponse:
+    """The envelope outside DRF (middleware, Django's error views)."""
+    response = JsonResponse(
+        error_body(error.code, error.message, error.details),
+        status=error.status_code,
+        json_dumps_params={"ensure_ascii": False},
+    )
+    return _retry_after(response, error)
+
+
+_CODE_ALIASES = {"invalid": "validation_error", "error": "validation_error"}
+
+
 def _describe(exc: exceptions.APIException) -> tuple[str, str, dict]:
-    if isinstance(exc, ApiError):
-        return exc.code, exc.message, exc.details
     if isinstance(exc, exceptions.ValidationError):
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         return "validation_error", "请求参数无效 (invalid input)", detail
     if isinstance(exc, exceptions.Throttled):
-        return "throttled", "请求过于频繁，请稍后再试 (too many requests)", {"wait_seconds": exc.wait}
+        return "throttled", Throttled.default_message, {"wait_seconds": exc.wait}
     detail = exc.detail
     if isinstance(detail, dict):
         # simplejwt puts its own message and code into a dict detail.
@@ -63,11 +89,11 @@ DATABASE_ERRORS = (OperationalError, InterfaceError)
 DATABASE_RETRY_AFTER = 5
 
 
-def database_unavailable() -> ApiError:
-    return ApiError(
-        status.HTTP_503_SERVICE_UNAVAILABLE,
+def database_unavailable() -> Unavailable:
+    return Unavailable(
         "database_unavailable",
         "数据库暂不可用，请稍后重试 (database unavailable, retry later)",
+        retry_after=DATABASE_RETRY_AFTER,
     )
 
 
@@ -76,18 +102,18 @@ def api_exception_handler(exc, context):
 
     if isinstance(exc, DATABASE_ERRORS):
         logger.error("database unavailable in %s: %s", context.get("view").__class__.__name__, exc)
-        response = api_exception_handler(database_unavailable(), context)
-        response["Retry-After"] = str(DATABASE_RETRY_AFTER)
-        return response
+        exc = database_unavailable()
     exc = api_error_for(exc) or exc
+    if isinstance(exc, RequestDataTooBig):
+        exc = TooLarge("request_too_large", "请求体过大 (request too large)")
+    if isinstance(exc, ApplicationError):
+        set_rollback()
+        response = Response(error_body(exc.code, exc.message, exc.details), status=exc.status_code)
+        return _retry_after(response, exc)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
-    elif isinstance(exc, RequestDataTooBig):
-        exc = ApiError(
-            status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "request_too_large", "请求体过大 (request too large)"
-        )
 
     response = exception_handler(exc, context)
     if response is None:
@@ -101,43 +127,34 @@ def api_exception_handler(exc, context):
     return response
 
 
-def _json_error(status_code: int, code: str, message: str) -> JsonResponse:
-    return JsonResponse(
-        error_body(code, message), status=status_code, json_dumps_params={"ensure_ascii": False}
-    )
-
-
 def handler400(request, exception=None):
-    return _json_error(400, "bad_request", "请求无效 (bad request)")
+    return error_response(Invalid("bad_request", "请求无效 (bad request)"))
 
 
 def handler403(request, exception=None):
-    return _json_error(403, "permission_denied", "没有权限 (permission denied)")
+    return error_response(Forbidden("permission_denied", "没有权限 (permission denied)"))
 
 
 def handler404(request, exception=None):
-    return _json_error(404, "not_found", "资源不存在 (not found)")
+    return error_response(NotFound())
 
 
-def database_unavailable_response() -> JsonResponse:
-    error = database_unavailable()
-    response = _json_error(error.status_code, error.code, error.message)
-    response["Retry-After"] = str(DATABASE_RETRY_AFTER)
-    return response
+def server_error_response() -> JsonResponse:
+    return error_response(Failed("server_error", "服务器内部错误 (internal server error)"))
 
 
 def handler500(request):
     # Django calls this while handling the exception, so it is still at hand.
     if isinstance(sys.exc_info()[1], DATABASE_ERRORS):
-        return database_unavailable_response()
-    return _json_error(500, "server_error", "服务器内部错误 (internal server error)")
+        return error_response(database_unavailable())
+    return server_error_response()
 
 
 def csrf_failure(request, reason=""):
     """CSRF applies to session forms (the admin); under /api/ the answer is the envelope, never Django's page."""
     if not request.path.startswith("/api/"):
         return default_csrf_failure(request, reason)
-    return _json_error(403, "csrf_failed", "CSRF 校验失败 (CSRF check failed)")
+    return error_response(Forbidden("csrf_failed", "CSRF 校验失败 (CSRF check failed)"))
 
 
 @csrf_exempt
@@ -155,6 +172,4 @@ def api_not_found(request, *args, **kwargs):
         if resolved is not None and resolved.func is not api_not_found:
             details["path"] = stripped
     message = "资源不存在 (not found)" + (f"; did you mean {stripped}?" if details else "")
-    return JsonResponse(
-        error_body("not_found", message, details), status=404, json_dumps_params={"ensure_ascii": False}
-    )
+    return error_response(NotFound(message, details))

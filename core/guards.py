@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from django.core.exceptions import SuspiciousFileOperation
 
-from .errors import ApiError
+from .exceptions import ApplicationError, Invalid, NotFound
 
 
-def api_error_for(exc: BaseException) -> ApiError | None:
+def api_error_for(exc: BaseException) -> ApplicationError | None:
     if isinstance(exc, RecursionError):
-        return ApiError(400, "invalid_json", "请求嵌套过深 (body nested too deeply)")
+        return Invalid("invalid_json", "请求嵌套过深 (body nested too deeply)")
     if isinstance(exc, UnicodeError):
-        return ApiError(
-            400, "invalid_text", "文本含有无效字符 (text holds invalid characters, e.g. a lone surrogate)"
+        return Invalid(
+            "invalid_text", "文本含有无效字符 (text holds invalid characters, e.g. a lone surrogate)"
         )
     if isinstance(exc, OverflowError):
-        return ApiError(400, "value_out_of_range", "数值超出范围 (a number is out of range)")
+        return Invalid("value_out_of_range", "数值超出范围 (a number is out of range)")
     if isinstance(exc, SuspiciousFileOperation):
-        return ApiError(404, "not_found", "资源不存在 (not found)")
+        return NotFound()
     return None

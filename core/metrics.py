@@ -21,7 +21,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
 from . import redis as core_redis
-from .errors import _json_error
+from .errors import handler403
 from .request import client_ip
 
 REQUESTS = Counter("xintu_http_requests_total", "HTTP requests", ["endpoint", "method", "status"])
@@ -157,7 +157,7 @@ def _allowed(request) -> bool:
 
 def metrics_view(request):
     if not _allowed(request):
-        return _json_error(403, "permission_denied", "没有权限 (permission denied)")
+        return handler403(request)
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess

@@ -3,10 +3,10 @@ import re
 import uuid
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
-from django.http import JsonResponse
 from whitenoise.middleware import WhiteNoiseMiddleware as _WhiteNoise
 
-from .errors import DATABASE_ERRORS, database_unavailable_response, error_body
+from .errors import DATABASE_ERRORS, database_unavailable, error_response, server_error_response
+from .exceptions import ApplicationError
 from .guards import api_error_for
 from .logging import request_id_var
 
@@ -73,18 +73,12 @@ class ApiGuardMiddleware:
             return None
         if isinstance(exception, DATABASE_ERRORS):
             logger.error("database unavailable in %s: %s", request.path, exception)
-            return database_unavailable_response()
-        error = api_error_for(exception)
+            return error_response(database_unavailable())
+        error = exception if isinstance(exception, ApplicationError) else api_error_for(exception)
         if error is None:
             logger.exception("Unhandled error in %s", request.path, exc_info=exception)
-            return JsonResponse(
-                error_body("server_error", "服务器内部错误 (internal server error)"), status=500
-            )
-        return JsonResponse(
-            error_body(error.code, error.message, error.details),
-            status=error.status_code,
-            json_dumps_params={"ensure_ascii": False},
-        )
+            return server_error_response()
+        return error_response(error)
 
 
 class WhiteNoiseMiddleware(_WhiteNoise):

@@ -22,7 +22,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
-from .errors import ApiError
+from .exceptions import Forbidden, NotFound
 
 _SALT = "core.private_media"
 # Extension chosen from the validated format, never from the client's file name.
@@ -83,11 +83,11 @@ def resolve(token: str) -> str:
             token, max_age=settings.PRIVATE_MEDIA_URL_MAX_AGE
         )
     except signing.SignatureExpired as exc:
-        raise ApiError(403, "media_link_expired", "链接已过期 (link expired)") from exc
+        raise Forbidden("media_link_expired", "链接已过期 (link expired)") from exc
     except signing.BadSignature as exc:
-        raise ApiError(403, "media_link_invalid", "链接无效 (invalid link)") from exc
+        raise Forbidden("media_link_invalid", "链接无效 (invalid link)") from exc
     if not isinstance(name, str) or not name or not _is_stored_file(name):
-        raise ApiError(404, "not_found", "资源不存在 (not found)")
+        raise NotFound()
     return name
 
 

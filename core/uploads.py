@@ -17,7 +17,7 @@ from io import BytesIO
 from django.conf import settings
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .errors import ApiError
+from .exceptions import ApplicationError, Invalid, TooLarge, UnsupportedMedia
 
 # Pillow format name -> MIME type of what we accept.
 # MPO: the multi-picture JPEG many phone cameras write; Pillow reads its first frame, a plain JPEG.
@@ -72,33 +72,31 @@ def _read_capped(upload, cap: int) -> bytes:
     return raw
 
 
-def _too_large(cap: int) -> ApiError:
-    return ApiError(
-        413,
+def _too_large(cap: int) -> ApplicationError:
+    return TooLarge(
         "image_too_large",
         f"图片不能超过 {cap // (1024 * 1024)} MB (image too large)",
         {"max_bytes": cap},
     )
 
 
-def _unsupported(kind: str) -> ApiError:
-    return ApiError(
-        415,
+def _unsupported(kind: str) -> ApplicationError:
+    return UnsupportedMedia(
         "image_format_unsupported",
         "仅支持 JPEG、PNG、WebP、HEIC 图片 (unsupported image format)",
         {"format": kind, "accepted": sorted(ACCEPTED_FORMATS)},
     )
 
 
-def _invalid(reason: str) -> ApiError:
-    return ApiError(400, "image_invalid", "图片无法解码或已损坏 (image invalid)", {"reason": reason})
+def _invalid(reason: str) -> ApplicationError:
+    return Invalid("image_invalid", "图片无法解码或已损坏 (image invalid)", {"reason": reason})
 
 
 def validate_image(
     upload, *, max_bytes: int | None = None, max_pixels: int | None = None, decode: bool = True
 ) -> ValidatedImage:
     if upload is None:
-        raise ApiError(400, "image_required", "请上传图片 (image required)", {"field": "image"})
+        raise Invalid("image_required", "请上传图片 (image required)", {"field": "image"})
     cap = max_bytes or settings.MAX_UPLOAD_MB * 1024 * 1024
     pixel_cap = max_pixels or settings.MAX_IMAGE_PIXELS
     raw = _read_capped(upload, cap)
@@ -110,8 +108,8 @@ def validate_image(
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(BytesIO(raw))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ApiError(
-            413, "image_too_large", "图片像素过多 (too many pixels)", {"max_pixels": pixel_cap}
+        raise TooLarge(
+            "image_too_large", "图片像素过多 (too many pixels)", {"max_pixels": pixel_cap}
         ) from exc
     except UnidentifiedImageError as exc:
         head = raw[:256].lstrip().lower()
@@ -126,8 +124,7 @@ def validate_image(
         raise _unsupported(str(image.format).lower())
     width, height = image.size
     if width * height > pixel_cap:
-        raise ApiError(
-            413,
+        raise TooLarge(
             "image_too_large",
             "图片像素过多 (too many pixels)",
             {"width": width, "height": height, "max_pixels": pixel_cap},

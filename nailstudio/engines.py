@@ -6,6 +6,7 @@ estimate and comparison has an answer offline. This is the only module that impo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from PIL import Image
@@ -91,37 +92,27 @@ def estimator(spec: DesignSpec):
     return run
 
 
-def comparator(reference: Image.Image, actual: Image.Image, inspirations: tuple[Image.Image, ...] = ()):
-    """``local=`` for compare_images: the offline comparison in the JSON shape a vision model is asked for.
-
-    Its measurements map to the ability dimensions as ``compare_designs`` documents: colour distance →
-    color_matching, structure → pattern_precision and detail_work, layout → composition, design complexity
-    achieved → technique, difference from the inspirations → creativity. The evidence is the matching
-    finding in words."""
+def comparator(
+    reference: Image.Image,
+    actual: Image.Image,
+    inspirations: tuple[Image.Image, ...] = (),
+    *,
+    dimensions: Mapping[str, str],
+):
+    """``local=`` for compare_images: the offline comparison in the JSON shape a vision model is asked for,
+    scored on ``dimensions`` (code → the engine's aspect, as the ability centre defines them), each with the
+    engine's finding for its aspect as the evidence."""
 
     def run() -> dict:
-        result = compare_designs(reference, actual, inspirations=inspirations)
-        ratio = result.measurements["complexity_ratio"]
-        evidence = {
-            "color_matching": result.differences["colour"],
-            "pattern_precision": result.differences["pattern"],
-            "detail_work": result.differences["detail"],
-            "composition": result.differences["composition"],
-            "technique": f"完成的图案复杂度约为设计的 {ratio * 100:.0f}%（边缘与主色数量）。",
-            "creativity": (
-                f"按与 {len(inspirations)} 张灵感图的差异评分，照搬灵感图得分低。"
-                if inspirations
-                else "未使用灵感图，按中性分计。"
-            ),
-        }
+        result = compare_designs(reference, actual, inspirations=inspirations, dimensions=dimensions)
         return {
             "similarity": result.similarity,
             # The API spells the aspect the American way; the engine keeps its own word.
             "differences": {("color" if k == "colour" else k): v for k, v in result.differences.items()},
             "suggestions": result.suggestions,
             "dimension_scores": {
-                code: {"score": score, "evidence": evidence.get(code, "")}
-                for code, score in result.dimension_scores.items()
+                code: {"score": result.dimension_scores[code], "evidence": result.evidence[aspect]}
+                for code, aspect in dimensions.items()
             },
         }
 

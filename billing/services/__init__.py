@@ -29,7 +29,6 @@ from .credits import (
     spend_credits,
     take_back_credits,
 )
-from .login import WeChatLogin, wechat_login
 from .membership import extend_membership, is_member, membership_expires_at, shorten_membership
 from .orders import (
     Checkout,
@@ -55,7 +54,6 @@ __all__ = [
     "RecheckResult",
     "InsufficientCredits",
     "ReconcileResult",
-    "WeChatLogin",
     "adjust_credits",
     "balance",
     "capture_reservation",
@@ -84,5 +82,4 @@ __all__ = [
     "sync_order",
     "sync_refund",
     "take_back_credits",
-    "wechat_login",
 ]

@@ -10,17 +10,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from core.errors import ApiError
+from core.exceptions import PaymentRequired
 
 from ..models import CreditAccount, CreditLedger, CreditReservation
 
 Reason = CreditLedger.Reason
 
 
-class InsufficientCredits(ApiError):
+class InsufficientCredits(PaymentRequired):
     def __init__(self, *, needed: int, balance: int) -> None:
         super().__init__(
-            402,
             "insufficient_credits",
             "积分不足 (insufficient credits)",
             {"needed": needed, "balance": balance},

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from core.errors import ApiError
+from core.exceptions import BadGateway, Invalid, NotFound, Unavailable
 
 from .. import wechatpay
 from ..models import PaymentOrder, Product, WeChatAccount
@@ -46,15 +46,15 @@ def create_order(*, user, product_code: str) -> Checkout:
     # Not one transaction: the order row must exist (committed) before WeChat hears of it, and no DB
     # transaction should stay open across a network call.
     if not wechatpay.is_configured():
-        raise ApiError(503, "wechatpay_not_configured", "未配置微信支付 (WeChat Pay not configured)")
+        raise Unavailable("wechatpay_not_configured", "未配置微信支付 (WeChat Pay not configured)")
     product = Product.objects.filter(code=product_code, active=True).first()
     if product is None:
-        raise ApiError(
-            404, "product_not_found", "商品不存在或已下架 (no such product)", {"product": product_code}
+        raise NotFound(
+            "商品不存在或已下架 (no such product)", {"product": product_code}, code="product_not_found"
         )
     openid = WeChatAccount.objects.filter(user=user).values_list("openid", flat=True).first()
     if not openid:
-        raise ApiError(400, "wechat_account_required", "请先使用微信登录后再支付 (log in with WeChat to pay)")
+        raise Invalid("wechat_account_required", "请先使用微信登录后再支付 (log in with WeChat to pay)")
     now = timezone.now()
     order = PaymentOrder.objects.create(
         out_trade_no=new_out_trade_no(),
@@ -77,16 +77,15 @@ def create_order(*, user, product_code: str) -> Checkout:
         )
     except WeChatPayRejected as exc:
         _close_locally(order)  # refused outright: it can never be paid
-        raise ApiError(
-            502,
+        raise BadGateway(
             "wechatpay_rejected",
             "微信支付拒绝了该订单 (WeChat Pay refused the order)",
             {"code": exc.code},
         ) from exc
     except WeChatPayUnavailable as exc:
         # WeChat may or may not have the order; reconciliation queries it and closes it when it expires.
-        raise ApiError(
-            503, "wechatpay_unavailable", "微信支付暂不可用，请稍后再试 (WeChat Pay unavailable)"
+        raise Unavailable(
+            "wechatpay_unavailable", "微信支付暂不可用，请稍后再试 (WeChat Pay unavailable)"
         ) from exc
     PaymentOrder.objects.filter(pk=order.pk).update(prepay_id=prepay_id)
     order.prepay_id = prepay_id

@@ -21,7 +21,7 @@ from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from core.errors import ApiError
+from core.exceptions import Conflict, Invalid, Unavailable
 
 from .. import wechatpay
 from ..models import PaymentOrder, Refund
@@ -64,16 +64,14 @@ def _open_refund(*, order: PaymentOrder, staff, amount_fen: int | None, reason: 
     order = PaymentOrder.objects.select_for_update().get(pk=order.pk)
     left = refundable_fen(order)
     if left == 0:
-        raise ApiError(
-            409,
+        raise Conflict(
             "order_not_refundable",
             "订单未支付或已全额退款 (order not paid, or already refunded in full)",
             {"status": order.status},
         )
     amount = left if amount_fen is None else amount_fen
     if not 1 <= amount <= left:
-        raise ApiError(
-            400,
+        raise Invalid(
             "refund_amount_invalid",
             "退款金额须在 1 分到可退金额之间 (refund amount out of range)",
             {"refundable_fen": left},
@@ -94,7 +92,7 @@ def create_refund(*, order: PaymentOrder, staff, reason: str, amount_fen: int | 
     refusal closes it (nothing taken back); no answer leaves it ``processing`` for the re-query.
     """
     if not wechatpay.is_configured():
-        raise ApiError(503, "wechatpay_not_configured", "未配置微信支付 (WeChat Pay not configured)")
+        raise Unavailable("wechatpay_not_configured", "未配置微信支付 (WeChat Pay not configured)")
     refund = _open_refund(order=order, staff=staff, amount_fen=amount_fen, reason=reason)
     _submit(refund)
     refund.refresh_from_db()

@@ -14,7 +14,7 @@ from django.conf import settings
 from PIL import Image
 
 from ai.local.photo.screenshot import SCREEN_SIZES
-from core.errors import ApiError
+from core.exceptions import TooLarge
 from core.uploads import ValidatedImage
 
 
@@ -32,8 +32,7 @@ def check_pixel_budget(uploads) -> None:
         total += width * height
     budget = settings.MAX_BATCH_PIXELS
     if total > budget:
-        raise ApiError(
-            413,
+        raise TooLarge(
             "batch_too_large",
             "这批图片像素总量过大，请分批上传 (too many pixels in one batch, split it)",
             {"pixels": total, "max_pixels": budget},

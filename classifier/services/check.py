@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from rest_framework.exceptions import Throttled
-
 from core import metrics, throttling
 from core import redis as core_redis
+from core.exceptions import Throttled
 from core.throttling import Window
 
 from . import corrections, fastpath, hits

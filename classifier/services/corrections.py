@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from ai import services as ai
 from core import redis as core_redis
-from core.errors import ApiError
+from core.exceptions import Invalid, NotFound
 
 from ..models import Correction, CorrectionReview, ImageClassification, InferenceMethod, RequestLog
 from . import cache, fastpath, hits, neardup
@@ -147,20 +147,18 @@ def _answer_given(user, image_hash: str) -> RequestLog | None:
 def correction_create(*, user, image_hash: str, category: str) -> tuple[Correction, bool]:
     """The user's category for a hash they were answered (404 otherwise). Returns (correction, created)."""
     if category not in ai.CODES:
-        raise ApiError(
-            400,
+        raise Invalid(
             "invalid_category",
             "category 不是有效的分类代码 (not a category code)",
             {"category": category, "allowed": sorted(ai.CODES)},
         )
     answered = _answer_given(user, image_hash)
     if answered is None:
-        raise ApiError(404, "not_found", "没有给你回答过这张图片 (no answer was given to you for this hash)")
+        raise NotFound("没有给你回答过这张图片 (no answer was given to you for this hash)")
     entry = ImageClassification.objects.filter(image_hash=image_hash).values("category", "provider", "model")
     shared = entry.first() or {"category": answered.category, "provider": answered.provider, "model": ""}
     if category == shared["category"]:
-        raise ApiError(
-            400,
+        raise Invalid(
             "same_category",
             "这已经是共享的分类；撤回纠错请用 DELETE (already the shared category; DELETE withdraws a correction)",
             {"category": category},
@@ -202,7 +200,7 @@ def _queue_for_review(image_hash: str, category: str) -> None:
 def correction_delete(*, user, image_hash: str) -> None:
     deleted, _ = Correction.objects.filter(user=user, image_hash=image_hash).delete()
     if not deleted:
-        raise ApiError(404, "not_found", "没有这条纠错 (no such correction)")
+        raise NotFound("没有这条纠错 (no such correction)")
     user_id = user.pk
     transaction.on_commit(lambda: _refresh_flag(user_id))  # after commit: the other way round from _save
 

@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from core.errors import ApiError
+from core.exceptions import ApplicationError, Failed
 from core.private_media import delete_private, read_private, save_private
 from core.tasks import send_on_commit
 from core.uploads import validate_image
@@ -37,7 +37,7 @@ def job_create(*, user, uploads: list, mode: str = "auto") -> ClassifyJob:
     for upload in uploads:
         try:
             image = validate_image(upload)
-        except ApiError as exc:
+        except ApplicationError as exc:
             items.append(error_dict(exc))
             continue
         items.append({"file": save_private(image.raw, image.content_type, TMP_DIR)})
@@ -64,7 +64,7 @@ def _classify_file(job: ClassifyJob, name: str) -> dict:
         )
     finally:
         delete_private(name)
-    return error_dict(result) if isinstance(result, ApiError) else result.as_dict()
+    return error_dict(result) if isinstance(result, ApplicationError) else result.as_dict()
 
 
 def job_run(job_id) -> ClassifyJob:
@@ -91,7 +91,7 @@ def _end_failed(job: ClassifyJob, code: str, message: str) -> bool:
     for item in job.items:
         if item.get("file"):
             delete_private(item["file"])
-            item = error_dict(ApiError(500, code, message))
+            item = error_dict(Failed(code, message))
         items.append(item)
     return bool(
         ClassifyJob.objects.filter(pk=job.pk, status__in=UNFINISHED).update(

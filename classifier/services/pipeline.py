@@ -26,7 +26,7 @@ from django.conf import settings
 from ai import services as ai
 from billing import services as billing
 from core import lanes
-from core.errors import ApiError
+from core.exceptions import ApplicationError, ClientClosed, Failed, Invalid, PaymentRequired, Unavailable
 from core.uploads import ValidatedImage, validate_image
 from geo import services as geo
 
@@ -81,7 +81,7 @@ class Outcome:
         return data
 
 
-def error_dict(exc: ApiError) -> dict:
+def error_dict(exc: ApplicationError) -> dict:
     return {"error": {"code": exc.code, "message": exc.message, "details": exc.details}}
 
 
@@ -91,7 +91,7 @@ class _Item:
 
     image: ValidatedImage  # its pixels and bytes are freed once a remote call is all that is left
     size: int = 0  # bytes of the upload
-    outcome: Outcome | ApiError | None = None
+    outcome: Outcome | ApplicationError | None = None
     model_input: ai.ModelInput | None = None  # set while it waits on a remote model
     quota_used: str | None = None
     quota: str | None = None
@@ -107,7 +107,7 @@ class _Batch:
     user: object
     mode: str
     started: float
-    entries: list[ValidatedImage | ApiError]  # in upload order
+    entries: list[ValidatedImage | ApplicationError]  # in upload order
     items: dict[str, _Item] = field(default_factory=dict)  # by hash; identical images are classified once
     calls: list = field(default_factory=list)  # the AI layer's deferred call rows
 
@@ -131,31 +131,29 @@ def city_location(exif) -> dict | None:
     }
 
 
-def provider_unavailable() -> ApiError:
-    return ApiError(503, "provider_unavailable", "没有可用的远程模型 (no remote provider available)")
+def provider_unavailable() -> ApplicationError:
+    return Unavailable("provider_unavailable", "没有可用的远程模型 (no remote provider available)")
 
 
-def _item_failed(exc: Exception) -> ApiError:
+def _item_failed(exc: Exception) -> ApplicationError:
     """An unexpected error inside one image: that image's error, the others go on."""
     logger.error("classification of one image failed", exc_info=exc)
-    return ApiError(500, "classify_failed", "这张图片分类失败 (classification failed)")
+    return Failed("classify_failed", "这张图片分类失败 (classification failed)")
 
 
 def check_mode(mode: str) -> str:
     if mode not in MODES:
-        raise ApiError(
-            400, "invalid_mode", "mode 只能是 auto、local 或 remote", {"mode": mode, "allowed": MODES}
-        )
+        raise Invalid("invalid_mode", "mode 只能是 auto、local 或 remote", {"mode": mode, "allowed": MODES})
     return mode
 
 
-def validate_uploads(uploads: list) -> list[ValidatedImage | ApiError]:
+def validate_uploads(uploads: list) -> list[ValidatedImage | ApplicationError]:
     """Header checks only: a cache hit needs the hash, not the pixels (identical bytes decoded fine before)."""
-    entries: list[ValidatedImage | ApiError] = []
+    entries: list[ValidatedImage | ApplicationError] = []
     for upload in uploads:
         try:
             entries.append(validate_image(upload, decode=False))
-        except ApiError as exc:
+        except ApplicationError as exc:
             entries.append(exc)
         finally:
             if upload is not None:
@@ -163,12 +161,11 @@ def validate_uploads(uploads: list) -> list[ValidatedImage | ApiError]:
     return entries
 
 
-def _check_declared_hash(image: ValidatedImage | ApiError, declared_hash: str | None) -> None:
-    if isinstance(image, ApiError):
+def _check_declared_hash(image: ValidatedImage | ApplicationError, declared_hash: str | None) -> None:
+    if isinstance(image, ApplicationError):
         raise image
     if declared_hash is not None and cache.normalise_hash(declared_hash) != image.sha256:
-        raise ApiError(
-            400,
+        raise Invalid(
             "hash_mismatch",
             "image_hash 与上传内容不一致 (hash does not match the upload)",
             {"computed": image.sha256},
@@ -222,13 +219,13 @@ def _outcome(item: _Item, result, method: str) -> Outcome:
     )
 
 
-def _local(item: _Item, user, image) -> Outcome | ApiError:
+def _local(item: _Item, user, image) -> Outcome | ApplicationError:
     try:
         result = ai.classify_photo(
             image, chain=["local"], user=user, source_format=item.image.format, exif=dict(item.image.exif)
         )
     except ai.AIUnavailable:
-        return ApiError(503, "classifier_unavailable", "本地模型不可用 (local model unavailable)")
+        return Unavailable("classifier_unavailable", "本地模型不可用 (local model unavailable)")
     return _outcome(item, result, InferenceMethod.LOCAL)
 
 
@@ -245,8 +242,8 @@ def _reserve(item: _Item, mode: str, user) -> bool:
     used = billing.consume_remote_classification(user=user, reference=item.quota_reference)
     if used == "exceeded":
         if mode == "remote":
-            raise ApiError(
-                402, "insufficient_credits", "今日免费额度和积分已用完 (quota and credits exhausted)"
+            raise PaymentRequired(
+                "insufficient_credits", "今日免费额度和积分已用完 (quota and credits exhausted)"
             )
         item.quota = "exceeded"
         return False
@@ -307,7 +304,7 @@ def _prepare(*, user, mode: str, entries: list, use_cache: bool = True) -> _Batc
             continue
         try:
             _prepare_item(item, mode, user, use_cache=use_cache)
-        except ApiError as exc:
+        except ApplicationError as exc:
             item.outcome = exc
         except Exception as exc:  # noqa: BLE001 - one image's failure is that image's error
             item.outcome = _item_failed(exc)
@@ -365,7 +362,7 @@ def _settle(batch: _Batch) -> None:
 def _abandon(batch: _Batch) -> None:
     """The client went away while the batch waited on a model: settle what was taken, store nothing."""
     for item in batch.waiting():
-        item.outcome = ApiError(499, "client_closed_request", "client disconnected")
+        item.outcome = ClientClosed("client_closed_request", "client disconnected")
     _settle(batch)
 
 
@@ -393,7 +390,7 @@ def _store(outcome: Outcome, item: _Item, user) -> None:
 
 def _finish(
     batch: _Batch, *, ip, endpoint: str, request_id, use_cache: bool = True
-) -> list[Outcome | ApiError]:
+) -> list[Outcome | ApplicationError]:
     """Local fallbacks, settlement, the cache, then the finishing helper: one result per upload, in order."""
     ai.save_calls(batch.calls)  # first: the remote attempts came before any local fallback
     batch.calls = []
@@ -429,7 +426,7 @@ def finish_results(entries, results, *, user, ip, endpoint: str, request_id, ela
     rows = []
     for entry, result in zip(entries, results, strict=True):
         image_hash = entry.sha256 if isinstance(entry, ValidatedImage) else ""
-        if isinstance(result, ApiError):
+        if isinstance(result, ApplicationError):
             rows.append(
                 RequestLog(
                     request_id=request_id,
@@ -475,7 +472,7 @@ def classify_images(
     endpoint: str,
     request_id=None,
     use_cache: bool = True,
-) -> list[Outcome | ApiError]:
+) -> list[Outcome | ApplicationError]:
     """The pipeline in the caller's thread (commands, Celery tasks, the embedded server)."""
     batch = _prepare(user=user, mode=mode, entries=entries, use_cache=use_cache)
     if batch.waiting():
@@ -485,7 +482,7 @@ def classify_images(
 
 async def aclassify_images(
     *, user, entries: list, mode: str = "auto", ip=None, endpoint: str, request_id=None
-) -> list[Outcome | ApiError]:
+) -> list[Outcome | ApplicationError]:
     """The pipeline for async views: synchronous steps in lanes, remote models awaited with no lane held. A
     cancelled request (the client went away) cancels its remote calls and settles its quota."""
     preparing = asyncio.ensure_future(
@@ -504,9 +501,9 @@ async def aclassify_images(
     return await lanes.run(_finish, batch, ip=ip, endpoint=endpoint, request_id=request_id, lane="upload")
 
 
-def _single(results: list[Outcome | ApiError]) -> Outcome:
+def _single(results: list[Outcome | ApplicationError]) -> Outcome:
     (result,) = results
-    if isinstance(result, ApiError):
+    if isinstance(result, ApplicationError):
         raise result
     return result
 
@@ -551,8 +548,8 @@ def classify_local_only(*, user, upload, ip=None, request_id=None) -> Outcome:
     return _single(results)
 
 
-def _as_dicts(results: list[Outcome | ApiError]) -> list[dict]:
-    return [error_dict(r) if isinstance(r, ApiError) else r.as_dict() for r in results]
+def _as_dicts(results: list[Outcome | ApplicationError]) -> list[dict]:
+    return [error_dict(r) if isinstance(r, ApplicationError) else r.as_dict() for r in results]
 
 
 def classify_batch(*, user, uploads: list, mode: str = "auto", ip=None, request_id=None) -> list[dict]:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from ai import services as ai
 from billing import services as billing
-from core.errors import ApiError
+from core.exceptions import Conflict, Invalid, Unavailable
 from core.uploads import validate_image
 
 from .. import presets
@@ -31,9 +31,9 @@ def submit(*, user, upload, instruction: str = "", preset: str = "") -> ImageEdi
     ``from_cache``). The user's own identical edit still queued or running is returned instead of a new one."""
     instruction, preset = instruction.strip(), preset or ""
     if not instruction and not preset:
-        raise ApiError(400, "validation_error", "请填写编辑指令或选择预设 (instruction or preset required)")
+        raise Invalid("validation_error", "请填写编辑指令或选择预设 (instruction or preset required)")
     if preset and preset not in presets.PRESETS:
-        raise ApiError(400, "validation_error", "未知的预设 (unknown preset)", {"preset": [preset]})
+        raise Invalid("validation_error", "未知的预设 (unknown preset)", {"preset": [preset]})
     validated = validate_image(upload)
     key = cache.edit_key(instruction, preset)
     hit = cache.lookup(validated.sha256, key, cache.models_for(instruction))
@@ -42,8 +42,7 @@ def submit(*, user, upload, instruction: str = "", preset: str = "") -> ImageEdi
         if copied is not None:
             return copied
     if instruction and not ai.remote_available("edit_image"):
-        raise ApiError(
-            503,
+        raise Unavailable(
             "provider_unavailable",
             "暂无可用的图片编辑模型，可改用预设 (no remote image model; presets still work)",
             {"presets": list(presets.PRESETS)},
@@ -141,8 +140,7 @@ def cancel(task: ImageEditTask) -> ImageEditTask:
     with transaction.atomic():
         row = _locked(task.pk)
         if row.status != Status.QUEUED:
-            raise ApiError(
-                409,
+            raise Conflict(
                 "not_cancelable",
                 "只能取消排队中的任务 (only a queued edit can be canceled)",
                 {"status": row.status},
@@ -157,8 +155,8 @@ def delete(task: ImageEditTask) -> None:
     with transaction.atomic():
         row = _locked(task.pk)
         if row.status == Status.RUNNING:
-            raise ApiError(
-                409, "edit_running", "任务处理中，完成后再删除 (the edit is running; delete it when it ends)"
+            raise Conflict(
+                "edit_running", "任务处理中，完成后再删除 (the edit is running; delete it when it ends)"
             )
         if row.status == Status.QUEUED:
             _cancel_locked(row)

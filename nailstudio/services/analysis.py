@@ -11,7 +11,7 @@ from django.utils import timezone
 from PIL import Image
 
 from ai import services as ai
-from core.errors import ApiError
+from core.exceptions import Conflict, Invalid, Unavailable
 from core.uploads import validate_image
 
 from ..models import CustomerPhoto, DesignPlan, InspirationImage
@@ -21,8 +21,7 @@ from .records import compare_pictures
 
 def check_analysis_type(analysis_type: str) -> None:
     if analysis_type not in ai.ANALYSIS_TYPES:
-        raise ApiError(
-            400,
+        raise Invalid(
             "invalid_analysis_type",
             "未知的分析类型 (unknown analysis type)",
             {"analysis_type": analysis_type, "allowed": list(ai.ANALYSIS_TYPES)},
@@ -43,8 +42,7 @@ def _uploaded(upload) -> Image.Image:
 def _one_source(owner, *, upload, inspiration_id, photo_id) -> Image.Image:
     given = [source for source in (upload, inspiration_id, photo_id) if source is not None]
     if len(given) != 1:
-        raise ApiError(
-            400,
+        raise Invalid(
             "validation_error",
             "请只提供 image、inspiration_id、photo_id 之一 (give exactly one image source)",
             {"image": ["give exactly one of image, inspiration_id, photo_id"]},
@@ -65,7 +63,7 @@ def analyse(
     try:
         result = ai.analyze_image(image, analysis_type=analysis_type, user=owner)
     except ai.AIUnavailable as exc:
-        raise ApiError(503, "ai_unavailable", "分析服务暂不可用 (analysis unavailable)") from exc
+        raise Unavailable("ai_unavailable", "分析服务暂不可用 (analysis unavailable)") from exc
     return {
         "analysis_type": analysis_type,
         "result": result.data,
@@ -78,8 +76,7 @@ def compare(*, owner, actual_image, reference=None, design_id: int | None = None
     """A photo against an uploaded reference or one of the artist's ready designs, in the answer shape of a
     service comparison; not stored and not scored into abilities."""
     if (reference is None) == (design_id is None):
-        raise ApiError(
-            400,
+        raise Invalid(
             "validation_error",
             "请只提供 reference 或 design_id 之一 (give a reference image or a design_id)",
             {"reference": ["give exactly one of reference, design_id"]},
@@ -89,8 +86,8 @@ def compare(*, owner, actual_image, reference=None, design_id: int | None = None
     if design_id is not None:
         design = _owned(DesignPlan.objects.filter(owner=owner), design_id)
         if design.status != DesignPlan.Status.READY or not design.image:
-            raise ApiError(
-                409, "design_not_ready", "设计尚未完成 (design is not ready)", {"status": design.status}
+            raise Conflict(
+                "design_not_ready", "设计尚未完成 (design is not ready)", {"status": design.status}
             )
         source = load_image(design.image)
         inspirations = tuple(load_image(i.image) for i in design.inspiration_images.all())
@@ -99,7 +96,7 @@ def compare(*, owner, actual_image, reference=None, design_id: int | None = None
     try:
         result = compare_pictures(source, actual, inspirations, user=owner)
     except ai.AIUnavailable as exc:
-        raise ApiError(503, "ai_unavailable", "对比服务暂不可用 (comparison unavailable)") from exc
+        raise Unavailable("ai_unavailable", "对比服务暂不可用 (comparison unavailable)") from exc
     data = result.data
     return {
         "status": "ready",

@@ -11,7 +11,7 @@ from PIL import Image
 
 from ai import services as ai
 from core import jobs
-from core.errors import ApiError
+from core.exceptions import Conflict, Invalid, Unavailable
 from core.private_media import delete_private
 from core.tasks import send_on_commit
 
@@ -52,9 +52,7 @@ def _request_design(
     owner, customer, inspiration_images, custom_prompt, design_target, regenerate
 ) -> DesignPlan:
     if customer.owner_id != owner.pk or any(i.owner_id != owner.pk for i in inspiration_images):
-        raise ApiError(
-            400, "validation_error", "只能使用自己的顾客和灵感图 (not your customer or inspiration)"
-        )
+        raise Invalid("validation_error", "只能使用自己的顾客和灵感图 (not your customer or inspiration)")
     plan = DesignPlan.objects.create(
         owner=owner, customer=customer, custom_prompt=custom_prompt, design_target=design_target
     )
@@ -72,8 +70,8 @@ def refine_design(plan: DesignPlan, refinement_prompt: str, *, regenerate: bool 
 @transaction.atomic
 def _refine_design(plan: DesignPlan, refinement_prompt: str, regenerate: bool) -> DesignPlan:
     if plan.status != Status.READY:
-        raise ApiError(
-            409, "design_not_ready", "设计尚未完成，不能修改 (design is not ready)", {"status": plan.status}
+        raise Conflict(
+            "design_not_ready", "设计尚未完成，不能修改 (design is not ready)", {"status": plan.status}
         )
     # Lock the chain's versions so two refinements cannot take the same number.
     latest = max(
@@ -92,7 +90,7 @@ def _refine_design(plan: DesignPlan, refinement_prompt: str, regenerate: bool) -
                 version=latest + 1,
             )
     except IntegrityError as exc:
-        raise ApiError(409, "conflict", "该设计正在被修改，请重试 (concurrent refinement, retry)") from exc
+        raise Conflict("conflict", "该设计正在被修改，请重试 (concurrent refinement, retry)") from exc
     child.inspiration_images.set(plan.inspiration_images.all())
     return _copy_or_queue(child, regenerate)
 
@@ -296,7 +294,7 @@ def estimate(plan: DesignPlan) -> dict:
     Stored on the plan (``estimated_duration_min/max``, ``material_list``, ``complexity``); the answer is
     ``{duration_min, duration_max, materials, complexity, notes}``."""
     if plan.status != Status.READY or not plan.image:
-        raise ApiError(409, "design_not_ready", "设计尚未完成 (design is not ready)", {"status": plan.status})
+        raise Conflict("design_not_ready", "设计尚未完成 (design is not ready)", {"status": plan.status})
     spec = engines.design_spec(brief_for(plan), _inspiration_images(plan), seed=plan.version - 1)
     try:
         result = ai.analyze_image(
@@ -307,7 +305,7 @@ def estimate(plan: DesignPlan) -> dict:
             user=plan.owner,
         )
     except ai.AIUnavailable as exc:
-        raise ApiError(503, "ai_unavailable", "分析服务暂不可用 (analysis unavailable)") from exc
+        raise Unavailable("ai_unavailable", "分析服务暂不可用 (analysis unavailable)") from exc
     data = result.data
     DesignPlan.objects.filter(pk=plan.pk).update(
         estimated_duration_min=data["duration_min"],

@@ -8,17 +8,17 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
-from abilities import services as abilities
 from ai import services as ai
 from ai.types import JsonResult
 from core import jobs
-from core.errors import ApiError
+from core.exceptions import Conflict, Invalid
 from core.tasks import send_on_commit
 
 from .. import engines, validation
 from ..models import ComparisonResult, Customer, DesignPlan, ServiceRecord
 from ..prompts import compare_instruction
 from .images import delete_after_commit, load_image, store_upload
+from .scoring import scorer
 
 logger = logging.getLogger(__name__)
 Comparison = ServiceRecord.ComparisonStatus
@@ -26,10 +26,9 @@ Comparison = ServiceRecord.ComparisonStatus
 
 def _check_design(owner, customer: Customer, design: DesignPlan | None) -> None:
     if customer.owner_id != owner.pk or (design is not None and design.owner_id != owner.pk):
-        raise ApiError(400, "validation_error", "只能使用自己的顾客和设计 (not your customer or design)")
+        raise Invalid("validation_error", "只能使用自己的顾客和设计 (not your customer or design)")
     if design is not None and design.customer_id != customer.pk:
-        raise ApiError(
-            400,
+        raise Invalid(
             "validation_error",
             "设计方案不属于该顾客 (the design belongs to another customer)",
             {"design_plan": ["设计方案不属于该顾客 (the design belongs to another customer)"]},
@@ -64,7 +63,7 @@ def complete_service(record: ServiceRecord, upload, *, service_duration: int | N
     """Mark the service done with its photo; a linked, ready design is then compared in a Celery task."""
     record = ServiceRecord.objects.select_for_update().select_related("design_plan").get(pk=record.pk)
     if record.status == ServiceRecord.Status.COMPLETED:
-        raise ApiError(409, "service_already_completed", "该服务已完成 (service already completed)")
+        raise Conflict("service_already_completed", "该服务已完成 (service already completed)")
     stored = store_upload(upload, "nailstudio/services")
     record.actual_image = stored.name
     record.status = ServiceRecord.Status.COMPLETED
@@ -83,13 +82,15 @@ def complete_service(record: ServiceRecord, upload, *, service_duration: int | N
 
 def compare_pictures(reference, actual, inspirations=(), *, user) -> JsonResult:
     """Design (or any reference) vs a photo of the result, scored on the active ability dimensions."""
-    dimensions = abilities.active_dimensions()
+    scoring = scorer()
+    dimensions = scoring.dimensions()
+    aspects = {d.code: scoring.local_aspects[d.code] for d in dimensions if d.code in scoring.local_aspects}
     return ai.compare_images(
         reference,
         actual,
         compare_instruction(dimensions),
         validate=partial(validation.comparison, dimensions={d.code for d in dimensions}),
-        local=engines.comparator(reference, actual, inspirations),
+        local=engines.comparator(reference, actual, inspirations, dimensions=aspects),
         user=user,
     )
 
@@ -135,7 +136,7 @@ def _compare(record: ServiceRecord) -> ServiceRecord:
                 "analyzed_at": timezone.now(),
             },
         )
-        abilities.record_from_comparison(comparison)
+        scorer().comparison_finished(comparison)
         record.comparison_status = Comparison.READY
         record.comparison_error = ""
         record.save(update_fields=["comparison_status", "comparison_error", "updated_at"])

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import io
 from collections import deque
+from functools import partial
 
 import numpy as np
 import pytest
 from PIL import Image, ImageFilter
 
+from abilities.dimensions import LOCAL_ASPECTS
+from ai.local import nails
 from ai.local.nails import (
     NEUTRAL_CREATIVITY,
     DesignSpec,
-    compare_designs,
     estimate_design,
     render_design,
 )
@@ -22,6 +24,8 @@ from ai.local.nails.render import BACKGROUND
 from ai.local.nails.spec import SHAPES, plan_design
 
 SIZE = (400, 300)
+# The engine scores the caller's dimensions; these tests score the ability centre's.
+compare_designs = partial(nails.compare_designs, dimensions=LOCAL_ASPECTS)
 
 
 def _pixels(spec: DesignSpec, size: tuple[int, int] = SIZE) -> np.ndarray:

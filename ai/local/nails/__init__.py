@@ -2,7 +2,8 @@
 
 - render_design(spec) draws a deterministic PNG of 1, 5 or 10 nails from a DesignSpec;
 - estimate_design(spec) gives minutes, materials and complexity;
-- compare_designs(reference, actual) scores a finished manicure photo against its design;
+- compare_designs(reference, actual, dimensions=) scores a finished manicure photo against its design, on the
+  caller's dimensions (code → aspect);
 - analyse(image, analysis_type) measures colours, style tags, nail shape (condition: "unknown").
 """
 

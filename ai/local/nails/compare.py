@@ -7,13 +7,14 @@ Both images are brought to a common size, then measured on three axes:
   maps and of the edge orientation histograms, edge density and high-frequency energy;
 - layout: where the design's "ink" (pixels that differ from the background colour) sits.
 
-Dimension scores (0–100) are derived as documented on `compare_designs`.
+Aspect scores (0–100) are derived as documented on `compare_designs`; the caller says which of its own
+dimensions each aspect scores (the ability codes are not this layer's to know).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,7 +33,8 @@ from .imagemetrics import (
 SIDE = 256  # long side of the common comparison size
 MAX_SHIFT = 0.06  # largest misalignment searched for, as a fraction of the long side
 NEUTRAL_CREATIVITY = 70  # creativity when no inspirations are given: neither copied nor original
-WEIGHTS = {"color_matching": 0.35, "pattern_precision": 0.3, "detail_work": 0.15, "composition": 0.2}
+ASPECTS = ("colour", "pattern", "detail", "composition", "complexity", "creativity")
+WEIGHTS = {"colour": 0.35, "pattern": 0.3, "detail": 0.15, "composition": 0.2}  # of similarity
 _GRID = (12, 12)  # colour layout grid
 _EDGE_THRESHOLD = 8.0  # colour-gradient strength (ΔE-like units per pixel) that counts as an edge
 
@@ -43,7 +45,9 @@ class Comparison:
     differences: dict[str, str]
     suggestions: list[str]
     measurements: dict[str, float]
-    dimension_scores: dict[str, int] = field(default_factory=dict)
+    scores: dict[str, int]  # by aspect (ASPECTS)
+    evidence: dict[str, str]  # by aspect: the finding behind its score, in words
+    dimension_scores: dict[str, int] = field(default_factory=dict)  # by the caller's dimension code
 
 
 @dataclass(frozen=True)
@@ -57,41 +61,50 @@ class _Prepared:
 
 
 def compare_designs(
-    reference: Image.Image, actual: Image.Image, *, inspirations: Sequence[Image.Image] = ()
+    reference: Image.Image,
+    actual: Image.Image,
+    *,
+    inspirations: Sequence[Image.Image] = (),
+    dimensions: Mapping[str, str] | None = None,
 ) -> Comparison:
     """Compare a reference design with a photo of the finished nails.
 
-    Dimension scores:
-    - color_matching: from colour distance (mean ΔE2000 of dominant palettes and of the colour layout);
-    - pattern_precision: structure at coarse scale (SSIM) and edge map / edge orientation agreement;
-    - detail_work: structure at fine scale (SSIM) and how much fine detail (edges, high-frequency
+    Aspect scores:
+    - colour: from colour distance (mean ΔE2000 of dominant palettes and of the colour layout);
+    - pattern: structure at coarse scale (SSIM) and edge map / edge orientation agreement;
+    - detail: structure at fine scale (SSIM) and how much fine detail (edges, high-frequency
       energy) the result keeps compared with the reference;
     - composition: layout of the design (ink distribution on a grid, centre and coverage);
-    - technique: design complexity achieved (edge density, colour count, detail energy vs the reference);
+    - complexity: design complexity achieved (edge density, colour count, detail energy vs the reference);
     - creativity: difference of the result from the inspirations (copying one scores low); NEUTRAL_CREATIVITY
       when none are given.
-    similarity is the weighted mean of the first four (WEIGHTS).
+    similarity is the weighted mean of the first four (WEIGHTS). ``dimensions`` maps each of the caller's
+    dimension codes to the aspect that scores it; ``dimension_scores`` holds those.
     """
     size = _common_size(reference)
     ref = _prepare(reference, size)
     act = _prepare(actual, size)
     m = _measure(ref, act)
-    scores = {
-        "color_matching": _colour_score(m["delta_e"]),
-        "pattern_precision": _pattern_score(m),
-        "detail_work": _detail_score(m),
+    raw = {
+        "colour": _colour_score(m["delta_e"]),
+        "pattern": _pattern_score(m),
+        "detail": _detail_score(m),
         "composition": _composition_score(m),
-        "technique": _technique_score(m["complexity_ratio"]),
+        "complexity": _complexity_score(m["complexity_ratio"]),
         "creativity": _creativity(act, inspirations, size),
     }
-    similarity = sum(WEIGHTS[k] * scores[k] for k in WEIGHTS)
-    dimension_scores = {k: int(round(v)) for k, v in scores.items()}
+    similarity = sum(WEIGHTS[k] * raw[k] for k in WEIGHTS)
+    scores = {k: int(round(v)) for k, v in raw.items()}
+    differences = _differences(m, scores)
+    measurements = {k: round(float(v), 4) for k, v in m.items()}
     return Comparison(
         similarity=int(round(similarity)),
-        differences=_differences(m, dimension_scores),
-        suggestions=_suggestions(m, dimension_scores),
-        measurements={k: round(float(v), 4) for k, v in m.items()},
-        dimension_scores=dimension_scores,
+        differences=differences,
+        suggestions=_suggestions(m, scores),
+        measurements=measurements,
+        scores=scores,
+        evidence={**differences, **_more_evidence(measurements, len(inspirations))},
+        dimension_scores={code: scores[aspect] for code, aspect in (dimensions or {}).items()},
     )
 
 
@@ -343,7 +356,7 @@ def _composition_score(m: dict[str, float]) -> float:
     return 100.0 * (0.6 * overlap + 0.2 * coverage + 0.2 * centre)
 
 
-def _technique_score(ratio: float) -> float:
+def _complexity_score(ratio: float) -> float:
     # Falling short of the reference's complexity costs more than overdoing it a little.
     penalty = -math.log(ratio) * 1.2 if ratio < 1 else math.log(ratio) * 0.6
     return 100.0 * math.exp(-penalty)
@@ -357,9 +370,9 @@ def _creativity(act: _Prepared, inspirations: Sequence[Image.Image], size: tuple
         other = _prepare(image, size)
         m = _measure(other, act)
         closeness = (
-            WEIGHTS["color_matching"] * _colour_score(m["delta_e"])
-            + WEIGHTS["pattern_precision"] * _pattern_score(m)
-            + WEIGHTS["detail_work"] * _detail_score(m)
+            WEIGHTS["colour"] * _colour_score(m["delta_e"])
+            + WEIGHTS["pattern"] * _pattern_score(m)
+            + WEIGHTS["detail"] * _detail_score(m)
             + WEIGHTS["composition"] * _composition_score(m)
         )
         closest = max(closest, closeness)
@@ -369,10 +382,22 @@ def _creativity(act: _Prepared, inspirations: Sequence[Image.Image], size: tuple
 
 def _differences(m: dict[str, float], s: dict[str, int]) -> dict[str, str]:
     return {
-        "colour": _colour_text(m, s["color_matching"]),
-        "pattern": _pattern_text(m, s["pattern_precision"]),
-        "detail": _detail_text(m, s["detail_work"]),
+        "colour": _colour_text(m, s["colour"]),
+        "pattern": _pattern_text(m, s["pattern"]),
+        "detail": _detail_text(m, s["detail"]),
         "composition": _composition_text(m, s["composition"]),
+    }
+
+
+def _more_evidence(m: dict[str, float], inspirations: int) -> dict[str, str]:
+    """The findings behind the two aspects that have no difference text."""
+    return {
+        "complexity": f"完成的图案复杂度约为设计的 {m['complexity_ratio'] * 100:.0f}%（边缘与主色数量）。",
+        "creativity": (
+            f"按与 {inspirations} 张灵感图的差异评分，照搬灵感图得分低。"
+            if inspirations
+            else "未使用灵感图，按中性分计。"
+        ),
     }
 
 
@@ -437,7 +462,7 @@ def _composition_text(m: dict[str, float], score: int) -> str:
 
 def _suggestions(m: dict[str, float], s: dict[str, int]) -> list[str]:
     tips: list[str] = []
-    if s["color_matching"] < 85:
+    if s["colour"] < 85:
         if m["lightness_shift"] < -4:
             tips.append("颜色偏暗：调色时加入少量白色提亮，或减少上色层数。")
         elif m["lightness_shift"] > 4:
@@ -448,12 +473,12 @@ def _suggestions(m: dict[str, float], s: dict[str, int]) -> list[str]:
             tips.append("色相与参考不同：对照参考图重新选色或调色，先在色卡上试色再上甲。")
         if len(tips) == 0:
             tips.append("整体色差较大：对照参考图逐一核对所用颜色。")
-    if s["pattern_precision"] < 80:
+    if s["pattern"] < 80:
         if m["edge_density_diff"] < 0:
             tips.append("图案有缺失：用细节笔按参考图补全图案线条与元素。")
         else:
             tips.append("图案与参考不符：先用勾线笔描出轮廓，再对照参考图填色。")
-    if s["detail_work"] < 80:
+    if s["detail"] < 80:
         if m["detail_ratio"] < 0.7:
             tips.append("细节偏模糊：换用更细的拉线笔，每层照灯固化后再画下一层，避免晕开。")
         elif m["detail_ratio"] > 1.5:

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 
 from classifier import services
-from core.errors import ApiError
+from core.exceptions import ApplicationError
 from core.progress import ProgressBar
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif"}
@@ -58,7 +58,7 @@ class Command(BaseCommand):
             try:
                 outcome = services.classify_upload(user=account, upload=upload, mode=mode)
                 rows.append({"path": str(path), **outcome.as_dict()})
-            except ApiError as exc:
+            except ApplicationError as exc:
                 rows.append({"path": str(path), "error": exc.code, "message": exc.message})
             bar.advance()
         self._output(rows, as_json=json, as_csv=csv)
