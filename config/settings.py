@@ -14,6 +14,8 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from ai.types import CAPABILITIES
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -344,7 +346,7 @@ AI_MODELS = {
 _DEFAULT_CHAIN = "dashscope,openai,local"
 AI_CHAINS = {
     capability: env.list(f"AI_{capability.split('_')[0].upper()}_CHAIN", default=_DEFAULT_CHAIN.split(","))
-    for capability in ("classify_photo", "analyze_image", "compare_images", "generate_image", "edit_image")
+    for capability in CAPABILITIES
 }
 AI_CONNECT_TIMEOUT = env.float("AI_CONNECT_TIMEOUT", default=5.0)
 AI_READ_TIMEOUT = env.float("AI_READ_TIMEOUT", default=60.0)
