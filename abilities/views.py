@@ -6,12 +6,12 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import generics
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import ApiError
 from core.filters import query_dict
+from core.negotiation import JSONOnlyNegotiation
 
 from . import selectors
 from .charts import FORMATS, Axis, radar
@@ -140,19 +140,10 @@ class RecordsView(generics.ListAPIView):
         return records
 
 
-class FirstRendererNegotiation(BaseContentNegotiation):
-    """Images go out as plain HttpResponses; errors as JSON whatever the client's Accept header says."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0]
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
-
-
 class RadarView(APIView):
     fmt = "svg"
-    content_negotiation_class = FirstRendererNegotiation
+    # Images go out as plain HttpResponses; errors as JSON whatever the client's Accept header says.
+    content_negotiation_class = JSONOnlyNegotiation
 
     def get(self, request):
         data = selectors.summary(request.user)
