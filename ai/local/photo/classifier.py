@@ -428,14 +428,11 @@ def _describe(
 def classify_image(
     image: Image.Image,
     *,
-    raw: bytes | None = None,
     source_format: str | None = None,
     exif: dict | None = None,
 ) -> PhotoResult:
     """Classify an already decoded (EXIF-transposed) image into one of CATEGORIES.
 
-    ``raw`` (the encoded bytes) is accepted but not re-decoded: a fresh draft() decode of a 12 MP JPEG
-    measured slower than downscaling the image the caller already decoded (bench/local_classify.py).
     Raises ModelIntegrityError when a model file is missing or does not match the manifest.
     """
     started = time.perf_counter()
