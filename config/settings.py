@@ -430,7 +430,7 @@ REQUEST_LOG_RETENTION_DAYS = env.int("REQUEST_LOG_RETENTION_DAYS", default=90)
 # AICall rows are purged with the request logs (daily); the costs stats keep them in rollups (docs/stats.md).
 AI_CALL_RETENTION_DAYS = env.int("AI_CALL_RETENTION_DAYS", default=90)
 # check-cache on Redis: copies of fresh results, and hits logged in a list written in bulk (see
-# classifier/services/fastpath.py). Off: every check-cache reads and writes the database.
+# classifier/services/checkcache/). Off: every check-cache reads and writes the database.
 CLASSIFIER_REDIS = env.bool("CLASSIFIER_REDIS", default=bool(REDIS_URL))
 CLASSIFIER_COPY_SECONDS = env.int("CLASSIFIER_COPY_SECONDS", default=24 * 3600)
 # Distinct users correcting one hash to one category before staff are asked to review it (docs/classifier.md).

@@ -104,7 +104,7 @@ class SharedState:
 
 
 def _redis_gauges():
-    from classifier.services import fastpath
+    from classifier.services.checkcache import fastpath
 
     up = GaugeMetricFamily("xintu_redis_up", "1 when this process reaches Redis")
     if not settings.REDIS_URL or not core_redis.available():
