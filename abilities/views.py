@@ -9,8 +9,7 @@ from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.errors import ApiError
-from core.filters import query_dict
+from core.filters import parse_query
 from core.negotiation import JSONOnlyNegotiation
 
 from . import selectors
@@ -44,13 +43,6 @@ SUMMARY_EXAMPLE = {
         }
     ],
 }
-
-
-def _query(serializer_class, request) -> dict:
-    serializer = serializer_class(data=query_dict(request))
-    if not serializer.is_valid():
-        raise ApiError(400, "invalid_parameter", "查询参数无效 (invalid query parameter)", serializer.errors)
-    return serializer.validated_data
 
 
 class SummaryView(APIView):
@@ -92,7 +84,7 @@ class HistoryView(APIView):
         responses={200: AbilityHistorySerializer},
     )
     def get(self, request):
-        query = _query(AbilityHistoryQuerySerializer, request)
+        query = parse_query(AbilityHistoryQuerySerializer, request)
         dimension = query.get("dimension")
         data = selectors.history(
             request.user,
@@ -131,7 +123,7 @@ class RecordsView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return AbilityRecord.objects.none()
-        query = _query(AbilityRecordQuerySerializer, self.request)
+        query = parse_query(AbilityRecordQuerySerializer, self.request)
         records = selectors.records_for(self.request.user)
         if "service" in query:
             records = records.filter(service_id=query["service"])
