@@ -4,7 +4,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from ai import taxonomy
 from ai.prompts import PROMPT_VERSION
 from classifier.models import ImageClassification, RequestLog
-from tests.classifier.conftest import photo_bytes, sha
+from tests.classifier.conftest import photo_bytes, screenshot_png, sha
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/classify"
@@ -131,18 +131,8 @@ def test_mode_local_never_calls_a_vendor(owner_client, vendors):
 
 
 def test_it_answers_screenshots_by_rule_without_a_model_call(owner_client, vendors):
-    from io import BytesIO
-
-    from PIL import Image, ImageDraw
-
     dashscope, _ = vendors
-    screen = Image.new("RGB", (1170, 2532), "white")
-    draw = ImageDraw.Draw(screen)
-    for y in range(200, 2400, 120):
-        draw.rectangle((40, y, 1130, y + 80), fill=(240, 240, 245))
-    buffer = BytesIO()
-    screen.save(buffer, format="PNG")
-    response = classify(owner_client, buffer.getvalue())
+    response = classify(owner_client, screenshot_png())
     body = response.json()
     assert body["category"] == "screenshot" and body["inference_method"] == "rule"
     assert dashscope.requests == []
