@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrate worker beat bench clean
+.PHONY: run test lint format migrate worker beat clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

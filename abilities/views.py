@@ -6,12 +6,11 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import generics
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.errors import ApiError
-from core.filters import query_dict
+from core.filters import parse_query
+from core.negotiation import JSONOnlyNegotiation
 
 from . import selectors
 from .charts import FORMATS, Axis, radar
@@ -44,13 +43,6 @@ SUMMARY_EXAMPLE = {
         }
     ],
 }
-
-
-def _query(serializer_class, request) -> dict:
-    serializer = serializer_class(data=query_dict(request))
-    if not serializer.is_valid():
-        raise ApiError(400, "invalid_parameter", "查询参数无效 (invalid query parameter)", serializer.errors)
-    return serializer.validated_data
 
 
 class SummaryView(APIView):
@@ -92,7 +84,7 @@ class HistoryView(APIView):
         responses={200: AbilityHistorySerializer},
     )
     def get(self, request):
-        query = _query(AbilityHistoryQuerySerializer, request)
+        query = parse_query(AbilityHistoryQuerySerializer, request)
         dimension = query.get("dimension")
         data = selectors.history(
             request.user,
@@ -131,7 +123,7 @@ class RecordsView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return AbilityRecord.objects.none()
-        query = _query(AbilityRecordQuerySerializer, self.request)
+        query = parse_query(AbilityRecordQuerySerializer, self.request)
         records = selectors.records_for(self.request.user)
         if "service" in query:
             records = records.filter(service_id=query["service"])
@@ -140,19 +132,10 @@ class RecordsView(generics.ListAPIView):
         return records
 
 
-class FirstRendererNegotiation(BaseContentNegotiation):
-    """Images go out as plain HttpResponses; errors as JSON whatever the client's Accept header says."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0]
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
-
-
 class RadarView(APIView):
     fmt = "svg"
-    content_negotiation_class = FirstRendererNegotiation
+    # Images go out as plain HttpResponses; errors as JSON whatever the client's Accept header says.
+    content_negotiation_class = JSONOnlyNegotiation
 
     def get(self, request):
         data = selectors.summary(request.user)

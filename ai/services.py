@@ -84,11 +84,10 @@ def classify_photo(
     *,
     user=None,
     chain: list[str] | None = None,
-    raw: bytes | None = None,
     source_format: str | None = None,
     exif: dict | None = None,
 ) -> Classification:
-    request = ClassifyRequest(image=image, raw=raw, source_format=source_format, exif=exif)
+    request = ClassifyRequest(image=image, source_format=source_format, exif=exif)
     value, call = router.run(
         "classify_photo", request, user=user, chain=chain, validate=validation.classification
     )

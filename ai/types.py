@@ -64,7 +64,6 @@ class ProviderOutput:
 @dataclass(frozen=True)
 class ClassifyRequest:
     image: Image.Image | Any  # or an ai.images.ModelInput, prepared ahead of an asynchronous call
-    raw: bytes | None = None
     source_format: str | None = None
     exif: dict | None = None
 

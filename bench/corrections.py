@@ -104,7 +104,7 @@ def main() -> int:
     from django.core.management import call_command
 
     from classifier.models import Correction
-    from classifier.services import fastpath
+    from classifier.services.checkcache import fastpath
     from classifier.services.corrections import flag_key, overlay
     from core import redis as core_redis
 

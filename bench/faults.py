@@ -248,7 +248,7 @@ from django.contrib.auth import get_user_model
 from ai.prompts import PROMPT_VERSION
 from billing.services import grant_credits
 from classifier.models import ImageClassification
-from classifier.services import cache
+from classifier.services.checkcache import copies
 from nailstudio import services as nails
 user, _ = get_user_model().objects.get_or_create(username="bench", defaults={"email": "bench@example.com"})
 user.set_password("@PASSWORD@"); user.save()
@@ -258,13 +258,13 @@ hashes = [hashlib.sha256(f"bench-{i}".encode()).hexdigest() for i in range(200)]
 for h in hashes[:150]:
     ImageClassification.objects.update_or_create(image_hash=h, defaults=dict(category="foods", confidence=0.9,
         description="x", inference_method="remote", provider="dashscope", prompt_version=PROMPT_VERSION, image_size=1000))
-cache.copy(hashes[:100])  # some copied to Redis (one round trip), the rest answered from the database
+copies.copy(hashes[:100])  # some copied to Redis (one round trip), the rest answered from the database
 print(json.dumps({"customer": customer.pk, "hashes": hashes}))
 """
 
 MISSING = """
 import json
-from classifier.services import hits
+from classifier.services.checkcache import hits
 from classifier.models import RequestLog
 for _ in range(50):
     if hits.flush() == 0 and hits.pending() == 0:

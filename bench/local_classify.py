@@ -7,7 +7,7 @@ budget is missed. Inputs are made from the committed fixtures (tests/fixtures/ph
   pass, measured separately, without a budget of its own;
 - 12 MP camera JPEG with text (the passport-on-a-table fixture upscaled to 4000x3000): the OCR path;
 - phone screenshots: native PNG (cheap rule) and a re-shared JPEG at a non-native size (status-bar OCR).
-The image is decoded once outside the timing, as the upload path does; ``raw`` bytes are passed along.
+The image is decoded once outside the timing, as the upload path does.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def peak_rss_mb(raw: bytes) -> float:
         "import io, resource, sys; from PIL import Image, ImageOps; "
         "from ai.local.photo import classify_image, get_store; "
         "raw = sys.stdin.buffer.read(); im = Image.open(io.BytesIO(raw)); fmt = im.format; "
-        "im = ImageOps.exif_transpose(im); r = classify_image(im, raw=raw, source_format=fmt); "
+        "im = ImageOps.exif_transpose(im); r = classify_image(im, source_format=fmt); "
         "[get_store().session(n) for n in get_store().manifest() if n.endswith('.onnx')]; "
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     )
@@ -115,12 +115,10 @@ def main() -> int:
     results: dict[tuple[str, int], tuple[float, float, float]] = {}
     for threads in (1, 2):
         reset_store(threads=threads)
-        for name, raw in inputs.items():
+        for name in inputs:
             image, fmt = decoded[name]
-            category = classify_image(image, raw=raw, source_format=fmt).category
-            p50, p95, cpu = timed(
-                lambda i=image, r=raw, f=fmt: classify_image(i, raw=r, source_format=f), args.runs
-            )
+            category = classify_image(image, source_format=fmt).category
+            p50, p95, cpu = timed(lambda i=image, f=fmt: classify_image(i, source_format=f), args.runs)
             results[(name, threads)] = (p50, p95, cpu)
             print(
                 f"{threads} thread(s)  {name:<34} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  "
@@ -143,7 +141,7 @@ def main() -> int:
     ratios, wall_ratios = [], []
     for _ in range(OVERHEAD_ROUNDS):
         bare_p50, _, bare_cpu = timed(bare, args.runs)
-        e2e_p50, _, e2e_cpu = timed(lambda: classify_image(image, raw=raw, source_format=fmt), args.runs)
+        e2e_p50, _, e2e_cpu = timed(lambda: classify_image(image, source_format=fmt), args.runs)
         ratios.append(e2e_cpu / bare_cpu)
         wall_ratios.append(e2e_p50 / bare_p50)
     overhead = statistics.median(ratios)

@@ -406,7 +406,7 @@ def burst(client, size: dict) -> None:
 
     from ai.prompts import PROMPT_VERSION
     from classifier.models import ImageClassification
-    from classifier.services import hits
+    from classifier.services.checkcache import hits
     from tests.classifier.conftest import photo_bytes, sha
 
     entries = [

@@ -6,7 +6,7 @@ from core.admin import ReadOnlyAdmin
 
 from . import selectors, services
 from .models import ClassifierStats, ClassifyJob, ImageClassification, RequestLog
-from .services import hits
+from .services.checkcache import hits
 
 
 def _pending() -> int | None:

@@ -14,6 +14,8 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from ai.types import CAPABILITIES
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -344,7 +346,7 @@ AI_MODELS = {
 _DEFAULT_CHAIN = "dashscope,openai,local"
 AI_CHAINS = {
     capability: env.list(f"AI_{capability.split('_')[0].upper()}_CHAIN", default=_DEFAULT_CHAIN.split(","))
-    for capability in ("classify_photo", "analyze_image", "compare_images", "generate_image", "edit_image")
+    for capability in CAPABILITIES
 }
 AI_CONNECT_TIMEOUT = env.float("AI_CONNECT_TIMEOUT", default=5.0)
 AI_READ_TIMEOUT = env.float("AI_READ_TIMEOUT", default=60.0)
@@ -428,7 +430,7 @@ REQUEST_LOG_RETENTION_DAYS = env.int("REQUEST_LOG_RETENTION_DAYS", default=90)
 # AICall rows are purged with the request logs (daily); the costs stats keep them in rollups (docs/stats.md).
 AI_CALL_RETENTION_DAYS = env.int("AI_CALL_RETENTION_DAYS", default=90)
 # check-cache on Redis: copies of fresh results, and hits logged in a list written in bulk (see
-# classifier/services/fastpath.py). Off: every check-cache reads and writes the database.
+# classifier/services/checkcache/). Off: every check-cache reads and writes the database.
 CLASSIFIER_REDIS = env.bool("CLASSIFIER_REDIS", default=bool(REDIS_URL))
 CLASSIFIER_COPY_SECONDS = env.int("CLASSIFIER_COPY_SECONDS", default=24 * 3600)
 # Distinct users correcting one hash to one category before staff are asked to review it (docs/classifier.md).

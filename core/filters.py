@@ -1,7 +1,13 @@
-"""Query filters shared by the list endpoints."""
+"""Query parameters: django-filter filter sets for the list endpoints' filters, small serializers (``parse_query``)
+for every other parameter. Either way an unknown parameter is ignored and a present but empty one is
+validated (``?days=`` is 400, not the default)."""
 
 from django import forms
 from django_filters import FilterSet, NumberFilter
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
+
+from .errors import ApiError
 
 MAX_ID = 2**63 - 1  # BIGINT: a larger id overflows the database driver (SQLite) or is never found
 
@@ -26,10 +32,31 @@ class StrictFilterSet(FilterSet):
         form = StrictFilterForm
 
 
-def query_dict(request) -> dict[str, str]:
-    """The query string as a plain dict, for a DRF serializer: given a QueryDict, DRF reads ``?to=`` on an
-    optional field as "absent"; given a dict, the empty string is validated (and refused for dates/numbers)."""
-    return request.query_params.dict()
+def parse_query(serializer_class: type[serializers.Serializer], request) -> dict:
+    """The query string validated by ``serializer_class`` (a plain DRF serializer: ``core.serializers.Serializer``
+    would read the strings as wrongly typed JSON): 400 ``invalid_parameter`` with each field's errors. It is
+    given the query as a plain dict: given a QueryDict, DRF reads ``?to=`` on an optional field as "absent"."""
+    serializer = serializer_class(data=request.query_params.dict())
+    if not serializer.is_valid():
+        raise ApiError(400, "invalid_parameter", "查询参数无效 (invalid query parameter)", serializer.errors)
+    return serializer.validated_data
+
+
+def _bounded(name: str, low: int, high: int) -> serializers.IntegerField:
+    message = f"{name} 必须是 {low} 到 {high} 之间的整数"
+    errors = dict.fromkeys(("invalid", "min_value", "max_value", "max_string_length", "null"), message)
+    return serializers.IntegerField(min_value=low, max_value=high, required=False, error_messages=errors)
+
+
+class StatsQuery(serializers.Serializer):
+    """The staff stats' parameters; each view applies its own defaults."""
+
+    days = _bounded("days", 1, 365)
+    limit = _bounded("limit", 1, 100)
+
+
+DAYS = OpenApiParameter("days", int, description="1–365 Asia/Shanghai calendar days, ending today")
+LIMIT = OpenApiParameter("limit", int, description="1–100")
 
 
 class IdFilter(NumberFilter):

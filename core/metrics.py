@@ -12,7 +12,6 @@ import json
 import os
 import time
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.http import HttpResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -22,6 +21,7 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
 from . import redis as core_redis
 from .errors import handler403
+from .middleware import HybridMiddleware
 from .request import client_ip
 
 REQUESTS = Counter("xintu_http_requests_total", "HTTP requests", ["endpoint", "method", "status"])
@@ -57,19 +57,8 @@ def ai_call(*, provider: str, capability: str, ok: bool, error_code: str, latenc
         AI_COST.labels(provider, capability).inc(float(cost))
 
 
-class MetricsMiddleware:
-    """Both sync and async: under ASGI a sync-only middleware would hold a thread for the whole request."""
-
-    sync_capable = async_capable = True
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        if iscoroutinefunction(get_response):
-            markcoroutinefunction(self)
-
-    def __call__(self, request):
-        if iscoroutinefunction(self):
-            return self._acall(request)
+class MetricsMiddleware(HybridMiddleware):
+    def _call(self, request):
         started = time.perf_counter()
         response = self.get_response(request)
         request_done(request, response, time.perf_counter() - started)
@@ -104,7 +93,7 @@ class SharedState:
 
 
 def _redis_gauges():
-    from classifier.services import fastpath
+    from classifier.services.checkcache import fastpath
 
     up = GaugeMetricFamily("xintu_redis_up", "1 when this process reaches Redis")
     if not settings.REDIS_URL or not core_redis.available():

@@ -16,10 +16,10 @@ logger = logging.getLogger(__name__)
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
-class RequestIdMiddleware:
-    """Both sync and async: under ASGI a sync-only middleware would hold a thread for the whole request."""
+class HybridMiddleware:
+    """Both sync and async: under ASGI a sync-only middleware would hold a thread for the whole request. A
+    subclass answers in ``_call`` and ``_acall`` (the coroutine, under ASGI)."""
 
-    header = "X-Request-ID"
     sync_capable = async_capable = True
 
     def __init__(self, get_response):
@@ -27,14 +27,21 @@ class RequestIdMiddleware:
         if iscoroutinefunction(get_response):
             markcoroutinefunction(self)
 
+    def __call__(self, request):
+        if iscoroutinefunction(self):
+            return self._acall(request)
+        return self._call(request)
+
+
+class RequestIdMiddleware(HybridMiddleware):
+    header = "X-Request-ID"
+
     def _enter(self, request):
         incoming = request.headers.get(self.header, "")
         request.request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
         return request_id_var.set(request.request_id)
 
-    def __call__(self, request):
-        if iscoroutinefunction(self):
-            return self._acall(request)
+    def _call(self, request):
         token = self._enter(request)
         try:
             response = self.get_response(request)
@@ -53,17 +60,10 @@ class RequestIdMiddleware:
         return response
 
 
-class ApiGuardMiddleware:
+class ApiGuardMiddleware(HybridMiddleware):
     """Under /api/, an exception outside a DRF view's own handling (rendering, middleware, plain views) is the
     JSON envelope too: 4xx for what the input provoked (``core.guards``), else 500 without a traceback, even
     with DEBUG on (Django's debug page would be HTML or text/plain)."""
-
-    sync_capable = async_capable = True
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        if iscoroutinefunction(get_response):
-            markcoroutinefunction(self)
 
     def __call__(self, request):
         return self.get_response(request)  # a coroutine under ASGI: awaited by the caller

@@ -78,6 +78,15 @@ class ImageEditSerializer(serializers.ModelSerializer):
         return signed_url(self.context.get("request"), task.result_name)
 
 
+class ImageEditListQuery(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=ImageEditTask.Status.values,
+        required=False,
+        allow_blank=True,
+        error_messages={"invalid_choice": "未知的状态 (unknown status)"},
+    )
+
+
 class PresetSerializer(serializers.Serializer):
     code = serializers.CharField()
     label = serializers.CharField()

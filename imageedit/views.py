@@ -7,12 +7,12 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.errors import ApiError
+from core.filters import DAYS, StatsQuery, parse_query
 from core.pagination import PageNumberPagination
 
 from . import presets, selectors, services
 from .models import ImageEditTask
-from .serializers import EditInput, ImageEditSerializer, PresetSerializer
+from .serializers import EditInput, ImageEditListQuery, ImageEditSerializer, PresetSerializer
 
 
 def _render(request, task: ImageEditTask, positions: dict | None = None) -> dict:
@@ -42,10 +42,8 @@ class ImageEditListView(APIView):
     )
     def get(self, request):
         tasks = ImageEditTask.objects.filter(user=request.user)
-        wanted = request.query_params.get("status")
-        if wanted:
-            if wanted not in ImageEditTask.Status.values:
-                raise ApiError(400, "invalid_parameter", "未知的状态 (unknown status)", {"status": wanted})
+        wanted = parse_query(ImageEditListQuery, request).get("status")
+        if wanted:  # ?status= is no filter
             tasks = tasks.filter(status=wanted)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(tasks, request, view=self)
@@ -120,17 +118,8 @@ class ImageEditStatsView(APIView):
 
     @extend_schema(
         summary="Image edits per day and their cost (staff)",
-        parameters=[
-            OpenApiParameter("days", int, description="1–365 Asia/Shanghai calendar days, ending today")
-        ],
+        parameters=[DAYS],
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request):
-        raw = request.query_params.get("days", "30")
-        try:
-            days = int(raw)
-        except ValueError:
-            days = 0
-        if not 1 <= days <= 365:
-            raise ApiError(400, "invalid_parameter", "days 必须是 1 到 365 之间的整数", {"days": raw})
-        return Response(selectors.edits_per_day(days))
+        return Response(selectors.edits_per_day(parse_query(StatsQuery, request).get("days", 30)))

@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from config.celery import app as celery_app
 from core import redis as core_redis
 from tests.factories import UserFactory
+from tests.nailstudio.helpers import offline_ready_design
 
 pytest_plugins = ["tests.fakes.fixtures", "tests.fakes.wechat_fixtures"]
 
@@ -85,6 +86,18 @@ def outsider(db):
 @pytest.fixture
 def staff(db):
     return UserFactory(username="staff", is_staff=True)
+
+
+@pytest.fixture
+def design(owner, customer, settings, django_capture_on_commit_callbacks):
+    """A ready offline design of ``customer`` (the nail studio's and the abilities' tests each have their own
+    customer fixture)."""
+    return offline_ready_design(
+        owner=owner,
+        customer=customer,
+        settings=settings,
+        capture_on_commit=django_capture_on_commit_callbacks,
+    )
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """The album classifier's business logic: the hash-keyed global cache, the classification pipeline, jobs."""
 
-from .check import check_cache
-from .hits import flush as flush_cache_hits
+from .checkcache.check import check_cache
+from .checkcache.hits import flush as flush_cache_hits
 from .jobs import fail_stalled_jobs, job_create, job_fail, job_run
 from .maintenance import purge_request_logs
 from .pipeline import (

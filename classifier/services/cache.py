@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import re
 from typing import NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
-from django.utils import timezone
 
 from ai import services as ai
-from core import redis as core_redis
 
 from ..models import ImageClassification, InferenceMethod
-from . import fastpath
-
-logger = logging.getLogger(__name__)
+from .checkcache import copies
 
 HASH_RE = re.compile(r"^[0-9a-f]{64}$")
 # Faces and documents are personal: the shared cache keeps a fixed text for them, never the model's words.
@@ -102,14 +96,6 @@ def fresh_entries(hashes: list[str], *, mode: str = "auto", probe=None) -> dict[
     return {e.image_hash: e for e in entries if is_fresh(e, remote_usable=probe) and usable_for_mode(e, mode)}
 
 
-def record_hits(hashes: list[str]) -> None:
-    # One UPDATE with F(): concurrent hits never lose a count (no read-modify-write in Python).
-    if hashes:
-        ImageClassification.objects.filter(image_hash__in=hashes).update(
-            hit_count=F("hit_count") + 1, last_hit_at=timezone.now()
-        )
-
-
 def store(
     *,
     image_hash: str,
@@ -143,61 +129,4 @@ def store(
             ImageClassification.objects.update_or_create(image_hash=image_hash, defaults=values)
     except IntegrityError:  # another request created it between our lookup and insert
         ImageClassification.objects.filter(image_hash=image_hash).update(**values)
-    if fastpath.usable():
-        (entry,) = lookup([image_hash])
-        transaction.on_commit(lambda: _copy_or_drop(entry))
-
-
-def copyable(entry: CachedEntry) -> bool:
-    """Whether Redis may hold a copy: a local answer's freshness depends on the providers when asked."""
-    if entry.inference_method == InferenceMethod.STAFF:
-        return True
-    return entry.prompt_version == ai.PROMPT_VERSION and entry.inference_method != InferenceMethod.LOCAL
-
-
-def _copy_or_drop(entry: CachedEntry) -> None:
-    if not copyable(entry):
-        forget([entry.image_hash])
-        return
-    try:
-        fastpath.put({entry.image_hash: result_payload(entry)})
-    except core_redis.ERRORS as exc:  # the copy is an optimisation: the database answers without it
-        core_redis.mark_down(exc)
-
-
-def copyable_since(since: dt.datetime) -> list[str]:
-    """Hashes of the copyable entries stored or hit since ``since``."""
-    recent = ImageClassification.objects.filter(
-        Q(created_at__gte=since) | Q(last_hit_at__gte=since),
-        Q(prompt_version=ai.PROMPT_VERSION) | Q(inference_method=InferenceMethod.STAFF),
-    ).exclude(inference_method=InferenceMethod.LOCAL)
-    return list(recent.values_list("image_hash", flat=True))
-
-
-def copy(hashes: list[str]) -> None:
-    """Copy these entries to Redis (after Redis lost its data, say): check-cache then reads them there."""
-    fastpath.put({e.image_hash: result_payload(e) for e in lookup(hashes) if copyable(e)})
-
-
-def forget(hashes: list[str]) -> None:
-    """Drop the Redis copies of deleted or replaced entries (they also expire on their own)."""
-    if not fastpath.usable():
-        return
-    try:
-        fastpath.drop(hashes)
-    except core_redis.ERRORS as exc:
-        core_redis.mark_down(exc)
-        logger.warning("could not drop the Redis copies of %s", hashes)
-
-
-def result_payload(entry: CachedEntry) -> dict:
-    category = ai.BY_CODE[entry.category]
-    return {
-        "category": entry.category,
-        "category_label": category.name_zh,
-        "confidence": entry.confidence,
-        "description": entry.description,
-        "inference_method": entry.inference_method,
-        "provider": entry.provider,
-        "created_at": entry.created_at.isoformat(),
-    }
+    copies.stored(image_hash)

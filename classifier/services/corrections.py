@@ -30,7 +30,8 @@ from core import redis as core_redis
 from core.exceptions import Invalid, NotFound
 
 from ..models import Correction, CorrectionReview, ImageClassification, InferenceMethod, RequestLog
-from . import cache, fastpath, hits, neardup
+from . import cache, neardup
+from .checkcache import copies, fastpath, hits
 
 logger = logging.getLogger(__name__)
 
@@ -227,7 +228,7 @@ def review_decide(*, review_id: int, accept: bool, staff_user) -> bool:
         )
         neardup.propagate_from(entry)  # entries reused from it follow the staff decision
         image_hash = review.image_hash
-        transaction.on_commit(lambda: cache.forget([image_hash]))
+        transaction.on_commit(lambda: copies.forget([image_hash]))
     review.status = CorrectionReview.Status.ACCEPTED if accept else CorrectionReview.Status.REJECTED
     review.decided_at = timezone.now()
     review.decided_by = staff_user

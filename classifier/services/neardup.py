@@ -29,6 +29,7 @@ from ai import services as ai
 
 from ..models import ImageClassification, InferenceMethod
 from . import cache, phash
+from .checkcache import copies
 
 # "staff": answers set by staff through accepted user corrections (issue 19).
 REUSABLE_METHODS = (InferenceMethod.REMOTE.value, "staff")
@@ -164,5 +165,5 @@ def propagate_from(entry: ImageClassification) -> int:
             description=cache.GENERIC_DESCRIPTIONS.get(current.category, current.description),
             prompt_version=current.prompt_version,
         )
-    transaction.on_commit(lambda: cache.forget(hashes))
+    transaction.on_commit(lambda: copies.forget(hashes))
     return len(hashes)

@@ -18,6 +18,7 @@ import asyncio
 import logging
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -33,6 +34,7 @@ from geo import services as geo
 from ..models import InferenceMethod, RequestLog
 from . import cache, neardup
 from .budget import reduced
+from .checkcache import hits
 from .logs import log_rows
 
 logger = logging.getLogger(__name__)
@@ -296,7 +298,7 @@ def _prepare(*, user, mode: str, entries: list, use_cache: bool = True) -> _Batc
     batch = _Batch(user=user, mode=check_mode(mode), started=time.perf_counter(), entries=entries)
     images = {e.sha256: e for e in entries if isinstance(e, ValidatedImage)}
     found = cache.fresh_entries(list(images), mode=mode) if use_cache else {}
-    cache.record_hits(list(found))
+    hits.count_hits(Counter(found.keys()), dict.fromkeys(found, time.time()))
     for image_hash, image in images.items():
         item = batch.items[image_hash] = _Item(image, size=image.size)
         if image_hash in found:

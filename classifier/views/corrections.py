@@ -5,12 +5,13 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.filters import DAYS, StatsQuery, parse_query
+
 from .. import selectors_corrections as selectors
 from ..models import Correction
 from ..serializers import CorrectionInput, CorrectionSerializer
 from ..services import corrections
 from ..services.cache import normalise_hash
-from .stats import DAYS, _int_param
 
 
 class CorrectionsView(generics.ListAPIView):
@@ -60,4 +61,4 @@ class CorrectionStatsView(APIView):
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request):
-        return Response(selectors.correction_stats(_int_param(request, "days", 30, 1, 365)))
+        return Response(selectors.correction_stats(parse_query(StatsQuery, request).get("days", 30)))

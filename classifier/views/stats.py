@@ -1,26 +1,12 @@
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.errors import ApiError
+from core.filters import DAYS, LIMIT, StatsQuery, parse_query
 
 from .. import selectors
-
-
-def _int_param(request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query_params.get(name, default)
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        value = None
-    if value is None or not low <= value <= high:
-        raise ApiError(400, "invalid_parameter", f"{name} 必须是 {low} 到 {high} 之间的整数", {name: raw})
-    return value
-
-
-DAYS = OpenApiParameter("days", int, description="1–365 Asia/Shanghai calendar days, ending today")
 
 
 class StaffStatsView(APIView):
@@ -49,7 +35,8 @@ class CacheEfficiencyView(StaffStatsView):
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request):
-        return Response({"days": selectors.cache_efficiency(_int_param(request, "days", 7, 1, 365))})
+        query = parse_query(StatsQuery, request)
+        return Response({"days": selectors.cache_efficiency(query.get("days", 7))})
 
 
 class CategoryDistributionView(StaffStatsView):
@@ -57,21 +44,19 @@ class CategoryDistributionView(StaffStatsView):
         summary="Results per category (staff)", parameters=[DAYS], responses={200: OpenApiTypes.OBJECT}
     )
     def get(self, request):
-        return Response(
-            {"categories": selectors.category_distribution(_int_param(request, "days", 30, 1, 365))}
-        )
+        query = parse_query(StatsQuery, request)
+        return Response({"categories": selectors.category_distribution(query.get("days", 30))})
 
 
 class TopUsersView(StaffStatsView):
     @extend_schema(
         summary="Most active users (staff)",
-        parameters=[DAYS, OpenApiParameter("limit", int, description="1–100")],
+        parameters=[DAYS, LIMIT],
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request):
-        days = _int_param(request, "days", 7, 1, 365)
-        limit = _int_param(request, "limit", 10, 1, 100)
-        return Response({"users": selectors.top_users(days, limit)})
+        query = parse_query(StatsQuery, request)
+        return Response({"users": selectors.top_users(query.get("days", 7), query.get("limit", 10))})
 
 
 class CostsView(StaffStatsView):
@@ -81,16 +66,16 @@ class CostsView(StaffStatsView):
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request):
-        return Response({"costs": selectors.costs(_int_param(request, "days", 30, 1, 365))})
+        query = parse_query(StatsQuery, request)
+        return Response({"costs": selectors.costs(query.get("days", 30))})
 
 
 class CitiesView(StaffStatsView):
     @extend_schema(
         summary="Top cities of photos with GPS (staff; city level only)",
-        parameters=[DAYS, OpenApiParameter("limit", int, description="1–100")],
+        parameters=[DAYS, LIMIT],
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request):
-        days = _int_param(request, "days", 30, 1, 365)
-        limit = _int_param(request, "limit", 20, 1, 100)
-        return Response({"cities": selectors.top_cities(days, limit)})
+        query = parse_query(StatsQuery, request)
+        return Response({"cities": selectors.top_cities(query.get("days", 30), query.get("limit", 20))})

@@ -10,22 +10,11 @@ from core.private_media import private_root
 from nailstudio import services
 from nailstudio.models import ComparisonResult
 from tests.images import upload
-from tests.nailstudio.helpers import offline_ready_design
 
 
 @pytest.fixture
 def customer(owner):
     return services.create_customer(owner=owner, name="王小姐", profile={"color_preferences": ["#F4A6B8"]})
-
-
-@pytest.fixture
-def design(owner, customer, settings, django_capture_on_commit_callbacks):
-    return offline_ready_design(
-        owner=owner,
-        customer=customer,
-        settings=settings,
-        capture_on_commit=django_capture_on_commit_callbacks,
-    )
 
 
 def design_photo(design) -> bytes:

@@ -29,13 +29,12 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "photos"
 FIXTURE_FILES = sorted(p for p in FIXTURES.rglob("*") if p.is_file())
 
 
-def load(path: Path) -> tuple[Image.Image, bytes, str]:
-    raw = path.read_bytes()
+def load(path: Path) -> tuple[Image.Image, str]:
     with Image.open(path) as opened:
         fmt = opened.format
         image = ImageOps.exif_transpose(opened)
         image.load()
-    return image, raw, fmt
+    return image, fmt
 
 
 @pytest.fixture(autouse=True)
@@ -73,8 +72,8 @@ def test_fixtures_cover_categories():
 
 @pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_fixture_category(path: Path):
-    image, raw, fmt = load(path)
-    result = classify_image(image, raw=raw, source_format=fmt)
+    image, fmt = load(path)
+    result = classify_image(image, source_format=fmt)
     assert result.category == path.parent.name, result
     assert 0.0 < result.confidence <= 1.0
     assert result.description
@@ -86,8 +85,8 @@ def test_fixture_category(path: Path):
 
 
 def test_labels_detail_for_a_portrait():
-    image, raw, fmt = load(FIXTURES / "single_person" / "astronaut.jpg")
-    labels = classify_image(image, raw=raw, source_format=fmt).labels
+    image, fmt = load(FIXTURES / "single_person" / "astronaut.jpg")
+    labels = classify_image(image, source_format=fmt).labels
     assert labels["faces"]["count"] == 1
     x0, y0, x1, y1 = labels["faces"]["boxes"][0]
     assert 0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1
@@ -99,7 +98,7 @@ def test_screenshot_rule_is_cheap_and_selective():
     shot = Image.open(FIXTURES / "screenshot" / "chat_1.png")
     result = screenshot_rule(shot, source_format="PNG", exif={})
     assert result is not None and result.category == "screenshot" and result.confidence >= 0.9
-    photo, _, fmt = load(FIXTURES / "pets" / "dog.jpg")
+    photo, fmt = load(FIXTURES / "pets" / "dog.jpg")
     assert screenshot_rule(photo, source_format=fmt, exif=None) is None
     # Same pixels, but a camera wrote EXIF: the cheap rule must not call it a screenshot.
     assert screenshot_rule(shot, source_format="PNG", exif={"Make": "Canon", "Model": "EOS"}) is None
@@ -146,9 +145,9 @@ def test_corrupt_model_fails_health_and_classification(tmp_path: Path):
     bad = health["models"]["efficientnet_lite0.onnx"]
     assert bad["ok"] is False and "sha256" in bad["error"]
     assert health["models"]["blazeface_full_range.onnx"]["ok"] is True
-    image, raw, fmt = load(FIXTURES / "foods" / "coffee.jpg")
+    image, fmt = load(FIXTURES / "foods" / "coffee.jpg")
     with pytest.raises(ModelIntegrityError, match="efficientnet_lite0"):
-        classify_image(image, raw=raw, source_format=fmt)
+        classify_image(image, source_format=fmt)
     assert models_health()["models"]["efficientnet_lite0.onnx"]["loaded"] is False
 
 
@@ -157,14 +156,14 @@ def test_missing_model_file(tmp_path: Path):
     (model_dir / "blazeface_full_range.onnx").unlink()
     reset_store(model_dir=model_dir)
     assert models_health()["models"]["blazeface_full_range.onnx"]["ok"] is False
-    image, raw, fmt = load(FIXTURES / "pets" / "chelsea.jpg")
+    image, fmt = load(FIXTURES / "pets" / "chelsea.jpg")
     with pytest.raises(ModelIntegrityError, match="blazeface"):
-        classify_image(image, raw=raw, source_format=fmt)
+        classify_image(image, source_format=fmt)
 
 
 def test_healthy_store_reports_loaded_models():
-    image, raw, fmt = load(FIXTURES / "pets" / "chelsea.jpg")
-    classify_image(image, raw=raw, source_format=fmt)
+    image, fmt = load(FIXTURES / "pets" / "chelsea.jpg")
+    classify_image(image, source_format=fmt)
     health = models_health()
     assert health["ok"] is True
     assert health["models"]["efficientnet_lite0.onnx"]["loaded"] is True
@@ -178,8 +177,8 @@ def test_thread_count_is_configurable(monkeypatch: pytest.MonkeyPatch):
         monkeypatch.setattr(settings, "LOCAL_MODEL_THREADS", 2, raising=False)
     store = reset_store()
     assert store.threads == 2
-    image, raw, fmt = load(FIXTURES / "pets" / "chelsea.jpg")
-    assert classify_image(image, raw=raw, source_format=fmt).category == "pets"
+    image, fmt = load(FIXTURES / "pets" / "chelsea.jpg")
+    assert classify_image(image, source_format=fmt).category == "pets"
     assert store.session("efficientnet_lite0.onnx").get_session_options().intra_op_num_threads == 2
     assert reset_store(threads=3).threads == 3
 
@@ -192,8 +191,8 @@ def test_concurrent_classification_matches_serial():
     ]
 
     def run(item):
-        image, raw, fmt = item
-        r = classify_image(image, raw=raw, source_format=fmt)
+        image, fmt = item
+        r = classify_image(image, source_format=fmt)
         return r.category, r.confidence, r.description
 
     serial = [run(item) for item in inputs]

@@ -2,7 +2,7 @@ import pytest
 from django.test import Client
 
 from billing.models import Product, WeChatAccount
-from tests.billing.helpers import NOTIFY_URL
+from tests.billing.helpers import point_wechatpay_at
 from tests.factories import UserFactory
 
 
@@ -21,15 +21,7 @@ def wechat(settings, fake_wechat):
 @pytest.fixture
 def wechatpay(settings, fake_wechatpay, wechatpay_test_keys):
     """WeChat Pay pointed at the local v3 fake, with the generated merchant and platform keys."""
-    settings.WECHAT_APP_ID = fake_wechatpay.appid
-    settings.WECHATPAY_MCH_ID = fake_wechatpay.mchid
-    settings.WECHATPAY_PRIVATE_KEY_PATH = str(wechatpay_test_keys.merchant_private_key_path)
-    settings.WECHATPAY_CERT_SERIAL_NO = wechatpay_test_keys.merchant_cert_serial
-    settings.WECHATPAY_APIV3_KEY = wechatpay_test_keys.apiv3_key
-    settings.WECHATPAY_PUBLIC_KEY_PATH = str(wechatpay_test_keys.platform_public_key_path)
-    settings.WECHATPAY_PUBLIC_KEY_ID = wechatpay_test_keys.public_key_id
-    settings.WECHATPAY_NOTIFY_URL = NOTIFY_URL
-    settings.WECHATPAY_BASE_URL = fake_wechatpay.url
+    point_wechatpay_at(fake_wechatpay, settings=settings, keys=wechatpay_test_keys)
     # short enough for the timeout tests (2 s replies), long enough for a busy machine's RSA signing
     settings.WECHAT_TIMEOUT_SECONDS = 1.5
     return fake_wechatpay

@@ -16,6 +16,19 @@ NOTIFY_URL = "https://xintu.example.com/api/v1/billing/wechat/notify"
 NOTIFY_PATH = "/api/v1/billing/wechat/notify"
 
 
+def point_wechatpay_at(fake, *, settings, keys) -> None:
+    """Point WeChat Pay at a local v3 fake (``fake``), with the generated merchant and platform ``keys``."""
+    settings.WECHAT_APP_ID = fake.appid
+    settings.WECHATPAY_MCH_ID = fake.mchid
+    settings.WECHATPAY_PRIVATE_KEY_PATH = str(keys.merchant_private_key_path)
+    settings.WECHATPAY_CERT_SERIAL_NO = keys.merchant_cert_serial
+    settings.WECHATPAY_APIV3_KEY = keys.apiv3_key
+    settings.WECHATPAY_PUBLIC_KEY_PATH = str(keys.platform_public_key_path)
+    settings.WECHATPAY_PUBLIC_KEY_ID = keys.public_key_id
+    settings.WECHATPAY_NOTIFY_URL = NOTIFY_URL
+    settings.WECHATPAY_BASE_URL = fake.url
+
+
 def as_meta(headers: dict[str, str]) -> dict[str, str]:
     """HTTP headers as Django test-client keyword arguments."""
     return {"HTTP_" + key.upper().replace("-", "_"): value for key, value in headers.items()}

@@ -1,8 +1,9 @@
 """Races, with real threads and real transactions (each thread has its own DB connection and closes it).
 
 On MariaDB the row locks and conditional UPDATEs make every attempt wait its turn. The SQLite test database is
-a shared-cache in-memory one, which refuses a conflicting write at once ("database table is locked") instead
-of waiting: there a thread retries the whole, rolled-back attempt, as a client (or WeChat) retries a failed call.
+a file (see settings: IMMEDIATE transactions, a 20 s busy timeout), so writers wait for its one lock too; one
+that waits longer gets "database is locked", and then the thread retries the whole, rolled-back attempt, as a
+client (or WeChat) retries a failed call.
 """
 
 from collections import Counter

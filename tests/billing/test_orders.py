@@ -6,7 +6,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 
 from billing.models import CreditLedger, PaymentOrder, Product, WeChatAccount
 from billing.services import balance
-from tests.billing.helpers import NOTIFY_URL, place_order
+from tests.billing.helpers import NOTIFY_URL, place_order, point_wechatpay_at
 from tests.fakes.keys import new_rsa_key
 from tests.fakes.server import Reply
 from tests.fakes.wechatpay import FakeWeChatPay
@@ -107,15 +107,7 @@ def test_it_distrusts_replies_not_signed_by_wechat_pay(
     owner_client, payer, credits_product, settings, wechatpay_test_keys
 ):
     with FakeWeChatPay(wechatpay_test_keys, signing_key=new_rsa_key()) as forger:
-        settings.WECHAT_APP_ID = forger.appid
-        settings.WECHATPAY_MCH_ID = forger.mchid
-        settings.WECHATPAY_PRIVATE_KEY_PATH = str(wechatpay_test_keys.merchant_private_key_path)
-        settings.WECHATPAY_CERT_SERIAL_NO = wechatpay_test_keys.merchant_cert_serial
-        settings.WECHATPAY_APIV3_KEY = wechatpay_test_keys.apiv3_key
-        settings.WECHATPAY_PUBLIC_KEY_PATH = str(wechatpay_test_keys.platform_public_key_path)
-        settings.WECHATPAY_PUBLIC_KEY_ID = wechatpay_test_keys.public_key_id
-        settings.WECHATPAY_NOTIFY_URL = NOTIFY_URL
-        settings.WECHATPAY_BASE_URL = forger.url
+        point_wechatpay_at(forger, settings=settings, keys=wechatpay_test_keys)
 
         response = place_order(owner_client, "credits-100")
 

@@ -7,13 +7,11 @@ import shutil
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.x509.oid import NameOID
 
 from billing import services
 from billing.models import Refund
 from tests.billing.helpers import pay_order, place_order, post_notification, request_refund
-from tests.fakes.keys import new_rsa_key
+from tests.fakes.keys import make_certificate, new_rsa_key
 
 pytestmark = pytest.mark.django_db
 
@@ -34,20 +32,8 @@ def cert_dir(tmp_path, wechatpay_test_keys):
 
 
 def expired_certificate() -> str:
-    key = new_rsa_key()
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Tenpay.com Root CA")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=800))
-        .not_valid_after(now - dt.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
+    valid = (dt.timedelta(days=-800), dt.timedelta(days=-1))
+    return make_certificate(new_rsa_key(), x509.random_serial_number(), valid=valid)
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ from io import BytesIO
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 
 def photo_bytes(seed: int = 0, size=(640, 480)) -> bytes:
@@ -13,6 +13,17 @@ def photo_bytes(seed: int = 0, size=(640, 480)) -> bytes:
     pixels = np.clip(gradient + rng.normal(0, 40, (size[1], size[0], 3)), 0, 255).astype(np.uint8)
     buffer = BytesIO()
     Image.fromarray(pixels).save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def screenshot_png() -> bytes:
+    """A phone-sized PNG of flat UI bands: the screenshot rule answers it without a model."""
+    screen = Image.new("RGB", (1170, 2532), "white")
+    draw = ImageDraw.Draw(screen)
+    for y in range(200, 2400, 120):
+        draw.rectangle((40, y, 1130, y + 80), fill=(240, 240, 245))
+    buffer = BytesIO()
+    screen.save(buffer, format="PNG")
     return buffer.getvalue()
 
 

@@ -8,7 +8,8 @@ from rest_framework_simplejwt.tokens import AccessToken
 from ai.prompts import PROMPT_VERSION
 from classifier import tasks
 from classifier.models import ImageClassification, RequestLog
-from classifier.services import flush_cache_hits, hits
+from classifier.services import flush_cache_hits
+from classifier.services.checkcache import hits
 from core.throttling import FixedWindowUserThrottle
 from tests.factories import UserFactory
 

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from ai.prompts import PROMPT_VERSION
 from classifier.models import ImageClassification, RequestLog
-from classifier.services import cache, fastpath, flush_cache_hits
+from classifier.services import cache, flush_cache_hits
+from classifier.services.checkcache import fastpath
 from tests.classifier.conftest import photo_bytes, sha
 
 pytestmark = pytest.mark.django_db
@@ -136,3 +137,34 @@ def test_copy_cache_to_redis_copies_recent_answers_that_may_be_copied(settings):
     call_command("copy_cache_to_redis", "--days", "1", stdout=out, stderr=io.StringIO())
     assert "Copied 1 cache entries" in out.getvalue()
     assert [copied(h) for h in ("f" * 64, "0" * 64, "1" * 64)] == [True, False, False]
+
+
+def test_it_logs_a_request_answered_from_copies_with_its_user_ip_request_id_and_time(
+    owner_client, owner, django_capture_on_commit_callbacks
+):
+    # On Redis every hash has a copy here, so the script itself completes and pushes the record.
+    with django_capture_on_commit_callbacks(execute=True):
+        store("a" * 64)
+        store("b" * 64, category="foods")
+    before = timezone.now()
+    response = owner_client.post(
+        URL, {"image_hashes": ["a" * 64, "b" * 64]}, format="json", HTTP_X_REQUEST_ID="5" * 32
+    )
+    after = timezone.now()
+    assert response.json()["hits"] == 2
+    flush_cache_hits()
+    logs = list(RequestLog.objects.order_by("id"))
+    assert [(log.image_hash, log.category, log.from_cache) for log in logs] == [
+        ("a" * 64, "pets", True),
+        ("b" * 64, "foods", True),
+    ]
+    for log in logs:
+        assert (log.user, log.ip_address, log.endpoint, log.request_id.hex) == (
+            owner,
+            "127.0.0.1",
+            "check-cache",
+            "5" * 32,
+        )
+        # The record keeps its time to the millisecond (Redis's cjson writes 14 digits).
+        assert before - dt.timedelta(milliseconds=1) <= log.created_at <= after + dt.timedelta(milliseconds=1)
+    assert list(ImageClassification.objects.values_list("hit_count", flat=True)) == [1, 1]

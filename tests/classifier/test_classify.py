@@ -1,9 +1,10 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from ai import taxonomy
 from ai.prompts import PROMPT_VERSION
 from classifier.models import ImageClassification, RequestLog
-from tests.classifier.conftest import photo_bytes, sha
+from tests.classifier.conftest import photo_bytes, screenshot_png, sha
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/classify"
@@ -130,18 +131,8 @@ def test_mode_local_never_calls_a_vendor(owner_client, vendors):
 
 
 def test_it_answers_screenshots_by_rule_without_a_model_call(owner_client, vendors):
-    from io import BytesIO
-
-    from PIL import Image, ImageDraw
-
     dashscope, _ = vendors
-    screen = Image.new("RGB", (1170, 2532), "white")
-    draw = ImageDraw.Draw(screen)
-    for y in range(200, 2400, 120):
-        draw.rectangle((40, y, 1130, y + 80), fill=(240, 240, 245))
-    buffer = BytesIO()
-    screen.save(buffer, format="PNG")
-    response = classify(owner_client, buffer.getvalue())
+    response = classify(owner_client, screenshot_png())
     body = response.json()
     assert body["category"] == "screenshot" and body["inference_method"] == "rule"
     assert dashscope.requests == []
@@ -180,16 +171,7 @@ def test_local_classify_returns_the_engines_evidence(owner_client, vendors):
 
 def test_categories_lists_the_taxonomy(api_client):
     codes = [c["code"] for c in api_client.get("/api/v1/classify/categories").json()]
-    assert codes == [
-        "social_activities",
-        "pets",
-        "single_person",
-        "foods",
-        "travel_scenery",
-        "screenshot",
-        "idcard",
-        "other",
-    ]
+    assert codes == [c.code for c in taxonomy.CATEGORIES]
 
 
 def test_it_adds_the_city_of_a_photo_with_gps_and_logs_only_the_city(owner_client, staff_client, vendors):

@@ -6,7 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ai.prompts import PROMPT_VERSION
 from classifier.models import Correction, CorrectionReview, ImageClassification
-from classifier.services import cache, corrections, fastpath
+from classifier.services import cache, corrections
+from classifier.services.checkcache import copies, fastpath
 from tests.classifier.conftest import photo_bytes, sha
 from tests.factories import UserFactory
 
@@ -299,7 +300,7 @@ def test_a_staff_entry_stays_fresh_across_prompt_versions_and_for_mode_remote(ow
     cached("a" * 64, inference_method="staff", provider="staff", prompt_version="older-prompt")
     entry = cache.lookup(["a" * 64])[0]
     assert cache.is_fresh(entry, remote_usable=lambda: True) and cache.usable_for_mode(entry, "remote")
-    assert cache.copyable(entry) and cache.copyable_since(entry.created_at) == ["a" * 64]
+    assert copies.copyable(entry) and copies.copyable_since(entry.created_at) == ["a" * 64]
     assert check(owner_client, "a" * 64)["inference_method"] == "staff"
 
 

@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
-from PIL import Image, ImageDraw
+from PIL import Image
 from rest_framework.test import APIClient
 
 from ai.models import AICall
@@ -33,7 +33,7 @@ from classifier.stats_models import (
     bucket_of,
 )
 from core.db import rollups as db_rollups
-from tests.classifier.conftest import photo_bytes, sha
+from tests.classifier.conftest import photo_bytes, screenshot_png, sha
 from tests.factories import UserFactory
 from tests.geo.test_api import WEST_LAKE_GPS
 
@@ -120,16 +120,6 @@ def answers(client) -> dict:
     return {path: client.get(path).json() for path in STATS}
 
 
-def screenshot() -> bytes:
-    screen = Image.new("RGB", (1170, 2532), "white")
-    draw = ImageDraw.Draw(screen)
-    for y in range(200, 2400, 120):
-        draw.rectangle((40, y, 1130, y + 80), fill=(240, 240, 245))
-    buffer = BytesIO()
-    screen.save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def with_gps(seed: int) -> bytes:
     exif = Image.Exif()
     exif[0x8825] = WEST_LAKE_GPS
@@ -155,7 +145,7 @@ def mixed_traffic(owner_client, teammate_client, vendors) -> None:
     a, b = photo_bytes(1), with_gps(2)
     assert classify(owner_client, a)["inference_method"] == "remote"
     assert classify(owner_client, b)["inference_method"] == "remote"
-    assert classify(owner_client, screenshot())["inference_method"] == "rule"
+    assert classify(owner_client, screenshot_png())["inference_method"] == "rule"
     assert classify(teammate_client, photo_bytes(3), mode="local")["inference_method"] == "local"
     assert classify(teammate_client, a)["from_cache"] is True
     batch = owner_client.post(

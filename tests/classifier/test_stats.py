@@ -139,3 +139,30 @@ def test_it_rejects_bad_parameters(staff_client, query):
     response = staff_client.get(f"/api/v1/stats/users/top?{query}")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_parameter"
+
+
+STATS_WITH_DAYS = [
+    "/api/v1/stats/cache-efficiency",
+    "/api/v1/stats/category-distribution",
+    "/api/v1/stats/users/top",
+    "/api/v1/stats/costs",
+    "/api/v1/stats/corrections",
+    "/api/v1/stats/cities",
+    "/api/v1/stats/image-edits",
+    "/api/v1/stats/designs",
+]
+
+
+@pytest.mark.parametrize("path", STATS_WITH_DAYS)
+@pytest.mark.parametrize("value", ["", "0", "366", "abc", "9" * 30])
+def test_it_refuses_the_same_days_values_on_every_staff_stats_endpoint(staff_client, path, value):
+    response = staff_client.get(path, {"days": value})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid_parameter"
+    assert error["details"] == {"days": ["days 必须是 1 到 365 之间的整数"]}
+
+
+@pytest.mark.parametrize("path", STATS_WITH_DAYS)
+def test_it_takes_days_and_ignores_unknown_parameters_on_every_staff_stats_endpoint(staff_client, path):
+    assert staff_client.get(path, {"days": "365", "_": "1764590000"}).status_code == 200

@@ -64,8 +64,15 @@ def new_rsa_key() -> RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-def make_certificate(key: RSAPrivateKey, serial: int, common_name: str = "Tenpay.com Root CA") -> str:
-    """A self-signed certificate over ``key`` valid from yesterday for five years, as PEM."""
+def make_certificate(
+    key: RSAPrivateKey,
+    serial: int,
+    common_name: str = "Tenpay.com Root CA",
+    *,
+    valid: tuple[dt.timedelta, dt.timedelta] = (dt.timedelta(days=-1), dt.timedelta(days=5 * 365)),
+) -> str:
+    """A self-signed certificate over ``key``, as PEM, valid from now + ``valid[0]`` to now + ``valid[1]`` (by
+    default from yesterday for five years)."""
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     now = dt.datetime.now(dt.UTC)
     cert = (
@@ -74,8 +81,8 @@ def make_certificate(key: RSAPrivateKey, serial: int, common_name: str = "Tenpay
         .issuer_name(name)
         .public_key(key.public_key())
         .serial_number(serial)
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=5 * 365))
+        .not_valid_before(now + valid[0])
+        .not_valid_after(now + valid[1])
         .sign(key, hashes.SHA256())
     )
     return cert.public_bytes(serialization.Encoding.PEM).decode()

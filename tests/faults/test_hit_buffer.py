@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 
 from classifier.models import ImageClassification, RequestLog
-from classifier.services import fastpath, hits
+from classifier.services.checkcache import fastpath, hits
 from core.models import DoneKey
 from tests.faults.test_redis_down import cached
 

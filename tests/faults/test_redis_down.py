@@ -7,7 +7,7 @@ from ai import breaker
 from ai.prompts import PROMPT_VERSION
 from billing.services import balance, grant_credits
 from classifier.models import ImageClassification, RequestLog
-from classifier.services import fastpath, hits
+from classifier.services.checkcache import fastpath, hits
 from core import redis as core_redis
 from core.throttling import FixedWindowUserThrottle
 from tests.imageedit.conftest import photo

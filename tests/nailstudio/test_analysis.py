@@ -12,7 +12,6 @@ from ai.models import AICall
 from nailstudio import services
 from nailstudio.models import ComparisonResult
 from tests.images import image_bytes, upload
-from tests.nailstudio.helpers import offline_ready_design
 from tests.nailstudio.test_services import COMPARISON
 
 pytestmark = pytest.mark.django_db
@@ -51,16 +50,6 @@ def _design_png(design) -> BytesIO:
     data = BytesIO(read_private(design.image))
     data.name = "design.png"
     return data
-
-
-@pytest.fixture
-def design(owner, customer, settings, django_capture_on_commit_callbacks):
-    return offline_ready_design(
-        owner=owner,
-        customer=customer,
-        settings=settings,
-        capture_on_commit=django_capture_on_commit_callbacks,
-    )
 
 
 @pytest.fixture

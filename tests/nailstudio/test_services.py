@@ -7,7 +7,6 @@ from core.private_media import private_root
 from nailstudio import services
 from nailstudio.models import ComparisonResult, DesignPlan, ServiceRecord
 from tests.images import upload
-from tests.nailstudio.helpers import offline_ready_design
 
 pytestmark = pytest.mark.django_db
 COMPARISON = {
@@ -32,16 +31,6 @@ def _png(image: Image.Image) -> bytes:
     buffer = BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
-
-
-@pytest.fixture
-def design(owner, customer, settings, django_capture_on_commit_callbacks):
-    return offline_ready_design(
-        owner=owner,
-        customer=customer,
-        settings=settings,
-        capture_on_commit=django_capture_on_commit_callbacks,
-    )
 
 
 @pytest.fixture

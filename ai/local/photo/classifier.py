@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image
 
+from ... import taxonomy
 from . import labels as groups
 from .cards import find_quad, rectify
 from .faces import Face, detect_faces, detect_faces_padded, detect_faces_tiled, merge
@@ -50,16 +51,7 @@ from .runtime import ModelStore, get_store
 from .screenshot import ScreenSignals, rule_confidence, signals
 from .text_rules import has_clock, id_evidence
 
-CATEGORIES = (
-    "social_activities",
-    "pets",
-    "single_person",
-    "foods",
-    "travel_scenery",
-    "screenshot",
-    "idcard",
-    "other",
-)
+CATEGORIES = tuple(c.code for c in taxonomy.CATEGORIES)  # the codes, in the taxonomy's order
 CLASSIFIER_MODEL = "efficientnet_lite0.onnx"
 LABELS_FILE = "imagenet_classes.json"
 WORK_SIDE = 480
@@ -436,14 +428,11 @@ def _describe(
 def classify_image(
     image: Image.Image,
     *,
-    raw: bytes | None = None,
     source_format: str | None = None,
     exif: dict | None = None,
 ) -> PhotoResult:
     """Classify an already decoded (EXIF-transposed) image into one of CATEGORIES.
 
-    ``raw`` (the encoded bytes) is accepted but not re-decoded: a fresh draft() decode of a 12 MP JPEG
-    measured slower than downscaling the image the caller already decoded (bench/local_classify.py).
     Raises ModelIntegrityError when a model file is missing or does not match the manifest.
     """
     started = time.perf_counter()

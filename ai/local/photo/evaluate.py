@@ -72,12 +72,11 @@ def load_items(manifest_or_dir: str | Path) -> list[dict]:
 
 
 def _classify_file(path: str):
-    raw = Path(path).read_bytes()
     with Image.open(path) as opened:
         fmt = opened.format
         image = ImageOps.exif_transpose(opened)
         image.load()
-    return classify_image(image, raw=raw, source_format=fmt)
+    return classify_image(image, source_format=fmt)
 
 
 def _precision_recall(pairs: list[tuple[str, str]]) -> dict[str, dict[str, float]]:

@@ -3,7 +3,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from classifier.services import cache, fastpath
+from classifier.services.checkcache import copies, fastpath
 from core.progress import ProgressBar
 
 BATCH = 2000
@@ -26,10 +26,10 @@ class Command(BaseCommand):
             raise CommandError("CLASSIFIER_REDIS is off (no REDIS_URL): there is nowhere to copy to.")
         if days <= 0:
             raise CommandError("--days must be positive")
-        hashes = cache.copyable_since(timezone.now() - dt.timedelta(days=days))
+        hashes = copies.copyable_since(timezone.now() - dt.timedelta(days=days))
         bar = ProgressBar.for_command(self, len(hashes), label="copying")
         for start in range(0, len(hashes), BATCH):
             chunk = hashes[start : start + BATCH]
-            cache.copy(chunk)
+            copies.copy(chunk)
             bar.advance(len(chunk))
         self.stdout.write(f"Copied {len(hashes)} cache entries to Redis.")

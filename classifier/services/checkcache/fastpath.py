@@ -1,4 +1,4 @@
-"""check-cache on Redis: copies of fresh results, the hit buffer, and the one-round-trip check.
+"""check-cache on Redis: the keys, the scripts and the round trips (copies of results, the hit buffer).
 
 The database stays the truth. Redis (``CLASSIFIER_REDIS``, on when ``REDIS_URL`` is set) holds
 - a copy of each remote or rule result of the current prompt version, written when the result is stored or first
@@ -6,15 +6,16 @@ The database stays the truth. Redis (``CLASSIFIER_REDIS``, on when ``REDIS_URL``
   never copied: whether they count depends on the providers at the time of asking;
 - the hit buffer: one log record per check-cache request, applied to the database in bulk by ``hits.flush``.
 
-A request whose hashes all have copies costs one round trip (the script below): count it against the user's
-rate, read the copies, push the record. Otherwise the database answers for the rest and a second round trip
-pushes the record and copies what was found.
+A request whose hashes all have copies costs one round trip (``check.lua``): count it against the user's rate,
+read the copies, push the record. Otherwise the database answers for the rest and a second round trip pushes
+the record and copies what was found.
 """
 
 from __future__ import annotations
 
 import json
 from functools import cache
+from pathlib import Path
 
 import redis
 from django.conf import settings
@@ -23,28 +24,9 @@ from ai.prompts import PROMPT_VERSION
 from core import redis as core_redis
 from core.throttling import Window
 
-_CHECK = """
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
-if count > tonumber(ARGV[1]) then return {count} end
-local flag = redis.call('GET', KEYS[3])
-local copies = redis.call('MGET', unpack(KEYS, 4))
-for i = 1, #copies do
-    if not copies[i] then return {count, copies, flag} end
-end
-redis.call('RPUSH', KEYS[2], ARGV[3] .. string.rep('1', #copies) .. '"}')
-return {count, copies, flag}
-"""
-# The flusher's atomic take: a chunk leaves the buffer and lands in the processing list in one step, where it
-# stays until its rows are committed (see hits.flush).
-_TAKE = """
-local items = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1)
-if #items > 0 then
-    redis.call('LTRIM', KEYS[1], #items, -1)
-    redis.call('RPUSH', KEYS[2], unpack(items))
-end
-return items
-"""
+# The scripts: ``check.lua`` answers a request in one round trip, ``take.lua`` is the flusher's atomic take.
+_CHECK = (Path(__file__).parent / "check.lua").read_text(encoding="utf-8")
+_TAKE = (Path(__file__).parent / "take.lua").read_text(encoding="utf-8")
 # A request that has no rate to count against (THROTTLE_USER unset) counts against this, without a limit.
 _UNLIMITED = Window(core_redis.key("classifier:unlimited"), 2**62, 60, 0.0)
 
@@ -102,11 +84,10 @@ def check(
 ) -> tuple[int, int, list[dict | None], bytes | None]:
     """One round trip: (requests counted in the window, its limit, each hash's copied result or None, the value
     of ``flag_key``: the user's corrections flag, read here to spare a round trip). If every hash had a copy and
-    the request is within its rate, ``record`` was pushed (all flags set)."""
+    the request is within its rate, the script pushed ``record`` with its flags (all 1)."""
     window = window or _UNLIMITED
-    head = encode({**record, "f": ""})[:-2]  # up to the flags' opening quote: the script appends them
     keys = [window.key, buffer_key(), flag_key, *map(copy_key, hashes)]
-    reply = _script(client())(keys, [window.limit, window.seconds + 1, head])
+    reply = _script(client())(keys, [window.limit, window.seconds + 1, encode(record)])
     copies = [json.loads(c) if c else None for c in reply[1]] if len(reply) > 1 else []
     return reply[0], window.limit, copies, reply[2] if len(reply) > 2 else None
 

@@ -7,8 +7,10 @@ from core import redis as core_redis
 from core.exceptions import Throttled
 from core.throttling import Window
 
-from . import corrections, fastpath, hits
-from .cache import copyable, fresh_entries, result_payload
+from .. import corrections
+from ..cache import fresh_entries
+from . import fastpath, hits
+from .copies import copyable, result_payload
 
 
 def check_cache(
