@@ -1,8 +1,9 @@
 """DRF views whose handlers are ``async def``: for endpoints that wait on remote models (see docs/async.md).
 
 DRF's request cycle (authentication, permissions, throttles, body parsing) is synchronous and may use the ORM:
-it runs in a lane (``core.lanes``; an upload's in an ``upload`` lane) before the handler, so the event loop never blocks on it and the handler
-starts with ``request.data`` and ``request.FILES`` parsed. The handler then awaits the model with no thread held.
+it runs in a lane (``core.lanes``; an upload's in an ``upload`` lane) before the handler, so the event loop never
+blocks on it and the handler starts with ``request.data`` and ``request.FILES`` parsed. The handler then awaits
+the model with no thread held.
 """
 
 from __future__ import annotations
