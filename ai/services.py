@@ -37,6 +37,7 @@ __all__ = [
     "InvalidOutput",
     "ModelInput",
     "PROMPT_VERSION",
+    "aanalyze_image",
     "aclassify_photo",
     "analyze_image",
     "chain_models",
@@ -136,6 +137,22 @@ def analyze_image(
         local = local or analysis.offline(image, analysis_type)
     request = AnalyzeRequest(image, instruction, validate, local, analysis_type)
     return _json("analyze_image", request, validate, user, chain)
+
+
+async def aanalyze_image(
+    image: Image.Image | ModelInput,
+    instruction: str,
+    *,
+    validate: Callable[[dict], dict] | None = None,
+    local: Callable[[], dict] | None = None,
+    user=None,
+    chain: list[str] | None = None,
+) -> JsonResult:
+    """``analyze_image`` with the caller's own question, awaited on the running event loop as
+    ``aclassify_photo`` is (``deferred_call_log()`` around it; an offline engine runs in a thread)."""
+    request = AnalyzeRequest(image, instruction, validate, local)
+    value, call = await router.arun("analyze_image", request, user=user, chain=chain, validate=validate)
+    return JsonResult(data=value, call=call)
 
 
 def compare_images(

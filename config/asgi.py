@@ -3,8 +3,8 @@
 Two Django handlers behind one ASGI callable:
 - asynchronous views (the endpoints that wait on remote models) go to Django's ASGI handler: they await the
   model on the event loop and send their synchronous steps to lanes (``core.lanes``);
-- every other request (check-cache, auth, reads, the admin) runs whole in a ``web`` lane through Django's
-  WSGI handler, as on a gthread worker: one hop to a persistent thread with a persistent database connection,
+- every other request (check-cache, auth, reads, the admin) runs whole in a ``web`` lane (an upload: in an
+  ``upload`` lane) through Django's WSGI handler, as on a gthread worker: one hop to a persistent thread with a persistent database connection,
   instead of Django's ASGI path for sync views (a new thread, and so a new database connection, per request,
   and a thread hop for every middleware).
 """
@@ -113,8 +113,9 @@ class Application:
             body.seek(0)
             call = contextvars.copy_context().run
             loop = asyncio.get_running_loop()
+            environ = _environ(scope, body)
             status, headers, content = await loop.run_in_executor(
-                lanes.pool("web"), call, self._wsgi, _environ(scope, body)
+                lanes.pool(lanes.for_body(environ.get("CONTENT_TYPE", ""))), call, self._wsgi, environ
             )
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": content})

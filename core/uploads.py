@@ -153,3 +153,57 @@ def bounded_for_storage(image: Image.Image) -> Image.Image:
     copy = image.copy()
     copy.thumbnail((limit, limit), Image.Resampling.LANCZOS)
     return copy
+
+
+# Segments a JPEG keeps when stored as uploaded: JFIF (APP0), the ICC colour profile (APP2) and Adobe's colour
+# transform (APP14) change how the pixels look; every other APPn (EXIF with GPS, XMP, IPTC, MPF) and comments go.
+_KEPT_APP_SEGMENTS = {0xE0: b"", 0xE2: b"ICC_PROFILE\x00", 0xEE: b"Adobe"}
+_STANDALONE = {0x01, *range(0xD0, 0xD8)}  # TEM, RSTn: markers without a length
+
+
+def jpeg_without_metadata(raw: bytes) -> bytes | None:
+    """The JPEG's first image with its metadata segments dropped, byte for byte otherwise (no re-encoding:
+    the same pixels, no quality lost, no CPU spent); None when the stream is not a well-formed JPEG."""
+    if raw[:2] != b"\xff\xd8":
+        return None
+    out, i, end = [raw[:2]], 2, len(raw)
+    while i + 2 <= end:
+        if raw[i] != 0xFF:
+            return None
+        marker = raw[i + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            i += 1
+            continue
+        if marker == 0xD9:  # end of the first image: trailing data (an MPO's other frames) is not kept
+            out.append(raw[i : i + 2])
+            return b"".join(out)
+        if marker in _STANDALONE:
+            out.append(raw[i : i + 2])
+            i += 2
+            continue
+        if i + 4 > end:
+            return None
+        segment_end = i + 2 + int.from_bytes(raw[i + 2 : i + 4], "big")
+        if segment_end > end:
+            return None
+        if marker == 0xDA:  # start of scan: its entropy-coded data runs to the next marker other than RSTn
+            segment_end = _scan_end(raw, segment_end)
+            out.append(raw[i:segment_end])
+        elif not (0xE0 <= marker <= 0xEF or marker == 0xFE) or _kept(marker, raw[i + 4 : segment_end]):
+            out.append(raw[i:segment_end])
+        i = segment_end
+    return None
+
+
+def _scan_end(raw: bytes, i: int) -> int:
+    while (i := raw.find(b"\xff", i)) >= 0 and i + 1 < len(raw):
+        following = raw[i + 1]
+        if following != 0x00 and not 0xD0 <= following <= 0xD7:
+            return i
+        i += 2
+    return len(raw)
+
+
+def _kept(marker: int, payload: bytes) -> bool:
+    prefix = _KEPT_APP_SEGMENTS.get(marker)
+    return prefix is not None and payload.startswith(prefix)

@@ -10,6 +10,8 @@ router.register("designs", views.DesignPlanViewSet, basename="nail-design")
 router.register("services", views.ServiceRecordViewSet, basename="nail-service")
 
 urlpatterns = [
+    # Before the router's design routes: an async view (it waits on a vision model), not a viewset action.
+    path("designs/<int:pk>/estimate", views.DesignEstimateView.as_view(), name="nail-design-estimate"),
     *router.urls,
     path("analysis/image", views_analysis.AnalysisImageView.as_view(), name="nail-analysis-image"),
     path("analysis/compare", views_analysis.AnalysisCompareView.as_view(), name="nail-analysis-compare"),

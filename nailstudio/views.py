@@ -9,6 +9,8 @@ from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from core import lanes
+from core.async_views import AsyncAPIView
 from core.errors import ApiError
 from core.parsers import JSONParser
 
@@ -380,19 +382,23 @@ class DesignPlanViewSet(
         plan = self.get_object()
         return Response(self.get_serializer(selectors.versions_of(plan), many=True).data)
 
+
+class DesignEstimateView(AsyncAPIView):
+    """Async: the estimate waits on a vision model with no lane held (docs/async.md)."""
+
     @extend_schema(
         summary="Estimate minutes, materials and complexity of a ready design",
         description=(
             "Stored on the plan (`estimated_duration_min/max`, `material_list`, `complexity`). "
-            "409 `design_not_ready` before the image exists."
+            "409 `design_not_ready` before the image exists, 409 `image_missing` when its file is gone."
         ),
         request=None,
         responses={200: EstimateSerializer},
         examples=[OpenApiExample("Estimated", value=ESTIMATE_EXAMPLE, response_only=True)],
     )
-    @action(detail=True, methods=["post"])
-    def estimate(self, request, pk=None):
-        return Response(EstimateSerializer(services.estimate(self.get_object())).data)
+    async def post(self, request, pk):
+        plan = await lanes.run(get_object_or_404, selectors.designs_for(request.user), pk=pk)
+        return Response(EstimateSerializer(await services.aestimate(user=request.user, plan=plan)).data)
 
 
 @extend_schema_view(

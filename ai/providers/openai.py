@@ -9,6 +9,7 @@ import openai
 from django.conf import settings
 
 from ..errors import MODERATED, REFUSED, TRUNCATED, AnswerWithheld, ProviderError
+from ..http import ssl_context
 from ..images import data_uri, downscaled_jpeg, png_bytes
 from ..prompts import CLASSIFY_SCHEMA, CLASSIFY_SYSTEM, CLASSIFY_USER, JSON_SYSTEM
 from ..types import (
@@ -85,6 +86,7 @@ class OpenAIProvider(Provider):
             base_url=settings.OPENAI_BASE_URL,
             max_retries=0,
             timeout=httpx.Timeout(settings.AI_READ_TIMEOUT, connect=settings.AI_CONNECT_TIMEOUT),
+            http_client=openai.DefaultAsyncHttpxClient(verify=ssl_context()),  # not a CA bundle load per call
         )
 
     async def _chat(self, capability: str, system: str, text: str, images: list) -> ProviderOutput:

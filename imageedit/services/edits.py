@@ -13,7 +13,7 @@ from django.utils import timezone
 from ai import services as ai
 from billing import services as billing
 from core.exceptions import Conflict, Invalid, Unavailable
-from core.uploads import validate_image
+from core.uploads import ValidatedImage, validate_image
 
 from .. import presets
 from ..models import ImageEditTask
@@ -34,7 +34,7 @@ def submit(*, user, upload, instruction: str = "", preset: str = "") -> ImageEdi
         raise Invalid("validation_error", "请填写编辑指令或选择预设 (instruction or preset required)")
     if preset and preset not in presets.PRESETS:
         raise Invalid("validation_error", "未知的预设 (unknown preset)", {"preset": [preset]})
-    validated = validate_image(upload)
+    validated = validate_image(upload, decode=False)  # the cache is keyed on the bytes: no pixels yet
     key = cache.edit_key(instruction, preset)
     hit = cache.lookup(validated.sha256, key, cache.models_for(instruction))
     if hit is not None:
@@ -47,10 +47,11 @@ def submit(*, user, upload, instruction: str = "", preset: str = "") -> ImageEdi
             "暂无可用的图片编辑模型，可改用预设 (no remote image model; presets still work)",
             {"presets": list(presets.PRESETS)},
         )
-    return _queue(user, validated.image, validated.sha256, key, instruction, preset)
+    return _queue(user, validated, key, instruction, preset)
 
 
-def _queue(user, image, source_hash: str, key: str, instruction: str, preset: str) -> ImageEditTask:
+def _queue(user, validated: ValidatedImage, key: str, instruction: str, preset: str) -> ImageEditTask:
+    source_hash, (data, content_type) = validated.sha256, storage.source_data(validated)  # no lock held yet
     source_name = ""
     try:
         with transaction.atomic():
@@ -60,7 +61,7 @@ def _queue(user, image, source_hash: str, key: str, instruction: str, preset: st
             ).first()
             if pending is not None:
                 return pending
-            source_name = storage.store_source(image)
+            source_name = storage.store_source(data, content_type)
             task = ImageEditTask(
                 user=user,
                 source_hash=source_hash,

@@ -9,11 +9,12 @@ from .customers import (
     update_customer,
     update_profile,
 )
-from .designs import delete_design, estimate, generate, refine_design, request_design
+from .designs import aestimate, delete_design, generate, refine_design, request_design
 from .inspirations import create_inspiration, delete_inspiration, set_tags
 from .records import compare, complete_service, create_service, delete_service, update_service
 
 __all__ = [
+    "aestimate",
     "add_profile_photo",
     "compare",
     "complete_service",
@@ -25,7 +26,6 @@ __all__ = [
     "delete_inspiration",
     "delete_profile_photo",
     "delete_service",
-    "estimate",
     "generate",
     "profile_of",
     "refine_design",

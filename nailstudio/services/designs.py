@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 
@@ -10,7 +11,7 @@ from django.utils import timezone
 from PIL import Image
 
 from ai import services as ai
-from core import jobs
+from core import jobs, lanes
 from core.exceptions import Conflict, Invalid, Unavailable
 from core.private_media import delete_private
 from core.tasks import send_on_commit
@@ -288,25 +289,15 @@ def _describe(brief: DesignBrief, provider: str) -> str:
     return "；".join(parts)
 
 
-def estimate(plan: DesignPlan) -> dict:
-    """Minutes, materials and complexity of a ready design, from a vision model or the offline estimator.
-
-    Stored on the plan (``estimated_duration_min/max``, ``material_list``, ``complexity``); the answer is
-    ``{duration_min, duration_max, materials, complexity, notes}``."""
+def _estimate_input(plan: DesignPlan) -> tuple[ai.ModelInput, engines.DesignSpec]:
     if plan.status != Status.READY or not plan.image:
         raise Conflict("design_not_ready", "设计尚未完成 (design is not ready)", {"status": plan.status})
     spec = engines.design_spec(brief_for(plan), _inspiration_images(plan), seed=plan.version - 1)
-    try:
-        result = ai.analyze_image(
-            load_image(plan.image),
-            ESTIMATE_INSTRUCTION,
-            validate=validation.estimate,
-            local=engines.estimator(spec),
-            user=plan.owner,
-        )
-    except ai.AIUnavailable as exc:
-        raise Unavailable("ai_unavailable", "分析服务暂不可用 (analysis unavailable)") from exc
-    data = result.data
+    return ai.ModelInput.of(load_image(plan.image)), spec
+
+
+def _store_estimate(plan: DesignPlan, data: dict, calls: list) -> None:
+    ai.save_calls(calls)
     DesignPlan.objects.filter(pk=plan.pk).update(
         estimated_duration_min=data["duration_min"],
         estimated_duration_max=data["duration_max"],
@@ -314,4 +305,29 @@ def estimate(plan: DesignPlan) -> dict:
         complexity=data["complexity"],
         updated_at=timezone.now(),
     )
-    return data
+
+
+async def aestimate(*, user, plan: DesignPlan) -> dict:
+    """Minutes, materials and complexity of a ready design, from a vision model or the offline estimator.
+
+    Stored on the plan (``estimated_duration_min/max``, ``material_list``, ``complexity``); the answer is
+    ``{duration_min, duration_max, materials, complexity, notes}``. Awaited from an async view: the model is
+    waited on with no lane held, the reads and writes around it run in lanes (docs/async.md)."""
+    model_input, spec = await lanes.run(_estimate_input, plan, lane="upload")
+    with ai.deferred_call_log() as calls:
+        try:
+            result = await ai.aanalyze_image(
+                model_input,
+                ESTIMATE_INSTRUCTION,
+                validate=validation.estimate,
+                local=engines.estimator(spec),
+                user=user,
+            )
+        except asyncio.CancelledError:  # the client went away: its attempts are still recorded
+            lanes.submit(ai.save_calls, calls)
+            raise
+        except ai.AIUnavailable as exc:
+            await lanes.run(ai.save_calls, calls)
+            raise Unavailable("ai_unavailable", "分析服务暂不可用 (analysis unavailable)") from exc
+    await lanes.run(_store_estimate, plan, result.data, calls)
+    return result.data

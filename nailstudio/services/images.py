@@ -8,6 +8,7 @@ from io import BytesIO
 from django.db import transaction
 from PIL import Image
 
+from core.exceptions import Conflict
 from core.private_media import EXTENSIONS, delete_private, read_private, save_private
 from core.uploads import bounded_for_storage, validate_image
 
@@ -48,8 +49,13 @@ def store_bytes(data: bytes, content_type: str, folder: str) -> str:
 
 
 def load_image(name: str) -> Image.Image:
-    image = Image.open(BytesIO(read_private(name)))
-    return image.convert("RGB")
+    """A stored image as RGB; 409 ``image_missing`` when its file is gone (lost or restored storage): the row
+    is there but not its picture, a state to report (the client may upload again), not a server fault."""
+    try:
+        data = read_private(name)
+    except FileNotFoundError as exc:
+        raise Conflict("image_missing", "图片文件已丢失，请重新上传 (stored image missing)") from exc
+    return Image.open(BytesIO(data)).convert("RGB")
 
 
 def delete_after_commit(*names: str) -> None:

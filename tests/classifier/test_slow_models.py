@@ -185,29 +185,17 @@ def _job_with_missing_file(owner) -> ClassifyJob:
     )
 
 
-@pytest.mark.django_db
-def test_a_job_whose_worker_raises_ends_failed(owner, offline):
-    job = _job_with_missing_file(owner)
-    with pytest.raises(FileNotFoundError):
-        run_classify_job.delay(str(job.id))
-    job.refresh_from_db()
-    assert job.status == ClassifyJob.Status.FAILED and job.finished_at is not None
-    assert job.items[0]["error"]["code"] == "job_failed"
-
-
 @pytest.mark.django_db(transaction=True)
-def test_a_job_whose_worker_raises_ends_failed_on_a_real_worker(owner, celery_worker, offline):
-    if celery_worker is None:
-        pytest.skip("no broker: the inline run is the test above")
+def test_a_job_whose_worker_raises_ends_failed(owner, celery_worker, offline):
+    """On the real worker in the MariaDB + Redis run, eagerly without a broker: on_failure ends the job."""
     job = _job_with_missing_file(owner)
-    result = run_classify_job.delay(str(job.id))
     with pytest.raises(FileNotFoundError):
-        result.get(timeout=60, propagate=True)
+        run_classify_job.delay(str(job.id)).get(timeout=60, propagate=True)
     deadline = time.monotonic() + 30
     while (job := ClassifyJob.objects.get(pk=job.pk)).status != ClassifyJob.Status.FAILED:
         assert time.monotonic() < deadline, f"job stuck {job.status}"
         time.sleep(0.2)
-    assert job.items[0]["error"]["code"] == "job_failed"
+    assert job.finished_at is not None and job.items[0]["error"]["code"] == "job_failed"
 
 
 @pytest.mark.django_db

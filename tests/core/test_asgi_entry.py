@@ -15,7 +15,7 @@ def entry(monkeypatch):
     return importlib.import_module("config.asgi")
 
 
-def call(app, path: str, method: str = "GET") -> tuple[int, dict, bytes]:
+def call(app, path: str, method: str = "GET", headers: tuple = ()) -> tuple[int, dict, bytes]:
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -26,7 +26,7 @@ def call(app, path: str, method: str = "GET") -> tuple[int, dict, bytes]:
         "raw_path": path.encode(),
         "query_string": b"",
         "root_path": "",
-        "headers": [(b"host", b"testserver"), (b"x-request-id", b"asgi-test-1")],
+        "headers": [(b"host", b"testserver"), (b"x-request-id", b"asgi-test-1"), *headers],
         "client": ("127.0.0.1", 5000),
         "server": ("testserver", 80),
     }
@@ -67,3 +67,13 @@ def test_an_async_view_answers_through_djangos_asgi_handler(entry):
     status, headers, body = call(entry.application, "/api/v1/classify", method="POST")
     assert status == 401 and b"not_authenticated" in body
     assert headers["x-request-id"] == "asgi-test-1"
+
+
+def test_an_upload_to_a_sync_view_runs_in_an_upload_lane(entry, monkeypatch):
+    used = []
+    real = lanes.pool
+    monkeypatch.setattr(lanes, "pool", lambda lane: used.append(lane) or real(lane))
+    call(entry.application, "/api/v1/health/live")
+    multipart = (b"content-type", b"multipart/form-data; boundary=x")
+    status, _, _ = call(entry.application, "/api/v1/image-edits", method="POST", headers=(multipart,))
+    assert status == 401 and used == ["web", "upload"]

@@ -6,6 +6,7 @@ from io import BytesIO
 import pytest
 from PIL import Image
 
+from core.uploads import jpeg_without_metadata
 from tests.images import image_bytes, upload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.core.urls")]
@@ -107,3 +108,17 @@ def test_it_rejects_an_oversize_file(api_client, settings):
     noisy.save(buffer, format="PNG")
     assert buffer.tell() > 1024 * 1024
     assert_error(post(api_client, buffer.getvalue(), name="x.png"), 413, "image_too_large")
+
+
+def test_it_drops_a_jpegs_metadata_and_trailing_frames_without_re_encoding():
+    exif = Image.Exif()
+    exif.get_ifd(0x8825)[2] = (31.0, 14.0, 0.0)  # GPS latitude
+    buffer = BytesIO()
+    Image.effect_noise((120, 80), 40).convert("RGB").save(buffer, "JPEG", exif=exif, comment=b"owner")
+    photo, trailing = buffer.getvalue(), image_bytes("JPEG")  # an MPO's second frame follows the first
+    stripped = jpeg_without_metadata(photo + trailing)
+    assert stripped is not None and len(stripped) < len(photo) and trailing not in stripped
+    image = Image.open(BytesIO(stripped))
+    assert not image.getexif() and "comment" not in image.info
+    assert image.tobytes() == Image.open(BytesIO(photo)).tobytes()
+    assert jpeg_without_metadata(photo[: len(photo) // 2]) is None  # truncated: not kept as it is

@@ -3,8 +3,9 @@ from io import BytesIO
 import pytest
 from PIL import Image
 
+from ai.models import AICall
 from billing.services import balance
-from core.private_media import private_root
+from core.private_media import delete_private, private_root
 from nailstudio import services
 from nailstudio.models import DesignPlan
 from nailstudio.prompts import NEGATIVE_HEADER, positive_part
@@ -130,6 +131,9 @@ def test_it_refines_into_a_version_chain_and_estimates(
     assert (stored["estimated_duration_min"], stored["estimated_duration_max"]) == (50, 70)
     assert stored["material_list"] == estimated["materials"] and stored["complexity"] == "medium"
     assert balance(owner) == credits - 3 * 2
+    # The async estimate's call row is saved by the AI layer's deferred log, for the requesting user.
+    call = AICall.objects.filter(capability="analyze_image").get()
+    assert (call.provider, call.ok, call.user_id) == ("dashscope", True, owner.pk)
 
 
 def test_it_falls_back_to_the_next_provider_for_an_unusable_estimate(
@@ -202,6 +206,15 @@ def test_it_fails_and_refunds_when_no_provider_answers(
     )
     assert refine.status_code == 409
     assert owner_client.post(f"/api/v1/designs/{plan['id']}/estimate").status_code == 409
+
+
+def test_it_answers_409_when_a_designs_image_file_is_gone(offline, owner_client, customer, request_design):
+    plan = request_design(customer=customer.pk).json()
+    delete_private(DesignPlan.objects.get(pk=plan["id"]).image)
+    response = owner_client.post(f"/api/v1/designs/{plan['id']}/estimate")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "image_missing"
+    assert DesignPlan.objects.get(pk=plan["id"]).estimated_duration_min is None
 
 
 def test_it_answers_402_without_enough_credits(vendors, owner_client, customer):
