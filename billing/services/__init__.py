@@ -52,8 +52,8 @@ from .refunds import RecheckResult, create_refund, recheck_refunds, refundable_f
 __all__ = [
     "Allowance",
     "Checkout",
-    "RecheckResult",
     "InsufficientCredits",
+    "RecheckResult",
     "ReconcileResult",
     "WeChatLogin",
     "adjust_credits",

@@ -11,7 +11,7 @@ import logging
 import secrets
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
@@ -215,7 +215,7 @@ def refresh_order(order: PaymentOrder) -> PaymentOrder:
 class ReconcileResult:
     checked: int
     outcomes: dict[str, int]
-    refunds: RecheckResult = RecheckResult(checked=0, outcomes={})
+    refunds: RecheckResult = field(default_factory=lambda: RecheckResult(checked=0, outcomes={}))
 
 
 def reconcile_orders(*, limit: int = 500) -> ReconcileResult:

@@ -309,7 +309,7 @@ def _prepare(*, user, mode: str, entries: list, use_cache: bool = True) -> _Batc
             _prepare_item(item, mode, user, use_cache=use_cache)
         except ApiError as exc:
             item.outcome = exc
-        except Exception as exc:  # noqa: BLE001 - one image's failure is that image's error
+        except Exception as exc:  # one image's failure is that image's error
             item.outcome = _item_failed(exc)
     # What is left to finish needs each upload's hash and EXIF, not its bytes or pixels (in place: the
     # caller's references to the list see the light copies too).
@@ -336,7 +336,7 @@ async def _infer(batch: _Batch) -> None:
                 if batch.mode == "remote":
                     item.outcome = provider_unavailable()
                 return
-            except Exception as exc:  # noqa: BLE001 - one image's failure is that image's error
+            except Exception as exc:  # one image's failure is that image's error
                 item.outcome = _item_failed(exc)
                 return
             item.outcome = _outcome(item, result, InferenceMethod.REMOTE)
@@ -400,7 +400,7 @@ def _finish(
     for item in batch.waiting():  # every remote provider failed: the offline model answers
         try:
             item.outcome = _local(item, batch.user, item.model_input.pil())
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             item.outcome = _item_failed(exc)
         item.model_input = None
     _settle(batch)

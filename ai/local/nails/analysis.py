@@ -366,7 +366,7 @@ def _template_cached(shape: str, ratio_tenths: int) -> tuple[float, ...]:
 
 
 def _template(shape: str, ratio: float) -> np.ndarray:
-    return np.array(_template_cached(shape, int(round(min(max(ratio, 0.8), 2.5) * 10))))
+    return np.array(_template_cached(shape, round(min(max(ratio, 0.8), 2.5) * 10)))
 
 
 # ---- nail condition -----------------------------------------------------------------------------------------

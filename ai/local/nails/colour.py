@@ -52,7 +52,7 @@ def to_hex(rgb: Sequence[int]) -> str:
 
 def mix(a: Sequence[float], b: Sequence[float], t: float) -> RGB:
     """Linear blend from a (t=0) to b (t=1) in sRGB."""
-    r, g, b_ = (int(round(a[i] + (b[i] - a[i]) * t)) for i in range(3))
+    r, g, b_ = (round(a[i] + (b[i] - a[i]) * t) for i in range(3))
     return r, g, b_
 
 
