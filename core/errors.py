@@ -44,10 +44,11 @@ def _describe(exc: exceptions.APIException) -> tuple[str, str, dict]:
     if isinstance(exc, ApiError):
         return exc.code, exc.message, exc.details
     if isinstance(exc, exceptions.ValidationError):
-        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        return "validation_error", "请求参数无效 (invalid input)", detail
+        fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        return "validation_error", "请求参数无效 (invalid input)", fields
     if isinstance(exc, exceptions.Throttled):
-        return "throttled", "请求过于频繁，请稍后再试 (too many requests)", {"wait_seconds": exc.wait}
+        wait = exc.wait  # type: ignore[attr-defined]  # DRF sets it in __init__; the stubs omit it
+        return "throttled", "请求过于频繁，请稍后再试 (too many requests)", {"wait_seconds": wait}
     detail = exc.detail
     if isinstance(detail, dict):
         # simplejwt puts its own message and code into a dict detail.

@@ -177,7 +177,7 @@ def sync_order(order: PaymentOrder, *, close_expired: bool = False) -> str:
     finally:
         PaymentOrder.objects.filter(pk=order.pk).update(last_checked_at=timezone.now())
     state = data.get("trade_state") if data else None
-    if state == "SUCCESS":
+    if state == "SUCCESS" and data:
         if problem := _transaction_problem(order, data):
             logger.error("WeChat Pay query for %s does not match the order: %s", order.out_trade_no, problem)
             return "mismatch"

@@ -25,6 +25,7 @@ from django.conf import settings
 
 from ai import services as ai
 from billing import services as billing
+from billing.services.quota import UsedBy
 from core import lanes
 from core.errors import ApiError
 from core.uploads import ValidatedImage, validate_image
@@ -93,7 +94,7 @@ class _Item:
     size: int = 0  # bytes of the upload
     outcome: Outcome | ApiError | None = None
     model_input: ai.ModelInput | None = None  # set while it waits on a remote model
-    quota_used: str | None = None
+    quota_used: UsedBy | None = None
     quota: str | None = None
     fingerprint: neardup.phash.Fingerprint | None = None  # of the decoded image, stored with its entry
 
@@ -257,6 +258,7 @@ def _reserve(item: _Item, mode: str, user) -> bool:
 def _reused(item: _Item, user) -> Outcome | None:
     """A near-duplicate's paid answer, when the guards allow it (neardup.py)."""
     image = item.image
+    assert item.fingerprint is not None  # set when the image was decoded, before any lookup
     reuse = neardup.find(item.fingerprint, user=user)
     if reuse is None or not neardup.agrees(
         reuse, image.image, user=user, source_format=image.format, exif=dict(image.exif)
@@ -313,7 +315,10 @@ def _prepare(*, user, mode: str, entries: list, use_cache: bool = True) -> _Batc
             item.outcome = _item_failed(exc)
     # What is left to finish needs each upload's hash and EXIF, not its bytes or pixels (in place: the
     # caller's references to the list see the light copies too).
-    entries[:] = [replace(e, raw=b"", image=None) if isinstance(e, ValidatedImage) else e for e in entries]
+    entries[:] = [
+        replace(e, raw=b"", image=None) if isinstance(e, ValidatedImage) else e  # type: ignore[arg-type]  # light copy
+        for e in entries
+    ]
     return batch
 
 
@@ -399,6 +404,7 @@ def _finish(
     batch.calls = []
     for item in batch.waiting():  # every remote provider failed: the offline model answers
         try:
+            assert item.model_input is not None  # every waiting item holds its model input
             item.outcome = _local(item, batch.user, item.model_input.pil())
         except Exception as exc:
             item.outcome = _item_failed(exc)

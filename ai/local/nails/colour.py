@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 from PIL import Image
@@ -128,7 +129,7 @@ def dominant_colours(images: Sequence[Image.Image], k: int = 6, side: int = 96) 
         sheet.paste(thumb, (0, i * side))
     quant = sheet.quantize(colors=k, method=Image.Quantize.MEDIANCUT, kmeans=3)
     palette = quant.getpalette() or []
-    counts = quant.getcolors(k) or []
+    counts = cast("list[tuple[int, int]]", quant.getcolors(k) or [])
     total = float(side * side * len(thumbs))
     found = [
         ((palette[3 * idx], palette[3 * idx + 1], palette[3 * idx + 2]), count / total)
