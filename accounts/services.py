@@ -23,7 +23,7 @@ User = get_user_model()
 
 
 def normalise_username(username: str) -> str:
-    """NFKC, as Django stores it: ``ａｌｉｃｅ`` is ``alice`` (compared case-insensitively after that)."""
+    """NFKC, as Django stores it: ``ａｌｉｃｅ`` is ``alice`` (compared case-insensitively after that)."""  # noqa: RUF002 - full-width on purpose
     return unicodedata.normalize("NFKC", username)
 
 

@@ -98,7 +98,9 @@ def _style_tags(value: dict) -> dict:
     if not isinstance(tags, list):
         raise InvalidOutput("tags is not a list")
     cleaned = canonical_tags(tags)
-    evidence = value.get("evidence") if isinstance(value.get("evidence"), dict) else {}
+    evidence = value.get("evidence")
+    if not isinstance(evidence, dict):
+        evidence = {}
     return {"tags": cleaned, "evidence": {t: str(evidence[t])[:100] for t in cleaned if t in evidence}}
 
 

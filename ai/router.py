@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -209,7 +210,7 @@ async def _attempts(name, capability, request, validate, user, sink, inline, sco
     raise AssertionError("unreachable")
 
 
-async def _run(capability, request, *, user, chain, validate, sink, inline) -> tuple[object, CallInfo]:
+async def _run(capability, request, *, user, chain, validate, sink, inline) -> tuple[Any, CallInfo]:
     attempts_log: list[tuple[str, str]] = []
     for name in chain_for(capability, chain):
         if skipped := _skip_reason(name, capability):
@@ -243,8 +244,8 @@ async def arun(
     *,
     user=None,
     chain: list[str] | None = None,
-    validate: Callable[[object], object] | None = None,
-) -> tuple[object, CallInfo]:
+    validate: Callable[[Any], Any] | None = None,
+) -> tuple[Any, CallInfo]:
     """The chain on the running event loop. Offline providers run in a thread, so the loop never blocks."""
     sink = _deferred.get()
     if sink is None:
@@ -274,8 +275,8 @@ def run(
     *,
     user=None,
     chain: list[str] | None = None,
-    validate: Callable[[object], object] | None = None,
-) -> tuple[object, CallInfo]:
+    validate: Callable[[Any], Any] | None = None,
+) -> tuple[Any, CallInfo]:
     """The chain for synchronous code (see ``wait_on``; an offline-only chain keeps the connection)."""
     outer = _deferred.get()
     sink: list[AICall] = []

@@ -30,13 +30,13 @@ from .types import (
 
 __all__ = [
     "ANALYSIS_TYPES",
-    "AIUnavailable",
     "BY_CODE",
     "CATEGORIES",
     "CODES",
+    "PROMPT_VERSION",
+    "AIUnavailable",
     "InvalidOutput",
     "ModelInput",
-    "PROMPT_VERSION",
     "aanalyze_image",
     "aclassify_photo",
     "analyze_image",

@@ -58,7 +58,7 @@ _NOT_LETTERS = re.compile(r"[\W_]+")
 
 
 def _key(text: str) -> str:
-    """Case, width, spacing and punctuation do not matter: "Travel & Scenery" = "travel_scenery" = "ＰＥＴＳ"."""
+    """Case, width, spacing and punctuation do not matter: "Travel & Scenery" = "travel_scenery" = "ＰＥＴＳ"."""  # noqa: RUF002 - full-width on purpose
     return _NOT_LETTERS.sub("", unicodedata.normalize("NFKC", text).casefold().replace("&", "and"))
 
 

@@ -9,6 +9,8 @@ from typing import Any
 
 from PIL import Image
 
+from .images import ModelInput
+
 CAPABILITIES = ("classify_photo", "analyze_image", "compare_images", "generate_image", "edit_image")
 
 
@@ -70,7 +72,7 @@ class ClassifyRequest:
 
 @dataclass(frozen=True)
 class AnalyzeRequest:
-    image: Image.Image
+    image: Image.Image | ModelInput
     instruction: str
     validate: Callable[[dict], dict] | None = None
     local: Callable[[], dict] | None = None

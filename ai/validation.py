@@ -39,7 +39,7 @@ def confidence_of(value: object) -> float:
     text = value.strip() if isinstance(value, str) else None
     percent = bool(text and text.endswith("%"))
     try:
-        number = float(text.rstrip("%") if text is not None else value)
+        number = float(text.rstrip("%") if text is not None else value)  # type: ignore[arg-type]  # TypeError below
     except (TypeError, ValueError):
         raise InvalidOutput(f"confidence {value!r} is not a number") from None
     if isinstance(value, bool) or number != number:  # True is 1 and NaN compares with nothing

@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ai.local.nails import DesignSpec, analyse, analyse_all, render_design  # noqa: E402
-from bench.nail_compare import photo_like, timed  # noqa: E402
+from ai.local.nails import DesignSpec, analyse, analyse_all, render_design
+from bench.nail_compare import photo_like, timed
 
 TYPES = ("colors", "style_tags", "nail_shape", "nail_condition")
 UPLOAD_TARGET_MS = 500.0

@@ -19,7 +19,7 @@ from PIL import Image, ImageFilter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ai.local.nails import DesignSpec, compare_designs, estimate_design, render_design  # noqa: E402
+from ai.local.nails import DesignSpec, compare_designs, estimate_design, render_design
 
 SPECS = {
     "5 nails, french + gems": DesignSpec(styles=("french", "rhinestone"), colors=("#C8102E", "#F3DCD4")),

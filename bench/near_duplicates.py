@@ -36,6 +36,7 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -280,7 +281,7 @@ def near_miss_pairs(photos: list[Photo]) -> list[tuple[str, Photo, Photo | Image
     for photo in photos:
         by_label[photo.label].append(photo)
     for group in by_label.values():  # two cats, two dishes, two landscapes, two documents...
-        for a, b in zip(group, group[1:], strict=False):
+        for a, b in pairwise(group):
             pairs.append(("similar scene", a, b, b.label))
     for a in photos:  # the hardest cross-category neighbour of each photo
         others = [b for b in photos if b.label != a.label]

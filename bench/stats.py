@@ -149,7 +149,7 @@ def load_before(ref: str):
     spec = importlib.util.spec_from_loader("classifier._selectors_before", loader=None)
     module = importlib.util.module_from_spec(spec)
     module.__package__ = "classifier"
-    exec(compile(source, f"{ref}:classifier/selectors.py", "exec"), module.__dict__)  # noqa: S102
+    exec(compile(source, f"{ref}:classifier/selectors.py", "exec"), module.__dict__)
     return module
 
 

@@ -26,8 +26,7 @@ User = get_user_model()
 class WeChatAccountInline(admin.StackedInline):
     model = WeChatAccount
     can_delete = False
-    fields = ["openid", "unionid", "nickname", "created_at", "last_login_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("openid", "unionid", "nickname", "created_at", "last_login_at")
     extra = 0
 
     def has_add_permission(self, request, obj=None):
@@ -37,8 +36,7 @@ class WeChatAccountInline(admin.StackedInline):
 class CreditAccountInline(admin.StackedInline):
     model = CreditAccount
     can_delete = False
-    fields = ["balance", "updated_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("balance", "updated_at")
     extra = 0
     verbose_name_plural = "积分（用“调整积分”操作修改）"
 
@@ -149,7 +147,7 @@ class ProductAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
 
 
-REFUND_FIELDS = [
+REFUND_FIELDS = (
     "out_refund_no",
     "amount_fen",
     "reason",
@@ -163,7 +161,7 @@ REFUND_FIELDS = [
     "created_by",
     "created_at",
     "succeeded_at",
-]
+)
 
 
 class RefundInline(admin.TabularInline):
@@ -257,7 +255,7 @@ class RefundAdmin(ReadOnlyAdmin):
 
 class DiscrepancyInline(admin.TabularInline):
     model = Discrepancy
-    fields = [
+    fields = readonly_fields = (
         "kind",
         "out_trade_no",
         "out_refund_no",
@@ -267,8 +265,7 @@ class DiscrepancyInline(admin.TabularInline):
         "bill_status",
         "resolved",
         "note",
-    ]
-    readonly_fields = fields
+    )
     can_delete = False
     extra = 0
 

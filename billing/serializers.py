@@ -1,3 +1,4 @@
+from django.contrib.auth.models import User
 from rest_framework import serializers
 
 from core import serializers as strict
@@ -16,7 +17,9 @@ class OrderCreateInput(strict.Serializer):
 
 
 class OrderOutput(serializers.ModelSerializer):
-    product = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    product: serializers.SlugRelatedField[Product] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = PaymentOrder
@@ -80,7 +83,9 @@ class RefundCreateInput(strict.Serializer):
 
 class RefundOutput(serializers.ModelSerializer):
     out_trade_no = serializers.CharField(source="order.out_trade_no")
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
 
     class Meta:
         model = Refund

@@ -6,6 +6,7 @@ Written in the transaction that writes the log rows (``services.rollups``), rebu
 
 from __future__ import annotations
 
+import datetime as dt
 from bisect import bisect_right
 
 from django.conf import settings
@@ -70,6 +71,8 @@ class RequestCounters(models.Model):
     time_ms = models.PositiveBigIntegerField(default=0, help_text="sum of processing times")
     max_ms = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField()
+
+    day: dt.date  # each concrete rollup defines it (with or without an hour)
 
     class Meta:
         abstract = True

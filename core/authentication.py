@@ -30,5 +30,5 @@ def _validated(raw_token: bytes) -> Token:
 class CachedStatelessJWTScheme(SimpleJWTScheme):
     """OpenAPI: the same access token as jwtAuth (a component of its own, as drf-spectacular needs one per class)."""
 
-    target_class = CachedStatelessJWTAuthentication
+    target_class = "core.authentication.CachedStatelessJWTAuthentication"
     name = "jwtStateless"

@@ -42,7 +42,7 @@ class FallbackRedisCache(RedisCache):
     def ping(self) -> bool:
         """Whether Redis itself answers (the health check; the other calls never raise)."""
         try:
-            self._cache.get_client(write=True).ping()
+            self._cache.get_client(write=True).ping()  # type: ignore[attr-defined]  # RedisCache's client; not in the stubs
         except core_redis.ERRORS as exc:
             core_redis.mark_down(exc)
             raise

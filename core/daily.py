@@ -12,11 +12,11 @@ def ensure_today(model: type[models.Model]) -> None:
     """Create today's row outside the caller's transaction: on InnoDB, racing first inserts inside longer
     transactions leave shared locks that make the following UPDATEs deadlock."""
     day = timezone.localdate()
-    if model.objects.filter(date=day).exists():
+    if model._default_manager.filter(date=day).exists():
         return
     try:
         with transaction.atomic():
-            model.objects.create(date=day)
+            model._default_manager.create(date=day)
     except IntegrityError:
         pass  # a concurrent caller created it
 
@@ -26,7 +26,7 @@ def add_today(model: type[models.Model], amounts: dict) -> None:
     changes = {name: F(name) + value for name, value in amounts.items() if value}
     if not changes:
         return
-    today = model.objects.filter(date=timezone.localdate())
+    today = model._default_manager.filter(date=timezone.localdate())
     if not today.update(**changes):
         ensure_today(model)  # the day turned since the caller ensured it
         today.update(**changes)

@@ -70,10 +70,10 @@ _CODE_ALIASES = {"invalid": "validation_error", "error": "validation_error"}
 
 def _describe(exc: exceptions.APIException) -> tuple[str, str, dict]:
     if isinstance(exc, exceptions.ValidationError):
-        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        return "validation_error", "请求参数无效 (invalid input)", detail
+        fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        return "validation_error", "请求参数无效 (invalid input)", fields
     if isinstance(exc, exceptions.Throttled):
-        return "throttled", Throttled.default_message, {"wait_seconds": exc.wait}
+        return "throttled", Throttled.default_message, {"wait_seconds": exc.wait}  # type: ignore[attr-defined]  # DRF sets it in __init__; the stubs omit it
     detail = exc.detail
     if isinstance(detail, dict):
         # simplejwt puts its own message and code into a dict detail.

@@ -2,6 +2,8 @@
 for every other parameter. Either way an unknown parameter is ignored and a present but empty one is
 validated (``?days=`` is 400, not the default)."""
 
+from typing import Any
+
 from django import forms
 from django_filters import FilterSet, NumberFilter
 from drf_spectacular.utils import OpenApiParameter
@@ -44,7 +46,9 @@ def parse_query(serializer_class: type[serializers.Serializer], request) -> dict
 
 def _bounded(name: str, low: int, high: int) -> serializers.IntegerField:
     message = f"{name} 必须是 {low} 到 {high} 之间的整数"
-    errors = dict.fromkeys(("invalid", "min_value", "max_value", "max_string_length", "null"), message)
+    errors: dict[str, Any] = dict.fromkeys(
+        ("invalid", "min_value", "max_value", "max_string_length", "null"), message
+    )
     return serializers.IntegerField(min_value=low, max_value=high, required=False, error_messages=errors)
 
 

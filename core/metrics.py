@@ -141,7 +141,7 @@ def _allowed(request) -> bool:
         found = JWTAuthentication().authenticate(request)
     except (InvalidToken, TokenError):
         return False
-    return bool(found and found[0].is_staff)
+    return bool(found and getattr(found[0], "is_staff", False))
 
 
 def metrics_view(request):

@@ -106,9 +106,9 @@ def content_type_of(name: str) -> str:
 class PrivateMediaView(APIView):
     """The signed link is the credential (an <img> tag sends no bearer token), so no auth and no throttle."""
 
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-    throttle_classes: list = []
+    permission_classes = [AllowAny]  # noqa: RUF012 - DRF reads it on the class; the stubs declare it a plain attribute
+    authentication_classes: list = []  # noqa: RUF012
+    throttle_classes: list = []  # noqa: RUF012
 
     @extend_schema(
         summary="Download a private file through a signed link",

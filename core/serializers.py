@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import Any
 
 from rest_framework import serializers
 from rest_framework.utils import html
@@ -20,8 +21,8 @@ from .errors import ApiError
 
 def _path(serializer) -> str:
     names = []
-    node = serializer
-    while node is not None and getattr(node, "field_name", ""):
+    node: Any = serializer
+    while node is not None and getattr(node, "field_name", None):
         names.append(node.field_name)
         node = node.parent
     return ".".join(reversed(names))

@@ -23,6 +23,9 @@ class FixedWindowUserThrottle(UserRateThrottle):
     sliding history that is read, pickled and written back whole on every request, so its cost grows with the
     rate. A fixed window may let up to twice the rate through across a window boundary."""
 
+    num_requests: int  # set by DRF from the rate (parse_rate); the stubs omit them
+    duration: int
+
     def window(self, request, view) -> Window | None:
         if self.rate is None or (key := self.get_cache_key(request, view)) is None:
             return None

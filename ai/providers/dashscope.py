@@ -112,7 +112,7 @@ class DashScopeProvider(Provider):
             )
         _raise_for(response)
         text = _answer_text(response)
-        usage = response.usage or {}
+        usage = response.usage or {}  # type: ignore[union-attr]  # not streamed: one response
         return ProviderOutput(
             parse_json_object(text),
             model,

@@ -85,7 +85,8 @@ class OpenAIProvider(Provider):
             api_key=settings.OPENAI_API_KEY,
             base_url=settings.OPENAI_BASE_URL,
             max_retries=0,
-            timeout=httpx.Timeout(settings.AI_READ_TIMEOUT, connect=settings.AI_CONNECT_TIMEOUT),
+            # openai 3 types its own copy of httpx (httpx2); httpx's Timeout works as one.
+            timeout=httpx.Timeout(settings.AI_READ_TIMEOUT, connect=settings.AI_CONNECT_TIMEOUT),  # type: ignore[arg-type]
             http_client=openai.DefaultAsyncHttpxClient(verify=ssl_context()),  # not a CA bundle load per call
         )
 
@@ -96,7 +97,7 @@ class OpenAIProvider(Provider):
         ]
         try:
             async with self._client() as client:
-                response = await client.chat.completions.create(
+                response = await client.chat.completions.create(  # type: ignore[call-overload]  # plain-dict messages
                     model=model,
                     messages=[{"role": "system", "content": system}, {"role": "user", "content": content}],
                     response_format=_response_format(capability),

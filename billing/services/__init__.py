@@ -51,8 +51,8 @@ from .refunds import RecheckResult, create_refund, recheck_refunds, refundable_f
 __all__ = [
     "Allowance",
     "Checkout",
-    "RecheckResult",
     "InsufficientCredits",
+    "RecheckResult",
     "ReconcileResult",
     "adjust_credits",
     "balance",

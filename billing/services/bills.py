@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q, Sum
@@ -68,11 +69,15 @@ def _compare_payments(bill: TradeBill, day: dt.date) -> list[_Found]:
     ours = {order.out_trade_no: order for order in _ours_paid(day)}
     for no, payment in bill.payments.items():
         order = ours.get(no) or PaymentOrder.objects.filter(out_trade_no=no).first()
-        theirs = {"out_trade_no": no, "bill_amount_fen": payment.amount_fen, "bill_status": payment.status}
+        theirs: dict[str, Any] = {
+            "out_trade_no": no,
+            "bill_amount_fen": payment.amount_fen,
+            "bill_status": payment.status,
+        }
         if order is None:
             found.append(_Found(Kind.MISSING_HERE, **theirs, note="not an order of ours"))
             continue
-        mine = {"our_amount_fen": order.amount_fen, "our_status": order.status}
+        mine: dict[str, Any] = {"our_amount_fen": order.amount_fen, "our_status": order.status}
         if payment.amount_fen != order.amount_fen:
             found.append(_Found(Kind.AMOUNT_MISMATCH, **theirs, **mine))
         elif payment.status != "SUCCESS":
@@ -102,7 +107,7 @@ def _compare_refunds(bill: TradeBill, day: dt.date) -> list[_Found]:
     ours = {refund.out_refund_no: refund for refund in _ours_refunded(day)}
     for no, item in bill.refunds.items():
         refund = ours.get(no) or Refund.objects.select_related("order").filter(out_refund_no=no).first()
-        theirs = {
+        theirs: dict[str, Any] = {
             "out_refund_no": no,
             "out_trade_no": item.out_trade_no,
             "bill_amount_fen": item.amount_fen,
@@ -113,7 +118,7 @@ def _compare_refunds(bill: TradeBill, day: dt.date) -> list[_Found]:
                 _Found(Kind.REFUND_MISSING_HERE, **theirs, note="not a refund of ours (merchant console?)")
             )
             continue
-        mine = {"our_amount_fen": refund.amount_fen, "our_status": refund.status}
+        mine: dict[str, Any] = {"our_amount_fen": refund.amount_fen, "our_status": refund.status}
         if item.amount_fen != refund.amount_fen or item.out_trade_no != refund.order.out_trade_no:
             found.append(_Found(Kind.REFUND_AMOUNT_MISMATCH, **theirs, **mine))
         elif item.status == "SUCCESS" and refund.status in (RefundStatus.PROCESSING, RefundStatus.ABNORMAL):

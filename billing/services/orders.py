@@ -11,7 +11,7 @@ import logging
 import secrets
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
@@ -176,7 +176,7 @@ def sync_order(order: PaymentOrder, *, close_expired: bool = False) -> str:
     finally:
         PaymentOrder.objects.filter(pk=order.pk).update(last_checked_at=timezone.now())
     state = data.get("trade_state") if data else None
-    if state == "SUCCESS":
+    if state == "SUCCESS" and data:
         if problem := _transaction_problem(order, data):
             logger.error("WeChat Pay query for %s does not match the order: %s", order.out_trade_no, problem)
             return "mismatch"
@@ -214,7 +214,7 @@ def refresh_order(order: PaymentOrder) -> PaymentOrder:
 class ReconcileResult:
     checked: int
     outcomes: dict[str, int]
-    refunds: RecheckResult = RecheckResult(checked=0, outcomes={})
+    refunds: RecheckResult = field(default_factory=lambda: RecheckResult(checked=0, outcomes={}))
 
 
 def reconcile_orders(*, limit: int = 500) -> ReconcileResult:

@@ -39,7 +39,7 @@ WECHAT_STATUS = {
 }
 # Where a refund may go from each state; success and closed are final. An abnormal refund (the user's account
 # could not take the money) can still succeed once the merchant re-routes it, or be closed.
-MOVES = {
+MOVES: dict[str, set[str]] = {
     Status.PROCESSING: {Status.SUCCESS, Status.CLOSED, Status.ABNORMAL},
     Status.ABNORMAL: {Status.SUCCESS, Status.CLOSED},
 }
@@ -218,8 +218,8 @@ def _apply_refund_state(*, refund: Refund, status: str | None, data: Mapping) ->
         current.refund_id = str(data["refund_id"])[:64]
     if current.accepted_at is None:  # the day WeChat's bill lists it under
         current.accepted_at = _time(data.get("create_time")) or current.created_at
-    moved = status in MOVES.get(current.status, ())
-    if moved:
+    moved = status in MOVES.get(current.status, set())
+    if moved and status is not None:
         current.status = status
         if status == Status.SUCCESS:
             current.succeeded_at = _time(data.get("success_time")) or now

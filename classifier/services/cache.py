@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Field
 
 from ai import services as ai
 
@@ -73,7 +74,7 @@ def remote_chain() -> list[str]:
 def _lookup_sql(count: int) -> str:
     meta = ImageClassification._meta
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(meta.get_field(name).column) for name in CachedEntry._fields)
+    columns = ", ".join(quote(cast("Field", meta.get_field(name)).column) for name in CachedEntry._fields)
     where = f"{quote(meta.get_field('image_hash').column)} IN ({', '.join(['%s'] * count)})"
     return f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {where}"
 
@@ -87,7 +88,7 @@ def lookup(hashes: list[str]) -> list[CachedEntry]:
         cursor.execute(_lookup_sql(len(hashes)), hashes)
         rows = cursor.fetchall()
     # Both backends hand back naive UTC datetimes (the ORM would make them aware with the same rule).
-    return [CachedEntry(*row[:-1], row[-1].replace(tzinfo=dt.UTC)) for row in rows]
+    return [CachedEntry._make((*row[:-1], row[-1].replace(tzinfo=dt.UTC))) for row in rows]
 
 
 def fresh_entries(hashes: list[str], *, mode: str = "auto", probe=None) -> dict[str, CachedEntry]:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 import redis
 from django.conf import settings
@@ -168,7 +170,7 @@ def correction_create(*, user, image_hash: str, category: str) -> tuple[Correcti
 
 
 @transaction.atomic
-def _save(user, image_hash: str, category: str, shared: dict) -> tuple[Correction, bool]:
+def _save(user, image_hash: str, category: str, shared: Mapping[str, Any]) -> tuple[Correction, bool]:
     correction, created = Correction.objects.update_or_create(
         user=user,
         image_hash=image_hash,

@@ -64,4 +64,4 @@ def to_unsigned(value: int) -> int:
 
 def bands(value: int) -> tuple[int, int, int, int]:
     """The four 16-bit bands of the multi-index (most significant first)."""
-    return tuple((value >> shift) & 0xFFFF for shift in (48, 32, 16, 0))
+    return (value >> 48) & 0xFFFF, (value >> 32) & 0xFFFF, (value >> 16) & 0xFFFF, value & 0xFFFF

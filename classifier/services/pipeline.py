@@ -26,6 +26,7 @@ from django.conf import settings
 
 from ai import services as ai
 from billing import services as billing
+from billing.services.quota import UsedBy
 from core import lanes
 from core.exceptions import ApplicationError, ClientClosed, Failed, Invalid, PaymentRequired, Unavailable
 from core.uploads import ValidatedImage, validate_image
@@ -95,7 +96,7 @@ class _Item:
     size: int = 0  # bytes of the upload
     outcome: Outcome | ApplicationError | None = None
     model_input: ai.ModelInput | None = None  # set while it waits on a remote model
-    quota_used: str | None = None
+    quota_used: UsedBy | None = None
     quota: str | None = None
     fingerprint: neardup.phash.Fingerprint | None = None  # of the decoded image, stored with its entry
 
@@ -256,6 +257,7 @@ def _reserve(item: _Item, mode: str, user) -> bool:
 def _reused(item: _Item, user) -> Outcome | None:
     """A near-duplicate's paid answer, when the guards allow it (neardup.py)."""
     image = item.image
+    assert item.fingerprint is not None  # set when the image was decoded, before any lookup
     reuse = neardup.find(item.fingerprint, user=user)
     if reuse is None or not neardup.agrees(
         reuse, image.image, user=user, source_format=image.format, exif=dict(image.exif)
@@ -308,11 +310,14 @@ def _prepare(*, user, mode: str, entries: list, use_cache: bool = True) -> _Batc
             _prepare_item(item, mode, user, use_cache=use_cache)
         except ApplicationError as exc:
             item.outcome = exc
-        except Exception as exc:  # noqa: BLE001 - one image's failure is that image's error
+        except Exception as exc:  # one image's failure is that image's error
             item.outcome = _item_failed(exc)
     # What is left to finish needs each upload's hash and EXIF, not its bytes or pixels (in place: the
     # caller's references to the list see the light copies too).
-    entries[:] = [replace(e, raw=b"", image=None) if isinstance(e, ValidatedImage) else e for e in entries]
+    entries[:] = [
+        replace(e, raw=b"", image=None) if isinstance(e, ValidatedImage) else e  # type: ignore[arg-type]  # light copy
+        for e in entries
+    ]
     return batch
 
 
@@ -335,7 +340,7 @@ async def _infer(batch: _Batch) -> None:
                 if batch.mode == "remote":
                     item.outcome = provider_unavailable()
                 return
-            except Exception as exc:  # noqa: BLE001 - one image's failure is that image's error
+            except Exception as exc:  # one image's failure is that image's error
                 item.outcome = _item_failed(exc)
                 return
             item.outcome = _outcome(item, result, InferenceMethod.REMOTE)
@@ -398,8 +403,9 @@ def _finish(
     batch.calls = []
     for item in batch.waiting():  # every remote provider failed: the offline model answers
         try:
+            assert item.model_input is not None  # every waiting item holds its model input
             item.outcome = _local(item, batch.user, item.model_input.pil())
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             item.outcome = _item_failed(exc)
         item.model_input = None
     _settle(batch)

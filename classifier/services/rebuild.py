@@ -110,7 +110,7 @@ def _request_groups(day: dt.date, using: str) -> tuple[Groups, int]:
     if rows is None:
         return groups, 0
     vendor = connections[using].vendor
-    offset = int(STATS_TZ.utcoffset(bounds(day)[0]).total_seconds() // 3600)
+    offset = int((STATS_TZ.utcoffset(bounds(day)[0]) or dt.timedelta()).total_seconds() // 3600)
     counts = (
         "COUNT(*), SUM(CASE WHEN from_cache THEN 1 ELSE 0 END), "
         f"SUM(CASE WHEN status = '{RequestLog.Status.ERROR}' THEN 1 ELSE 0 END), SUM(bytes_saved), SUM(cost), "
@@ -174,8 +174,8 @@ def rebuild_day(day: dt.date, *, using: str = DEFAULT_DB_ALIAS) -> DayResult:
         ai_calls = None
         if not purged(AIStatsDay, day, using=using):
             AICallStatsDay.objects.using(using).filter(day=day).delete()
-            groups, ai_calls = _ai_groups(day)
-            ai_rollups.write(groups, using=using)
+            ai_groups, ai_calls = _ai_groups(day)
+            ai_rollups.write(ai_groups, using=using)
             AIStatsDay.objects.using(using).filter(pk=day).update(rebuilt_at=now)
     return DayResult(day, request_rows, ai_calls)
 
@@ -186,5 +186,5 @@ def first_raw_day() -> dt.date | None:
         model.objects.order_by("created_at").values_list("created_at", flat=True).first()
         for model in (RequestLog, AICall)
     ]
-    firsts = [at for at in firsts if at is not None]
-    return min(firsts).astimezone(STATS_TZ).date() if firsts else None
+    kept = [at for at in firsts if at is not None]
+    return min(kept).astimezone(STATS_TZ).date() if kept else None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 
@@ -130,7 +131,12 @@ class Groups:
         """Add the groups to the rollups."""
         now = timezone.now()
         stamped = {k: [*v, now] for k, v in self.hours.items()}
-        options = {"add": COUNTERS, "greatest": ["max_ms"], "replace": ["updated_at"], "using": using}
+        options: dict[str, Any] = {
+            "add": COUNTERS,
+            "greatest": ["max_ms"],
+            "replace": ["updated_at"],
+            "using": using,
+        }
         upsert(RequestStatsHour, stamped, key=["day", "hour", *DIMENSIONS], **options)
         stamped = {k: [*v, now] for k, v in self.days().items()}
         upsert(RequestStatsDay, stamped, key=["day", *DIMENSIONS], **options)

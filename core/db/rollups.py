@@ -14,7 +14,8 @@ serialises every write transaction, so it needs no lock.)
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import cast
 
 from django.db import connections, models, router, transaction
 from django.db.models import Min
@@ -32,7 +33,7 @@ def _quote(connection, name: str) -> str:
 
 def upsert(
     model: type[models.Model],
-    rows: dict[tuple, Sequence],
+    rows: Mapping[tuple, Sequence],
     *,
     key: Sequence[str],
     add: Sequence[str] = (),
@@ -46,7 +47,7 @@ def upsert(
         return
     connection = connections[using]
     names = [*key, *add, *greatest, *replace]
-    fields = [model._meta.get_field(name) for name in names]
+    fields = [cast("models.Field", model._meta.get_field(name)) for name in names]  # columns, no relations
     columns = [_quote(connection, f.column) for f in fields]
     column = dict(zip(names, columns, strict=True))
     preparers = [_preparer(f, connection) for f in fields]
@@ -156,7 +157,9 @@ def purge_before(
     )
     high = newer.first()
     if high is None:
-        high = manager.order_by("-pk").values_list("pk", flat=True).first() + 1
+        last = manager.order_by("-pk").values_list("pk", flat=True).first()
+        assert last is not None  # there is a first row (low)
+        high = last + 1
     chunks = max(0, -(-(high - low) // chunk))
     deleted = 0
     for index in range(chunks):

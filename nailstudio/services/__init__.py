@@ -14,8 +14,8 @@ from .inspirations import create_inspiration, delete_inspiration, set_tags
 from .records import compare, complete_service, create_service, delete_service, update_service
 
 __all__ = [
-    "aestimate",
     "add_profile_photo",
+    "aestimate",
     "compare",
     "complete_service",
     "create_customer",

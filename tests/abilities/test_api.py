@@ -53,7 +53,8 @@ def test_weights_change_the_overall_score(owner_client, owner, scored, django_ca
         creativity.active = False
         creativity.save()
     body = owner_client.get("/api/v1/abilities").json()
-    assert body["overall"]["score"] == 90 and "creativity" not in _by_code(body)
+    assert body["overall"]["score"] == 90
+    assert "creativity" not in _by_code(body)
 
 
 def test_the_summary_is_cached_until_new_records_arrive(owner_client, owner, scored):
@@ -121,7 +122,8 @@ def test_history_defaults_to_the_last_12_weeks(owner_client):
     body = owner_client.get("/api/v1/abilities/history").json()
     assert body["to"] == timezone.localdate(timezone=SHANGHAI).isoformat()
     buckets = body["dimensions"][0]["buckets"]
-    assert len(buckets) == 12 and buckets[0]["start"] == body["from"]
+    assert len(buckets) == 12
+    assert buckets[0]["start"] == body["from"]
     assert datetime.fromisoformat(body["from"]).weekday() == 0
 
 
@@ -150,17 +152,21 @@ def test_the_radar_shows_every_active_dimension_now_and_30_days_ago(owner_client
     AbilityDimension.objects.create(code="nail_care", name="甲面护理", description="护理到位。", sort_order=9)
 
     svg = owner_client.get("/api/v1/abilities/radar.svg")
-    assert svg.status_code == 200 and svg["Content-Type"] == "image/svg+xml"
+    assert svg.status_code == 200
+    assert svg["Content-Type"] == "image/svg+xml"
     text = svg.content.decode()
     for name in [*NAMES[:5], "甲面护理"]:
         assert name in text
     assert "创意表达" not in text
-    assert "现在" in text and "30 天前" in text
+    assert "现在" in text
+    assert "30 天前" in text
     assert "暂无能力记录" not in text
 
     png = owner_client.get("/api/v1/abilities/radar.png", HTTP_ACCEPT="image/png")
-    assert png.status_code == 200 and png["Content-Type"] == "image/png"
-    assert png.content.startswith(b"\x89PNG\r\n\x1a\n") and len(png.content) > 5000
+    assert png.status_code == 200
+    assert png["Content-Type"] == "image/png"
+    assert png.content.startswith(b"\x89PNG\r\n\x1a\n")
+    assert len(png.content) > 5000
 
 
 def test_an_empty_radar_says_there_is_nothing_yet(owner_client):
@@ -183,7 +189,8 @@ def test_insights_name_strongest_weakest_most_improved_and_recurring_suggestions
     body = owner_client.get("/api/v1/abilities/insights").json()
     assert body["strongest"]["code"] == "color_matching"
     assert body["weakest"] == {"code": "technique", "name": "技法运用", "score": 60.0, "change": None}
-    assert body["most_improved"]["code"] == "color_matching" and body["most_improved"]["change"] > 30
+    assert body["most_improved"]["code"] == "color_matching"
+    assert body["most_improved"]["change"] > 30
     assert body["recurring_suggestions"] == [
         {"text": "少涂一层。", "count": 2},
         {"text": "甲缘再收干净", "count": 2},
@@ -205,14 +212,18 @@ def test_dimensions_lists_the_active_ones_in_order(owner_client):
         "composition",
         "creativity",
     ]
-    assert body[0]["name"] == "颜色搭配" and body[0]["weight"] == 1.0 and body[0]["description"]
+    assert body[0]["name"] == "颜色搭配"
+    assert body[0]["weight"] == 1.0
+    assert body[0]["description"]
 
 
 def test_records_are_paginated_and_filtered_by_service(owner_client, owner, scored):
     first = scored(owner, timezone.now() - timedelta(days=2), {"color_matching": 70, "technique": 65})
     second = scored(owner, timezone.now() - timedelta(days=1), {"color_matching": 75})
     body = owner_client.get("/api/v1/abilities/records", {"page_size": 2}).json()
-    assert body["count"] == 3 and len(body["results"]) == 2 and body["next"]
+    assert body["count"] == 3
+    assert len(body["results"]) == 2
+    assert body["next"]
     assert body["results"][0] == {
         "id": body["results"][0]["id"],
         "service": second.pk,
@@ -227,7 +238,8 @@ def test_records_are_paginated_and_filtered_by_service(owner_client, owner, scor
     by_dimension = owner_client.get("/api/v1/abilities/records", {"dimension": "technique"}).json()
     assert [r["service"] for r in by_dimension["results"]] == [first.pk]
     bad = owner_client.get("/api/v1/abilities/records", {"service": "first"})
-    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_parameter"
+    assert bad.status_code == 400
+    assert bad.json()["error"]["code"] == "invalid_parameter"
 
 
 def test_an_outsider_sees_nothing_of_another_users_abilities(owner, outsider_client, scored):
@@ -252,7 +264,8 @@ def test_the_ability_center_needs_a_login(api_client):
         assert response.json()["error"]["code"] == "not_authenticated"
     # An <img> asks for an image: the error is still the JSON envelope.
     response = api_client.get("/api/v1/abilities/radar.svg", HTTP_ACCEPT="image/svg+xml")
-    assert response.status_code == 401 and response["Content-Type"] == "application/json"
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/json"
 
 
 def test_staff_edit_dimensions_and_read_records_in_the_admin(staff_client, staff, owner, scored):
@@ -281,7 +294,9 @@ def test_staff_edit_dimensions_and_read_records_in_the_admin(staff_client, staff
         "/admin/abilities/abilityrecord/",
         {"dimension__id__exact": record.dimension_id, "user__id__exact": owner.pk},
     )
-    assert changelist.status_code == 200 and "66" in changelist.content.decode()
+    assert changelist.status_code == 200
+    assert "66" in changelist.content.decode()
     page = staff_client.get(f"/admin/abilities/abilityrecord/{record.pk}/change/")
-    assert page.status_code == 200 and 'name="score"' not in page.content.decode()
+    assert page.status_code == 200
+    assert 'name="score"' not in page.content.decode()
     assert staff_client.get("/admin/abilities/abilityrecord/add/").status_code == 403

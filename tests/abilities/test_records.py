@@ -77,8 +77,11 @@ def test_the_ai_is_asked_for_a_score_and_evidence_per_active_dimension(vendors, 
 
     prompt = dashscope.received_texts()[-1]
     for dimension in AbilityDimension.objects.filter(active=True):
-        assert dimension.code in prompt and dimension.name in prompt and dimension.description in prompt
-    assert "creativity" not in prompt and "创意表达" not in prompt
+        assert dimension.code in prompt
+        assert dimension.name in prompt
+        assert dimension.description in prompt
+    assert "creativity" not in prompt
+    assert "创意表达" not in prompt
     assert '"evidence"' in prompt
 
     comparison = ComparisonResult.objects.get(service=record)

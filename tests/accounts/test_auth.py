@@ -14,7 +14,8 @@ def test_it_registers_and_returns_tokens(api_client):
     assert response.status_code == 201
     body = response.json()
     assert body["user"]["username"] == "alice"
-    assert body["tokens"]["access"] and body["tokens"]["refresh"]
+    assert body["tokens"]["access"]
+    assert body["tokens"]["refresh"]
     assert get_user_model().objects.get(username="alice").check_password("Xintu-strong-99")
 
 

@@ -63,7 +63,7 @@ def test_it_maps_every_name_and_spelling_of_a_category_to_its_code():
             ):
                 assert code_for(spelling) == category.code, spelling
     assert code_for("Travel and Scenery") == code_for("travel-scenery") == "travel_scenery"
-    assert code_for("ＰＥＴＳ") == "pets"  # full-width letters
+    assert code_for("ＰＥＴＳ") == "pets"  # noqa: RUF001 - full-width letters on purpose
     assert [code_for(v) for v in ("cars", "", None, 3, "pets!?")] == [None, None, None, None, "pets"]
 
 
@@ -103,7 +103,8 @@ def test_it_asks_openai_for_a_strict_schema_whose_category_is_an_enum_of_the_cod
     services.classify_photo(photo(), chain=["openai"])
     (body,) = openai.chat_requests()
     response_format = body["response_format"]
-    assert response_format["type"] == "json_schema" and response_format["json_schema"]["strict"] is True
+    assert response_format["type"] == "json_schema"
+    assert response_format["json_schema"]["strict"] is True
     schema = response_format["json_schema"]["schema"]
     assert schema["properties"]["category"] == {"type": "string", "enum": [c.code for c in CATEGORIES]}
     assert set(schema["required"]) == {"category", "confidence", "description"}
@@ -112,14 +113,16 @@ def test_it_asks_openai_for_a_strict_schema_whose_category_is_an_enum_of_the_cod
 def test_the_fakes_refuse_chats_that_do_not_ask_for_structured_output(fake_dashscope, fake_openai):
     messages = [{"role": "user", "content": [{"text": "classify, answer in JSON"}]}]
     plain = MultiModalConversation.call(model="qwen-vl-max", messages=messages, api_key="k")
-    assert plain.status_code == 400 and "response_format" in plain.message
+    assert plain.status_code == 400
+    assert "response_format" in plain.message
     without_json = MultiModalConversation.call(
         model="qwen-vl-max",
         messages=[{"role": "user", "content": [{"text": "classify"}]}],
         api_key="k",
         response_format={"type": "json_object"},
     )
-    assert without_json.status_code == 400 and "json" in without_json.message
+    assert without_json.status_code == 400
+    assert "json" in without_json.message
     client = openai_sdk.OpenAI(base_url=fake_openai.base_url, api_key="k", max_retries=0)
     with pytest.raises(openai_sdk.BadRequestError, match="response_format"):
         client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "JSON"}])
@@ -148,7 +151,8 @@ def test_withheld_answers_go_to_the_next_provider_without_opening_the_breaker(ve
     for reply in withheld:
         dashscope.script(reply)
         result = services.classify_photo(photo(), chain=["dashscope", "openai"])
-        assert result.call.provider == "openai" and result.category == "pets"
+        assert result.call.provider == "openai"
+        assert result.category == "pets"
     assert not breaker.state("dashscope", "classify_photo")["open"]
     assert len(dashscope.chat_requests()) == 3  # each photo was offered to DashScope first, none retried
     assert list(

@@ -50,7 +50,7 @@ def test_it_does_not_invent_a_shape_without_nails():
 
 
 @pytest.mark.parametrize(
-    "style, colours, expected, absent",
+    ("style", "colours", "expected", "absent"),
     [
         ("solid", ("#F4A6B8",), {"solid", "pink", "minimal"}, {"glitter", "stripes", "dots"}),
         ("gradient", ("#2F6FD6", "#FAFAF7"), {"gradient", "blue"}, {"solid", "glitter"}),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 from collections import deque
 from functools import partial
 
@@ -102,7 +103,7 @@ def test_output_size_and_antialiased_edges():
     assert pixels.shape == (200, 300, 3)
     # Supersampling leaves intermediate colours along the outline, not just background and polish.
     assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 20
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="size sides must be within"):
         render_design(DesignSpec(), size=(10_000, 10_000))
 
 
@@ -272,7 +273,7 @@ def test_estimate_grows_with_nail_count():
     estimates = [
         estimate_design(DesignSpec(styles=("french",), target=t)) for t in ("single", "5nails", "10nails")
     ]
-    for smaller, larger in zip(estimates, estimates[1:], strict=False):
+    for smaller, larger in itertools.pairwise(estimates):
         assert larger.minutes_min > smaller.minutes_min
         assert larger.minutes_max > smaller.minutes_max
     for e in estimates:
@@ -299,8 +300,10 @@ def test_estimate_materials_follow_the_design():
     estimate = estimate_design(spec)
     names = " ".join(m["name"] for m in estimate.materials)
     assert {m["type"] for m in estimate.materials} <= {"polish", "decoration", "tool"}
-    assert "#F4A6B8" in names and "#FAFAF7" in names
-    assert "水钻" in names and "点珠笔" in names
+    assert "#F4A6B8" in names
+    assert "#FAFAF7" in names
+    assert "水钻" in names
+    assert "点珠笔" in names
     assert "亮片" not in names
     plain_names = " ".join(m["name"] for m in estimate_design(DesignSpec(colors=("#F4A6B8",))).materials)
     assert "水钻" not in plain_names
@@ -355,9 +358,8 @@ def test_identical_images_score_near_100(reference):
     assert all(v >= 97 for k, v in result.dimension_scores.items() if k != "creativity")
     assert result.dimension_scores["creativity"] == NEUTRAL_CREATIVITY
     assert set(result.differences) == {"colour", "pattern", "detail", "composition"}
-    assert result.suggestions and all(
-        any("\u4e00" <= ch <= "\u9fff" for ch in tip) for tip in result.suggestions
-    )
+    assert result.suggestions
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in tip) for tip in result.suggestions)
     assert result.measurements["delta_e"] == pytest.approx(0.0, abs=0.5)
     assert result.measurements["ssim"] == pytest.approx(1.0, abs=1e-6)
 
@@ -400,7 +402,7 @@ def test_similarity_falls_with_blur_and_noise(reference):
         for s in (5, 25, 60)
     ]
     for series in (blurred, noisy):
-        assert all(b <= a + 1 for a, b in zip(series, series[1:], strict=False)), series
+        assert all(b <= a + 1 for a, b in itertools.pairwise(series)), series
         assert series[-1] < series[0] - 8, series
     blurry = compare_designs(reference, reference.filter(ImageFilter.GaussianBlur(6)))
     assert "模糊" in blurry.differences["detail"]

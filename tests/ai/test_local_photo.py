@@ -56,7 +56,9 @@ def test_manifest_checksums_match_files():
     for name, entry in manifest.items():
         digest = hashlib.sha256(store.path(name).read_bytes()).hexdigest()
         assert digest == entry["sha256"], name
-        assert entry["source"]["package"] and entry["source"]["version"] and entry["licence"]
+        assert entry["source"]["package"]
+        assert entry["source"]["version"]
+        assert entry["licence"]
 
 
 def test_fixtures_cover_categories():
@@ -80,7 +82,9 @@ def test_fixture_category(path: Path):
     if path.parent.name == "idcard":
         # OCR'd names and numbers never reach the description or the labels.
         text = result.description + json.dumps(result.labels, ensure_ascii=False)
-        assert "张三" not in text and "ZHANG" not in text and "110101" not in text
+        assert "张三" not in text
+        assert "ZHANG" not in text
+        assert "110101" not in text
         assert result.labels["text"]["id_cues"]
 
 
@@ -89,15 +93,19 @@ def test_labels_detail_for_a_portrait():
     labels = classify_image(image, source_format=fmt).labels
     assert labels["faces"]["count"] == 1
     x0, y0, x1, y1 = labels["faces"]["boxes"][0]
-    assert 0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1
+    assert 0 <= x0 < x1 <= 1
+    assert 0 <= y0 < y1 <= 1
     assert 0 < labels["faces"]["max_area_ratio"] < 0.5
-    assert len(labels["imagenet"]) == 5 and labels["imagenet"][0]["score"] >= labels["imagenet"][1]["score"]
+    assert len(labels["imagenet"]) == 5
+    assert labels["imagenet"][0]["score"] >= labels["imagenet"][1]["score"]
 
 
 def test_screenshot_rule_is_cheap_and_selective():
     shot = Image.open(FIXTURES / "screenshot" / "chat_1.png")
     result = screenshot_rule(shot, source_format="PNG", exif={})
-    assert result is not None and result.category == "screenshot" and result.confidence >= 0.9
+    assert result is not None
+    assert result.category == "screenshot"
+    assert result.confidence >= 0.9
     photo, fmt = load(FIXTURES / "pets" / "dog.jpg")
     assert screenshot_rule(photo, source_format=fmt, exif=None) is None
     # Same pixels, but a camera wrote EXIF: the cheap rule must not call it a screenshot.
@@ -109,11 +117,13 @@ def test_text_rules():
     score, cues = id_evidence(
         ["中华人民共和国", "居民身份证", "签发机关 某市公安局", "有效期限 2015.01.01-2035.01.01"]
     )
-    assert score >= 4 and "居民身份证" in cues
+    assert score >= 4
+    assert "居民身份证" in cues
     mrz, _ = id_evidence(["P<CHNZHANG<<SAN<<<<<<<<<<<<<<<<<<<<<<<<<<<<"])
     assert mrz >= 3
     assert id_evidence(["今日特价", "牛肉面 18 元", "营业时间 9:00-21:00"])[0] < 4
-    assert has_clock(["9:41", "5G"]) and not has_clock(["2024.01.01", "88%"])
+    assert has_clock(["9:41", "5G"])
+    assert not has_clock(["2024.01.01", "88%"])
 
 
 def test_face_decoding_places_box_on_its_anchor():
@@ -123,7 +133,8 @@ def test_face_decoding_places_box_on_its_anchor():
     logits[0, anchor, 0] = 5.0
     regressors[0, anchor, 2:4] = 0.2 * SIZE  # 20 % wide and high
     (box, score), *rest = decode(regressors, logits)
-    assert not rest and score > 0.99
+    assert not rest
+    assert score > 0.99
     cx, cy = ANCHORS[anchor]
     assert np.allclose(box, [cx - 0.1, cy - 0.1, cx + 0.1, cy + 0.1], atol=1e-5)
 
@@ -143,7 +154,8 @@ def test_corrupt_model_fails_health_and_classification(tmp_path: Path):
     health = models_health()
     assert health["ok"] is False
     bad = health["models"]["efficientnet_lite0.onnx"]
-    assert bad["ok"] is False and "sha256" in bad["error"]
+    assert bad["ok"] is False
+    assert "sha256" in bad["error"]
     assert health["models"]["blazeface_full_range.onnx"]["ok"] is True
     image, fmt = load(FIXTURES / "foods" / "coffee.jpg")
     with pytest.raises(ModelIntegrityError, match="efficientnet_lite0"):
@@ -217,5 +229,7 @@ def test_evaluate_classifier_command(tmp_path: Path):
     out = StringIO()
     call_command("evaluate_classifier", str(tmp_path), "--json", stdout=out)
     report = json.loads(out.getvalue())
-    assert report["total"] == 2 and report["accuracy"] == 1.0
-    assert report["confusion"]["pets"]["pets"] == 1 and report["per_category"]["foods"]["recall"] == 1.0
+    assert report["total"] == 2
+    assert report["accuracy"] == 1.0
+    assert report["confusion"]["pets"]["pets"] == 1
+    assert report["per_category"]["foods"]["recall"] == 1.0

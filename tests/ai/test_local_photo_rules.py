@@ -35,7 +35,9 @@ def test_it_computes_icao_check_digits():
 
 def test_it_scores_an_mrz_as_an_id_document():
     score, cues = id_evidence([ICAO_LINE1, ICAO_LINE2])
-    assert score >= 4 and "MRZ" in cues and "MRZ check digits" in cues
+    assert score >= 4
+    assert "MRZ" in cues
+    assert "MRZ check digits" in cues
     # The first line alone, even cut short, is an MRZ cue but not enough on its own.
     assert id_evidence([ICAO_LINE1[:22]])[1] == ["MRZ"]
 
@@ -94,7 +96,8 @@ def _probs(classes: dict[int, float]) -> np.ndarray:
 
 def test_it_counts_tableware_as_food_only_with_food_in_sight():
     cup, mug, espresso, pizza, plate = 968, 504, 967, 963, 923
-    assert {cup, mug, plate} <= labels.TABLEWARE and espresso not in labels.TABLEWARE
+    assert {cup, mug, plate} <= labels.TABLEWARE
+    assert espresso not in labels.TABLEWARE
     empty = _group_masses(_probs({cup: 0.7, mug: 0.1}))
     assert empty["foods"] < 0.05  # empty cups are not food
     coffee = _group_masses(_probs({espresso: 0.9, cup: 0.05}))
@@ -129,8 +132,11 @@ def _jpeg(img: Image.Image, scale: float, quality: int) -> Image.Image:
 def test_it_sees_a_ui_layout_after_jpeg_resharing():
     shared = _jpeg(_ui_page(), 0.55, 75)
     sig = signals(shared, "JPEG", {})
-    assert not sig.screen_size and not sig.lossless
-    assert sig.ui_layout and sig.band_ratio >= 0.25 and sig.top_flat >= 0.6
+    assert not sig.screen_size
+    assert not sig.lossless
+    assert sig.ui_layout
+    assert sig.band_ratio >= 0.25
+    assert sig.top_flat >= 0.6
     # The same layout from a camera (EXIF) never counts, and a noisy photo has no flat bands.
     assert not signals(shared, "JPEG", {"Make": "Canon", "Model": "EOS"}).ui_layout
     noise = Image.fromarray(np.random.default_rng(1).integers(0, 255, (900, 1200, 3), dtype=np.uint8))
@@ -147,7 +153,8 @@ def test_it_finds_and_rectifies_a_card_at_an_angle():
     assert quad is not None
     assert np.abs(quad - np.array(corners, dtype=np.float32)).max() < 8
     card = rectify(img, quad, 1.0, 856)
-    assert card.width == 856 and 1.3 < card.width / card.height < 1.8
+    assert card.width == 856
+    assert 1.3 < card.width / card.height < 1.8
     assert np.asarray(card.convert("L")).mean() > 200  # the card, not the table
     assert find_quad(Image.fromarray(table)) is None
 
@@ -171,14 +178,18 @@ def test_it_reports_both_parts_and_hides_held_out_mistakes(tmp_path: Path, monke
     _write(tmp_path / "held_out" / "idcard" / "d.png", (9, 9, 9))
     result = evaluate(tmp_path)
     assert set(result.parts) == {"tune", "held_out"}
-    assert result.parts["tune"].total == 2 and result.parts["held_out"].total == 2
+    assert result.parts["tune"].total == 2
+    assert result.parts["held_out"].total == 2
     assert result.parts["held_out"].confusion["idcard"]["other"] == 1
     assert result.parts["held_out"].per_category["idcard"]["recall"] == 0.0
     data = result.as_dict()
     assert [m["truth"] for m in data["mistakes"]] == ["pets"]  # the held-out one is not listed
-    assert data["parts"]["held_out"]["mistakes"] == [] and data["parts"]["held_out"]["correct"] == 1
+    assert data["parts"]["held_out"]["mistakes"] == []
+    assert data["parts"]["held_out"]["correct"] == 1
     text = format_evaluation(result)
-    assert "b.png" in text and "d.png" not in text and "1 mistakes not listed" in text
+    assert "b.png" in text
+    assert "d.png" not in text
+    assert "1 mistakes not listed" in text
     shown = evaluate(tmp_path, show_held_out=True).as_dict()
     assert "d.png" in json.dumps(shown)
     assert evaluate(tmp_path, part="held_out").overall.total == 2

@@ -30,7 +30,9 @@ def test_ai_check_prints_a_table_and_passes(vendors, capsys):
     dashscope.answer = openai.answer = PETS
     call_command("ai_check")
     out = capsys.readouterr().out
-    assert "dashscope" in out and "openai" in out and "pets" in out
+    assert "dashscope" in out
+    assert "openai" in out
+    assert "pets" in out
 
 
 def test_ai_check_exits_non_zero_when_a_configured_provider_fails(vendors, settings, capsys):

@@ -58,19 +58,25 @@ def test_router_saves_and_deferred_bulk_saves_both_reach_the_rollups(vendors, se
     services.classify_photo(image, user=owner, chain=["dashscope"])  # AICall.save
     with router.deferred_call_log() as calls:
         services.classify_photo(image, user=owner, chain=["dashscope"])
-    assert len(calls) == 1 and AICall.objects.count() == 1
+    assert len(calls) == 1
+    assert AICall.objects.count() == 1
     assert AICallStatsDay.objects.get().calls == 1, "a collected row counts once it is saved"
     AICall.objects.bulk_create(calls)  # what the caller of a deferred log does
     assert AICall.objects.count() == 2
     assert totals() == from_raw()
     (row,) = AICallStatsDay.objects.all()
-    assert row.calls == 2 and row.cost > 0
+    assert row.calls == 2
+    assert row.cost > 0
 
 
 def test_a_rolled_back_save_leaves_no_count():
-    with pytest.raises(RuntimeError), transaction.atomic():
-        AICall.objects.create(capability="classify_photo", provider="openai", ok=True, latency_ms=5)
-        raise RuntimeError
+    def save_then_fail():
+        with transaction.atomic():
+            AICall.objects.create(capability="classify_photo", provider="openai", ok=True, latency_ms=5)
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        save_then_fail()
     assert not AICallStatsDay.objects.exists()
 
 

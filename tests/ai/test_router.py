@@ -21,11 +21,14 @@ def test_it_classifies_through_dashscope_first(vendors, owner):
     dashscope.answer = PETS
     result = services.classify_photo(photo(), user=owner, chain=REMOTE)
     assert (result.category, result.confidence, result.description) == ("pets", 0.93, "一只橘猫趴在沙发上")
-    assert result.call.provider == "dashscope" and result.call.model == "qwen-vl-max"
+    assert result.call.provider == "dashscope"
+    assert result.call.model == "qwen-vl-max"
     assert result.call.usage.input_tokens == dashscope.usage["input_tokens"]
     assert openai.requests == []
     call = AICall.objects.get()
-    assert call.ok and call.user == owner and call.capability == "classify_photo"
+    assert call.ok
+    assert call.user == owner
+    assert call.capability == "classify_photo"
 
 
 def test_it_computes_cost_from_the_vendors_usage(vendors, settings):
@@ -54,7 +57,8 @@ def test_it_retries_after_a_timeout(vendors, settings):
     dashscope.answer = PETS
     dashscope.script(dashscope.slow(1.0))
     result = services.classify_photo(photo(), chain=REMOTE)
-    assert result.call.provider == "dashscope" and result.call.attempts == 2
+    assert result.call.provider == "dashscope"
+    assert result.call.attempts == 2
     assert list(AICall.objects.order_by("id").values_list("ok", "error_code")) == [
         (False, "timeout"),
         (True, ""),
@@ -66,7 +70,8 @@ def test_it_retries_after_429(vendors):
     openai.answer = PETS
     openai.script(openai.error(429))
     result = services.classify_photo(photo(), chain=["openai"])
-    assert result.call.provider == "openai" and result.call.attempts == 2
+    assert result.call.provider == "openai"
+    assert result.call.attempts == 2
     assert AICall.objects.filter(ok=False, error_code="http_429").count() == 1
 
 
@@ -76,7 +81,8 @@ def test_it_moves_to_the_next_provider_after_repeated_500(vendors, settings):
     dashscope.script(dashscope.error(500), dashscope.error(500))
     openai.answer = {"category": "foods", "confidence": 0.8, "description": "一碗拉面"}
     result = services.classify_photo(photo(), chain=REMOTE)
-    assert result.call.provider == "openai" and result.category == "foods"
+    assert result.call.provider == "openai"
+    assert result.category == "foods"
     assert AICall.objects.filter(provider="dashscope", ok=False).count() == 2
 
 
@@ -123,7 +129,7 @@ def test_it_skips_providers_without_a_key(vendors, settings):
 
 
 def test_it_raises_unavailable_when_the_chain_is_exhausted(vendors, settings):
-    dashscope, openai = vendors
+    dashscope, _openai = vendors
     settings.AI_MAX_RETRIES = 0
     settings.OPENAI_API_KEY = ""
     dashscope.script(dashscope.error(500))
@@ -167,7 +173,8 @@ def test_it_analyzes_and_compares_with_validated_json(vendors):
         validate=services.require_fields("minutes_min", "minutes_max"),
         chain=REMOTE,
     )
-    assert result.data["minutes_max"] == 60 and result.call.provider == "dashscope"
+    assert result.data["minutes_max"] == 60
+    assert result.call.provider == "dashscope"
 
     dashscope.answer = {"similarity": 80}  # missing "suggestions": falls through to OpenAI
     openai.answer = {"similarity": 72, "suggestions": ["注意边缘"]}
@@ -178,7 +185,8 @@ def test_it_analyzes_and_compares_with_validated_json(vendors):
         validate=services.require_fields("similarity", "suggestions"),
         chain=REMOTE,
     )
-    assert compared.call.provider == "openai" and compared.data["similarity"] == 72
+    assert compared.call.provider == "openai"
+    assert compared.data["similarity"] == 72
     assert len(openai.received_images()) == 2
 
 
@@ -186,7 +194,8 @@ def test_it_generates_images_through_dashscope_task_polling(vendors):
     dashscope, _ = vendors
     dashscope.task_steps = ["RUNNING", "RUNNING"]
     result = services.generate_image("粉色渐变美甲", size=(768, 512), chain=REMOTE)
-    assert result.call.provider == "dashscope" and result.call.usage.images == 1
+    assert result.call.provider == "dashscope"
+    assert result.call.usage.images == 1
     assert result.content_type == "image/png"
     assert Image.open(__import__("io").BytesIO(result.data)).size == (768, 512)
     assert dashscope.received_prompts() == ["粉色渐变美甲"]
@@ -201,11 +210,13 @@ def test_it_falls_back_to_openai_when_the_dashscope_task_fails(vendors):
 
 
 def test_it_edits_images_with_each_vendor(vendors):
-    dashscope, openai = vendors
+    _dashscope, openai = vendors
     edited = services.edit_image(photo((600, 400)), "变成水彩风格", chain=["dashscope"])
-    assert edited.call.provider == "dashscope" and edited.data
+    assert edited.call.provider == "dashscope"
+    assert edited.data
     edited = services.edit_image(photo((600, 400)), "变成水彩风格", chain=["openai"])
-    assert edited.call.provider == "openai" and edited.content_type == "image/png"
+    assert edited.call.provider == "openai"
+    assert edited.content_type == "image/png"
     assert openai.received_prompts() == ["变成水彩风格"]
 
 
@@ -214,6 +225,7 @@ def test_it_runs_the_callers_offline_engine_as_the_local_provider(vendors, setti
     from ai.images import png_bytes
 
     result = services.generate_image("x", local=lambda: png_bytes(photo((64, 64))), chain=[*REMOTE, "local"])
-    assert result.call.provider == "local" and result.call.cost == 0
+    assert result.call.provider == "local"
+    assert result.call.cost == 0
     with pytest.raises(AIUnavailable):
         services.generate_image("x", chain=[*REMOTE, "local"])

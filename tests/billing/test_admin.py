@@ -21,9 +21,11 @@ def test_the_user_page_shows_wechat_credits_and_membership(admin_client, owner):
     page = admin_client.get(f"{USERS}{owner.pk}/change/")
 
     assert changelist.status_code == page.status_code == 200
-    assert "owner" in changelist.content.decode() and "42" in changelist.content.decode()
+    assert "owner" in changelist.content.decode()
+    assert "42" in changelist.content.decode()
     html = page.content.decode()
-    assert "oAdminView000000000000000001" in html and "小芯" in html
+    assert "oAdminView000000000000000001" in html
+    assert "小芯" in html
     assert "session_key" not in html
 
 
@@ -52,8 +54,10 @@ def test_the_adjust_action_never_takes_a_balance_below_zero(admin_client, owner,
 
     response = adjust(admin_client, [owner, teammate], apply="1", delta="-3", note="撤销误发")
 
-    assert "余额不足" in response.content.decode() and "owner" in response.content.decode()
-    assert services.balance(owner) == 0 and services.balance(teammate) == 2
+    assert "余额不足" in response.content.decode()
+    assert "owner" in response.content.decode()
+    assert services.balance(owner) == 0
+    assert services.balance(teammate) == 2
     assert CreditLedger.objects.filter(reason="admin_adjust").count() == 1
 
 

@@ -62,7 +62,8 @@ def test_it_extends_membership_for_a_membership_order(
     assert response.status_code == 204
     left = Membership.objects.get(user=payer).expires_at - timezone.now()
     assert dt.timedelta(days=34, hours=23) < left <= dt.timedelta(days=35)
-    assert balance(payer) == 0 and not CreditLedger.objects.exists()
+    assert balance(payer) == 0
+    assert not CreditLedger.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -94,10 +95,12 @@ def test_it_rejects_forged_or_mismatched_notifications_and_grants_nothing(
     response = post_notification(api_client, headers, body)
 
     assert response.status_code == status
-    assert response.json()["code"] == "FAIL" and response.json()["message"]
+    assert response.json()["code"] == "FAIL"
+    assert response.json()["message"]
     order.refresh_from_db()
     assert order.status == "created"
-    assert balance(order.user) == 0 and not CreditLedger.objects.exists()
+    assert balance(order.user) == 0
+    assert not CreditLedger.objects.exists()
 
 
 def test_it_rejects_a_notification_for_an_order_we_never_placed(api_client, order, wechatpay):

@@ -53,7 +53,8 @@ def test_it_creates_an_order_and_returns_verifiable_request_payment_params(
         b64decode(payment["paySign"]), message.encode(), padding.PKCS1v15(), hashes.SHA256()
     )
     assert wechatpay.request_payment_problems(payment) == []
-    assert payment["appId"] == wechatpay.appid and payment["signType"] == "RSA"
+    assert payment["appId"] == wechatpay.appid
+    assert payment["signType"] == "RSA"
     saved = PaymentOrder.objects.get(out_trade_no=order["out_trade_no"])
     assert saved.prepay_id == placed.prepay_id
     assert saved.user == payer
@@ -64,7 +65,8 @@ def test_it_requires_a_wechat_account_to_pay(owner_client, credits_product, wech
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "wechat_account_required"
-    assert not PaymentOrder.objects.exists() and not wechatpay.orders
+    assert not PaymentOrder.objects.exists()
+    assert not wechatpay.orders
 
 
 @pytest.mark.parametrize("code", ["no-such-product", "retired"])

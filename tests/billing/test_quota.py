@@ -87,7 +87,8 @@ def test_release_gives_back_what_a_failed_remote_call_took(owner):
     for _ in range(3):
         services.consume_remote_classification(user=owner, reference="p")
     used = services.consume_remote_classification(user=owner, reference="photo:9")
-    assert used == "credits" and services.balance(owner) == 0
+    assert used == "credits"
+    assert services.balance(owner) == 0
 
     services.release_remote_classification(user=owner, used=used, reference="photo:9")
     services.release_remote_classification(user=owner, used="free", reference="photo:8")

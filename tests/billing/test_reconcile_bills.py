@@ -69,7 +69,8 @@ def test_a_day_that_matches_is_ok(shop, wechatpay, today):
     reconciliation, out, failed = reconcile(today)
 
     assert not failed
-    assert reconciliation.status == "ok" and kinds(reconciliation) == []
+    assert reconciliation.status == "ok"
+    assert kinds(reconciliation) == []
     assert (reconciliation.bill_payments, reconciliation.bill_payment_fen) == (2, 1980)
     assert (reconciliation.our_payments, reconciliation.our_payment_fen) == (2, 1980)
     assert (reconciliation.bill_refunds, reconciliation.bill_refund_fen) == (1, 300)
@@ -89,9 +90,11 @@ def test_the_bill_settles_a_payment_whose_notification_was_lost_once(shop, payer
 
     reconciliation, out, failed = reconcile(today)
 
-    assert not failed and reconciliation.status == "ok"
+    assert not failed
+    assert reconciliation.status == "ok"
     order = PaymentOrder.objects.get(out_trade_no=lost)
-    assert order.status == "paid" and order.transaction_id == wechatpay.orders[lost].transaction_id
+    assert order.status == "paid"
+    assert order.transaction_id == wechatpay.orders[lost].transaction_id
     assert services.balance(payer) == 100
     assert kinds(reconciliation) == [("lost_notification", lost, True)]
     assert f"settled lost_notification {lost}" in out
@@ -127,7 +130,8 @@ def test_each_kind_of_discrepancy_is_recorded_and_fails_the_command(shop, wechat
 
     reconciliation, out, failed = reconcile(today)
 
-    assert failed and "discrepancy(ies) remain" in out
+    assert failed
+    assert "discrepancy(ies) remain" in out
     assert reconciliation.status == "discrepancies"
     assert sorted(kinds(reconciliation)) == sorted(
         [
@@ -164,7 +168,8 @@ def test_a_plain_csv_bill_is_read_too(shop, wechatpay, today):
 
     reconciliation, _, failed = reconcile(today)
 
-    assert not failed and reconciliation.bill_payments == 1
+    assert not failed
+    assert reconciliation.bill_payments == 1
 
 
 def test_a_bill_that_does_not_match_its_hash_is_refused(shop, wechatpay, today):
@@ -176,14 +181,16 @@ def test_a_bill_that_does_not_match_its_hash_is_refused(shop, wechatpay, today):
     reconciliation, out, failed = reconcile(today)
 
     assert failed
-    assert reconciliation.status == "failed" and "does not match its hash_value" in reconciliation.error
+    assert reconciliation.status == "failed"
+    assert "does not match its hash_value" in reconciliation.error
     assert "no usable trade bill" in out
 
 
 def test_a_day_without_trade_has_no_bill_and_nothing_to_compare(shop, wechatpay, today):
     reconciliation, _, failed = reconcile(today - dt.timedelta(days=3))
 
-    assert not failed and reconciliation.status == "ok"
+    assert not failed
+    assert reconciliation.status == "ok"
     assert "/v3/billdownload/file" not in [r.path for r in wechatpay.requests]
 
 

@@ -106,7 +106,8 @@ def test_it_rejects_forged_stale_or_mismatched_refund_notifications(
     response = post_refund_notification(api_client, headers, body)
 
     assert response.status_code == status
-    assert response.json()["code"] == "FAIL" and response.json()["message"]
+    assert response.json()["code"] == "FAIL"
+    assert response.json()["message"]
     refund.refresh_from_db()
     assert refund.status == "processing"
     assert services.balance(refund.order.user) == 100

@@ -29,7 +29,8 @@ def test_it_answers_each_image_in_order_with_errors_inline(owner_client, vendors
     assert [r.get("image_hash") for r in results] == [sha(a), None, sha(b), sha(a), None]
     assert results[1]["error"]["code"] == "image_invalid"
     assert results[4]["error"]["code"] == "image_invalid", "broken pixels are found when a miss is decoded"
-    assert results[0]["category"] == "pets" and results[0]["inference_method"] == "remote"
+    assert results[0]["category"] == "pets"
+    assert results[0]["inference_method"] == "remote"
     assert len(dashscope.chat_requests()) == 2, "identical images in a batch are classified once"
     assert ImageClassification.objects.count() == 2
     assert AICall.objects.filter(ok=True).count() == 2
@@ -69,7 +70,8 @@ def test_an_async_batch_reports_progress_and_results_to_its_owner_only(
     assert response.status_code == 202
     job_id = response.json()["id"]
     body = owner_client.get(f"/api/v1/classify/jobs/{job_id}").json()
-    assert body["status"] == "done" and body["progress"] == 1.0
+    assert body["status"] == "done"
+    assert body["progress"] == 1.0
     assert body["results"][0]["category"] == "pets"
     assert body["results"][1]["error"]["code"] == "image_invalid"
     assert outsider_client.get(f"/api/v1/classify/jobs/{job_id}").status_code == 404

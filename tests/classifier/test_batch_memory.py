@@ -66,7 +66,7 @@ def test_it_keeps_exact_screen_resolutions_for_the_screenshot_rule(settings):
     photo = validate_image(upload(image_bytes("JPEG", (3000, 2000))))
     small = budget.reduced(photo)
     assert small.image.size == (1000, 667)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="closed image"):
         photo.image.load()  # the full-size pixels are released (closed), not kept alongside the copy
 
 

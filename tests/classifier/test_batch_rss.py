@@ -103,7 +103,8 @@ def test_a_bomb_batch_keeps_the_server_within_400_mb_of_idle(owner, tmp_path):
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health/live", timeout=2).read()
                 break
             except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, "server did not start"
+                assert server.poll() is None, "server did not start"
+                assert time.monotonic() < deadline, "server did not start"
                 time.sleep(0.3)
         assert _post(url, token, [image_bytes("JPEG", (640, 480))]) == 200  # warm: models loaded
         bombs = [_big_jpeg(shade) for shade in range(10, 70, 10)]

@@ -41,7 +41,8 @@ def test_it_reports_a_miss(owner_client):
 def test_it_reports_a_hit_counts_it_and_logs_it(owner_client, owner):
     cached(H1)
     body = owner_client.post(URL, {"image_hash": H1.upper()}).json()
-    assert body["hit"] is True and body["result"]["category"] == "foods"
+    assert body["hit"] is True
+    assert body["result"]["category"] == "foods"
     assert body["result"]["category_label"] == "美食"
     flush_cache_hits()
     assert ImageClassification.objects.get().hit_count == 1
@@ -161,7 +162,8 @@ def test_it_throttles_per_user_and_logs_nothing_over_the_limit(owner_client, out
     cached(H1)
     assert [owner_client.post(URL, {"image_hash": H1}).status_code for _ in range(3)] == [200, 200, 429]
     throttled = owner_client.post(URL, {"image_hash": H1})
-    assert throttled.json()["error"]["code"] == "throttled" and int(throttled["Retry-After"]) <= 60
+    assert throttled.json()["error"]["code"] == "throttled"
+    assert int(throttled["Retry-After"]) <= 60
     assert outsider_client.post(URL, {"image_hash": H1}).status_code == 200  # a window per user
     flush_cache_hits()
     assert RequestLog.objects.count() == 3
@@ -212,7 +214,9 @@ def test_a_flush_keeps_request_times_counts_repeats_and_forgets_deleted_users(ow
     assert [(log.image_hash, log.from_cache, log.user_id) for log in logs] == [
         (H1, True, owner.pk), (H2, False, owner.pk), (H1, True, owner.pk), (H1, True, None)
     ]  # fmt: skip
-    assert logs[0].created_at == at and logs[1].bytes_saved == 0 and logs[0].bytes_saved == 1000
+    assert logs[0].created_at == at
+    assert logs[1].bytes_saved == 0
+    assert logs[0].bytes_saved == 1000
 
 
 @pytest.mark.django_db

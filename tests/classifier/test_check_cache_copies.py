@@ -46,11 +46,9 @@ def test_a_stored_result_is_copied_and_answered(owner_client, settings, django_c
         store("a" * 64)
     assert copied("a" * 64) == settings.CLASSIFIER_REDIS
     (result,) = check(owner_client, "a" * 64)
-    assert (
-        result["hit"]
-        and result["result"]["category"] == "pets"
-        and result["result"]["provider"] == "dashscope"
-    )
+    assert result["hit"]
+    assert result["result"]["category"] == "pets"
+    assert result["result"]["provider"] == "dashscope"
 
 
 def test_a_mixed_batch_reads_copies_and_the_database_and_logs_each_hash(owner_client, settings):
@@ -117,7 +115,8 @@ def test_an_uploaded_photo_is_answered_by_check_cache(
         upload = SimpleUploadedFile("p.jpg", data, content_type="image/jpeg")
         assert owner_client.post("/api/v1/classify", {"image": upload}, format="multipart").status_code == 200
     (result,) = check(owner_client, sha(data))
-    assert result["hit"] and result["result"]["description"] == "一只狗"
+    assert result["hit"]
+    assert result["result"]["description"] == "一只狗"
 
 
 def test_copy_cache_to_redis_copies_recent_answers_that_may_be_copied(settings):

@@ -23,15 +23,20 @@ def test_it_classifies_remotely_then_answers_from_the_cache(owner_client, vendor
     first = classify(owner_client, data, image_hash=sha(data))
     assert first.status_code == 200, first.content
     body = first.json()
-    assert body["category"] == "pets" and body["category_label"] == "宠物"
-    assert body["inference_method"] == "remote" and body["provider"] == "dashscope"
-    assert body["from_cache"] is False and body["image_hash"] == sha(data)
+    assert body["category"] == "pets"
+    assert body["category_label"] == "宠物"
+    assert body["inference_method"] == "remote"
+    assert body["provider"] == "dashscope"
+    assert body["from_cache"] is False
+    assert body["image_hash"] == sha(data)
 
     second = classify(owner_client, data).json()
-    assert second["from_cache"] is True and second["inference_method"] == "cache"
+    assert second["from_cache"] is True
+    assert second["inference_method"] == "cache"
     assert len(dashscope.chat_requests()) == 1, "one paid call per distinct photo"
     entry = ImageClassification.objects.get(image_hash=sha(data))
-    assert entry.hit_count == 1 and entry.prompt_version == PROMPT_VERSION
+    assert entry.hit_count == 1
+    assert entry.prompt_version == PROMPT_VERSION
     assert list(RequestLog.objects.order_by("id").values_list("inference_method", flat=True)) == [
         "remote",
         "cache",
@@ -57,7 +62,7 @@ def test_it_rejects_a_hash_that_does_not_match_the_upload(owner_client, vendors)
     assert dashscope.requests == []
 
 
-@pytest.mark.parametrize("category, generic", [("idcard", "证件照片"), ("single_person", "单人照片")])
+@pytest.mark.parametrize(("category", "generic"), [("idcard", "证件照片"), ("single_person", "单人照片")])
 def test_it_keeps_no_free_text_for_personal_categories(owner_client, vendors, category, generic):
     dashscope, _ = vendors
     dashscope.answer = {"category": category, "confidence": 0.9, "description": "张三的照片，在公司门口"}
@@ -79,7 +84,8 @@ def test_it_treats_an_older_prompt_version_as_a_miss(owner_client, vendors):
         prompt_version="old",
     )
     body = classify(owner_client, data).json()
-    assert body["from_cache"] is False and body["category"] == "pets"
+    assert body["from_cache"] is False
+    assert body["category"] == "pets"
     assert ImageClassification.objects.get().prompt_version == PROMPT_VERSION
 
 
@@ -100,7 +106,8 @@ def test_a_local_entry_is_a_hit_only_while_no_remote_provider_is_usable(owner_cl
     settings.DASHSCOPE_API_KEY = "sk-test"
     dashscope.answer = PETS
     body = classify(owner_client, data).json()
-    assert body["inference_method"] == "remote" and body["category"] == "pets"
+    assert body["inference_method"] == "remote"
+    assert body["category"] == "pets"
     entry = ImageClassification.objects.get()
     assert entry.inference_method == "remote", "the remote result replaces the local one"
 
@@ -111,7 +118,8 @@ def test_it_falls_back_to_the_local_model_when_remote_providers_fail(owner_clien
     dashscope.script(dashscope.error(500))
     openai.script(openai.error(500))
     body = classify(owner_client, photo_bytes()).json()
-    assert body["inference_method"] == "local" and body["provider"] == "local"
+    assert body["inference_method"] == "local"
+    assert body["provider"] == "local"
     assert ImageClassification.objects.get().inference_method == "local"
 
 
@@ -127,19 +135,21 @@ def test_mode_local_never_calls_a_vendor(owner_client, vendors):
     dashscope, openai = vendors
     body = classify(owner_client, photo_bytes(), mode="local").json()
     assert body["inference_method"] == "local"
-    assert dashscope.requests == [] and openai.requests == []
+    assert dashscope.requests == []
+    assert openai.requests == []
 
 
 def test_it_answers_screenshots_by_rule_without_a_model_call(owner_client, vendors):
     dashscope, _ = vendors
     response = classify(owner_client, screenshot_png())
     body = response.json()
-    assert body["category"] == "screenshot" and body["inference_method"] == "rule"
+    assert body["category"] == "screenshot"
+    assert body["inference_method"] == "rule"
     assert dashscope.requests == []
 
 
 @pytest.mark.parametrize(
-    "fields, code",
+    ("fields", "code"),
     [
         ({"mode": "turbo"}, "invalid_mode"),
         ({"image_hash": "xyz"}, "hash_mismatch"),
@@ -165,7 +175,8 @@ def test_local_classify_returns_the_engines_evidence(owner_client, vendors):
     )
     body = response.json()
     assert response.status_code == 200
-    assert body["inference_method"] == "local" and "imagenet" in body["labels"]
+    assert body["inference_method"] == "local"
+    assert "imagenet" in body["labels"]
     assert dashscope.requests == []
 
 

@@ -60,6 +60,7 @@ def test_purge_request_logs_keeps_recent_ones(settings):
 def test_stats_report_prints_the_day(owner):
     RequestLog.objects.create(endpoint="classify", user=owner, category="pets", inference_method="remote")
     out, _ = run("stats_report")
-    assert "requests" in out and "pets" in out
+    assert "requests" in out
+    assert "pets" in out
     with pytest.raises(CommandError):
         run("stats_report", "--date", "yesterday")

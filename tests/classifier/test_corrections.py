@@ -80,7 +80,8 @@ def test_it_changes_every_answer_to_the_corrector_and_no_one_elses(
 
     response = correct(owner_client, image_hash, "foods")
     assert response.status_code == 201, response.content
-    assert response.json()["category"] == "foods" and response.json()["original_category"] == "pets"
+    assert response.json()["category"] == "foods"
+    assert response.json()["original_category"] == "pets"
 
     mine = [
         check(owner_client, image_hash),
@@ -99,14 +100,16 @@ def test_it_changes_every_answer_to_the_corrector_and_no_one_elses(
 
     theirs = [check(teammate_client, image_hash), classify(teammate_client, data)]
     for answer in theirs:
-        assert answer["category"] == "pets" and "corrected" not in answer
+        assert answer["category"] == "pets"
+        assert "corrected" not in answer
     assert ImageClassification.objects.get(image_hash=image_hash).category == "pets"
     assert len(dashscope.chat_requests()) == 1
 
     with django_capture_on_commit_callbacks(execute=True):
         assert owner_client.delete(f"{CORRECTIONS}/{image_hash}").status_code == 204
     withdrawn = check(owner_client, image_hash)
-    assert withdrawn["category"] == "pets" and "corrected" not in withdrawn
+    assert withdrawn["category"] == "pets"
+    assert "corrected" not in withdrawn
 
 
 def test_a_job_shows_corrections_made_after_it_ran(owner_client, vendors, django_capture_on_commit_callbacks):
@@ -118,7 +121,8 @@ def test_a_job_shows_corrections_made_after_it_ran(owner_client, vendors, django
         ).json()
     assert correct(owner_client, sha(data), "other").status_code == 201
     (result,) = owner_client.get(f"/api/v1/classify/jobs/{job['id']}").json()["results"]
-    assert result["category"] == "other" and result["corrected"] is True
+    assert result["category"] == "other"
+    assert result["corrected"] is True
 
 
 def test_only_a_hash_this_user_was_answered_for_can_be_corrected(owner_client, outsider_client, owner):
@@ -132,7 +136,8 @@ def test_only_a_hash_this_user_was_answered_for_can_be_corrected(owner_client, o
         correct(owner_client, unknown, "foods").status_code == 404
     )  # cached, but never answered to the owner
     response = correct(outsider_client, answered, "foods")  # answered to the owner only
-    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
     assert correct(owner_client, answered, "foods").status_code == 201
     assert Correction.objects.get().user == owner
 
@@ -151,7 +156,8 @@ def test_it_refuses_bad_hashes_and_the_shared_category_itself(owner_client, api_
     check(owner_client, "a" * 64)
     assert correct(owner_client, "xyz", "foods").json()["error"]["code"] == "invalid_hash"
     same = correct(owner_client, "a" * 64, "pets")
-    assert same.status_code == 400 and same.json()["error"]["code"] == "same_category"
+    assert same.status_code == 400
+    assert same.json()["error"]["code"] == "same_category"
     assert correct(api_client, "a" * 64, "foods").status_code == 401
 
 
@@ -160,7 +166,8 @@ def test_an_idcard_result_can_be_corrected_and_changing_ones_mind_is_200(owner_c
     check(owner_client, "a" * 64)
     assert correct(owner_client, "a" * 64, "screenshot").status_code == 201
     again = correct(owner_client, "a" * 64, "other")
-    assert again.status_code == 200 and again.json()["original_category"] == "idcard"
+    assert again.status_code == 200
+    assert again.json()["original_category"] == "idcard"
     answer = check(owner_client, "a" * 64)
     assert (answer["category"], answer["corrected"], answer["description"]) == ("other", True, "")
     assert Correction.objects.count() == 1
@@ -178,13 +185,16 @@ def test_it_lists_my_corrections_only_paginated_and_only_i_delete_mine(
     check(teammate_client, "f" * 64)
     correct(teammate_client, "f" * 64, "other")
     page = owner_client.get(f"{CORRECTIONS}?page_size=2").json()
-    assert page["count"] == 3 and len(page["results"]) == 2 and page["next"]
+    assert page["count"] == 3
+    assert len(page["results"]) == 2
+    assert page["next"]
     assert {c["image_hash"] for c in page["results"]} <= {f"{i}" * 64 for i in range(3)}
     assert [c["image_hash"] for c in teammate_client.get(CORRECTIONS).json()["results"]] == ["f" * 64]
     assert outsider_client.get(CORRECTIONS).json()["count"] == 0
     for client in (teammate_client, outsider_client):
         response = client.delete(f"{CORRECTIONS}/{'0' * 64}")
-        assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "not_found"
     assert Correction.objects.filter(image_hash="0" * 64).exists()
     assert owner_client.delete(f"{CORRECTIONS}/{'0' * 64}").status_code == 204
     assert owner_client.delete(f"{CORRECTIONS}/{'0' * 64}").status_code == 404
@@ -201,7 +211,8 @@ def test_users_without_corrections_cost_no_query_once_their_flag_is_known(
     check(owner_client, "a" * 64)
     correct(owner_client, "a" * 64, "foods")
     (answer,) = corrections.overlay(str(owner.pk), answers)  # the flag turned with the correction
-    assert answer["result"]["category"] == "foods" and answer["result"]["corrected"] is True
+    assert answer["result"]["category"] == "foods"
+    assert answer["result"]["corrected"] is True
     assert answers[0]["result"] == {"category": "pets"}, "the answers given are not changed in place"
 
 
@@ -258,13 +269,15 @@ def test_threshold_then_review_then_accept_changes_the_shared_entry_for_all(
     assert check(stranger, image_hash)["category"] == "pets"  # nothing changed for others yet
 
     page = admin_client.get("/admin/classifier/correctionreview/")
-    assert page.status_code == 200 and "纠错审核" in page.content.decode()
+    assert page.status_code == 200
+    assert "纠错审核" in page.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(
             "/admin/classifier/correctionreview/", {"action": "accept", "_selected_action": [review.pk]}
         )
     review.refresh_from_db()
-    assert review.status == "accepted" and review.decided_by.is_superuser
+    assert review.status == "accepted"
+    assert review.decided_by.is_superuser
     entry = ImageClassification.objects.get(image_hash=image_hash)
     assert (entry.category, entry.inference_method, entry.provider) == ("foods", "staff", "staff")
     assert not (fastpath.enabled() and fastpath.client().exists(fastpath.copy_key(image_hash)))
@@ -299,8 +312,10 @@ def test_a_rejected_review_keeps_the_shared_entry_and_the_corrections_personal(s
 def test_a_staff_entry_stays_fresh_across_prompt_versions_and_for_mode_remote(owner_client):
     cached("a" * 64, inference_method="staff", provider="staff", prompt_version="older-prompt")
     entry = cache.lookup(["a" * 64])[0]
-    assert cache.is_fresh(entry, remote_usable=lambda: True) and cache.usable_for_mode(entry, "remote")
-    assert copies.copyable(entry) and copies.copyable_since(entry.created_at) == ["a" * 64]
+    assert cache.is_fresh(entry, remote_usable=lambda: True)
+    assert cache.usable_for_mode(entry, "remote")
+    assert copies.copyable(entry)
+    assert copies.copyable_since(entry.created_at) == ["a" * 64]
     assert check(owner_client, "a" * 64)["inference_method"] == "staff"
 
 
@@ -363,4 +378,5 @@ def test_the_stats_give_corrections_per_category_and_per_provider_as_a_rate_of_i
     assert providers[("rule", "screenshot-rule")]["rate"] is None  # no AICall behind a rule's answers
     assert owner_client.get("/api/v1/stats/corrections").status_code == 403
     bad = staff_client.get("/api/v1/stats/corrections?days=0")
-    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_parameter"
+    assert bad.status_code == 400
+    assert bad.json()["error"]["code"] == "invalid_parameter"

@@ -71,22 +71,32 @@ def test_it_reuses_a_paid_answer_for_a_recompressed_copy(owner_client, outsider_
     dashscope = answers("pets")
     original, copy, resized = copies(DOG)
     first = classify(owner_client, original)
-    assert first["inference_method"] == "remote" and "reused" not in first
+    assert first["inference_method"] == "remote"
+    assert "reused" not in first
     source = ImageClassification.objects.get(image_hash=sha(original))
-    assert source.phash is not None and source.user is not None
+    assert source.phash is not None
+    assert source.user is not None
 
     body = classify(outsider_client, copy)  # another user's copy of a pet photo: reusable
-    assert body["reused"] is True and body["from_cache"] is False and body["inference_method"] == "reuse"
-    assert body["category"] == "pets" and body["image_hash"] == sha(copy)
+    assert body["reused"] is True
+    assert body["from_cache"] is False
+    assert body["inference_method"] == "reuse"
+    assert body["category"] == "pets"
+    assert body["image_hash"] == sha(copy)
     assert len(dashscope.chat_requests()) == 1, "the copy paid no remote call"
     reused = ImageClassification.objects.get(image_hash=sha(copy))
-    assert reused.inference_method == "reuse" and reused.reused_from == source and reused.phash is not None
+    assert reused.inference_method == "reuse"
+    assert reused.reused_from == source
+    assert reused.phash is not None
     log = RequestLog.objects.get(image_hash=sha(copy))
-    assert log.inference_method == "reuse" and log.cost == 0 and not log.from_cache
+    assert log.inference_method == "reuse"
+    assert log.cost == 0
+    assert not log.from_cache
 
     assert classify(owner_client, resized)["reused"] is True
     again = classify(owner_client, copy)  # the reused entry is an exact-hash entry like any other
-    assert again["from_cache"] is True and "reused" not in again
+    assert again["from_cache"] is True
+    assert "reused" not in again
     assert len(dashscope.chat_requests()) == 1
 
 
@@ -104,7 +114,8 @@ def test_it_does_not_reuse_for_a_low_texture_image(owner_client, answers, settin
     assert fp.phash == phash.to_unsigned(source.phash)
 
     body = classify(owner_client, copy)
-    assert body["inference_method"] == "remote" and len(dashscope.chat_requests()) == 1
+    assert body["inference_method"] == "remote"
+    assert len(dashscope.chat_requests()) == 1
 
 
 def test_it_does_not_reuse_when_the_local_engine_disagrees(owner_client, answers):
@@ -112,12 +123,13 @@ def test_it_does_not_reuse_when_the_local_engine_disagrees(owner_client, answers
     original, copy, _ = copies(DOG)
     seed(original, category="foods")  # a (planted or unlucky) neighbour with another category
     body = classify(owner_client, copy)
-    assert body["inference_method"] == "remote" and body["category"] == "pets"
+    assert body["inference_method"] == "remote"
+    assert body["category"] == "pets"
     assert len(dashscope.chat_requests()) == 1
     assert ImageClassification.objects.get(image_hash=sha(copy)).reused_from is None
 
 
-@pytest.mark.parametrize("path, category", [(PORTRAIT, "single_person"), (PASSPORT, "idcard")])
+@pytest.mark.parametrize(("path", "category"), [(PORTRAIT, "single_person"), (PASSPORT, "idcard")])
 def test_it_never_reuses_personal_answers_across_users(
     owner_client, outsider_client, answers, path, category
 ):
@@ -183,10 +195,13 @@ def test_it_counts_reuses_in_the_stats(owner_client, staff_client, answers):
     RequestLog.objects.filter(inference_method="remote").update(cost="0.02")
     call_command("rebuild_stats", "--days", "1", stdout=StringIO(), stderr=StringIO())  # the rollups see it
     today = staff_client.get("/api/v1/stats/today").json()
-    assert today["reuses"] == 1 and today["by_method"]["reuse"] == 1 and today["hits"] == 0
+    assert today["reuses"] == 1
+    assert today["by_method"]["reuse"] == 1
+    assert today["hits"] == 0
     assert today["cost_saved"] == "0.020000"  # one reuse x the average remote cost
     (day,) = staff_client.get("/api/v1/stats/cache-efficiency?days=1").json()["days"]
-    assert day["reuses"] == 1 and day["cost_saved"] == "0.020000"
+    assert day["reuses"] == 1
+    assert day["cost_saved"] == "0.020000"
 
 
 def test_it_makes_reused_entries_follow_an_accepted_review(owner_client, staff, answers):

@@ -28,7 +28,8 @@ def test_it_matches_imagehash_bit_for_bit(path):
 def test_it_splits_a_hash_into_four_bands_and_back():
     value = 0xFEDC_BA98_7654_3210
     assert phash.bands(value) == (0xFEDC, 0xBA98, 0x7654, 0x3210)
-    assert phash.to_unsigned(phash.to_signed(value)) == value and phash.to_signed(value) < 0
+    assert phash.to_unsigned(phash.to_signed(value)) == value
+    assert phash.to_signed(value) < 0
 
 
 def entry(value: int, n: int) -> ImageClassification:

@@ -39,7 +39,8 @@ def test_it_classifies_remotely_through_the_async_view(owner_client, vendors):
     dashscope, _ = vendors
     dashscope.answer = PETS
     body = classify(owner_client, photo_bytes(11)).json()
-    assert body["inference_method"] == "remote" and body["provider"] == "dashscope"
+    assert body["inference_method"] == "remote"
+    assert body["provider"] == "dashscope"
     assert calls() == [("dashscope", True, "")], "the AI layer saved its own call row"
     (sent,) = dashscope.received_images()
     assert max(sent.size) <= 1024, "the model got the downscaled input"
@@ -47,7 +48,7 @@ def test_it_classifies_remotely_through_the_async_view(owner_client, vendors):
 
 @pytest.mark.django_db
 def test_a_provider_timing_out_falls_back_to_the_local_model(owner_client, owner, vendors, settings):
-    dashscope, openai = vendors
+    dashscope, _openai = vendors
     settings.AI_CHAINS = {**settings.AI_CHAINS, "classify_photo": ["dashscope", "local"]}
     settings.AI_READ_TIMEOUT, settings.AI_MAX_RETRIES = 0.2, 1
     dashscope.script(dashscope.slow(1.0), dashscope.slow(1.0))
@@ -65,7 +66,8 @@ def test_a_provider_past_the_deadline_is_left_for_the_next_one(owner_client, ven
     settings.AI_READ_TIMEOUT, settings.AI_REQUEST_DEADLINE_SECONDS = 8.0, 1.5
     dashscope.script(dashscope.slow(6.0))
     body = classify(owner_client, photo_bytes(13)).json()
-    assert body["inference_method"] == "remote" and body["provider"] == "openai"
+    assert body["inference_method"] == "remote"
+    assert body["provider"] == "openai"
     assert calls() == [("dashscope", False, "deadline_exceeded"), ("openai", True, "")]
 
 
@@ -195,7 +197,8 @@ def test_a_job_whose_worker_raises_ends_failed(owner, celery_worker, offline):
     while (job := ClassifyJob.objects.get(pk=job.pk)).status != ClassifyJob.Status.FAILED:
         assert time.monotonic() < deadline, f"job stuck {job.status}"
         time.sleep(0.2)
-    assert job.finished_at is not None and job.items[0]["error"]["code"] == "job_failed"
+    assert job.finished_at is not None
+    assert job.items[0]["error"]["code"] == "job_failed"
 
 
 @pytest.mark.django_db
@@ -224,9 +227,11 @@ def test_the_sweep_fails_stalled_jobs_only(owner, settings):
         job.refresh_from_db()
     assert stalled.status == lost.status == ClassifyJob.Status.FAILED
     assert stalled.items == [{"category": "pets"}, stalled.items[1]]
-    assert stalled.items[1]["error"]["code"] == "job_stalled" and stalled.done == 2
+    assert stalled.items[1]["error"]["code"] == "job_stalled"
+    assert stalled.done == 2
     assert not any(p.is_file() for p in private_root().rglob("*")), "the stalled job's image is deleted"
-    assert busy.status == ClassifyJob.Status.RUNNING and finished.status == ClassifyJob.Status.DONE
+    assert busy.status == ClassifyJob.Status.RUNNING
+    assert finished.status == ClassifyJob.Status.DONE
 
 
 @pytest.mark.django_db
@@ -239,4 +244,5 @@ def test_a_worker_finding_its_job_failed_by_the_sweep_stops(owner, vendors):
     )
     services.job_run(job.id)
     job.refresh_from_db()
-    assert job.status == ClassifyJob.Status.FAILED and not dashscope.chat_requests()
+    assert job.status == ClassifyJob.Status.FAILED
+    assert not dashscope.chat_requests()

@@ -85,7 +85,9 @@ def known(owner, teammate):
 
 def test_it_gives_todays_figures(staff_client, known):
     body = staff_client.get("/api/v1/stats/today").json()
-    assert body["requests"] == 6 and body["hits"] == 3 and body["hit_rate"] == 0.5
+    assert body["requests"] == 6
+    assert body["hits"] == 3
+    assert body["hit_rate"] == 0.5
     assert body["by_method"] == {"cache": 3, "rule": 0, "remote": 2, "local": 1, "staff": 0, "reuse": 0}
     assert body["remote_calls"] == 2
     assert body["p95_processing_ms"] == 1100

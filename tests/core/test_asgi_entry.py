@@ -52,20 +52,25 @@ def call(app, path: str, method: str = "GET", headers: tuple = ()) -> tuple[int,
 
 
 def test_it_sends_model_endpoints_to_the_async_handler_and_the_rest_to_lanes(entry):
-    assert entry._is_async("/api/v1/classify") and entry._is_async("/api/v1/classify/batch")
+    assert entry._is_async("/api/v1/classify")
+    assert entry._is_async("/api/v1/classify/batch")
     assert not entry._is_async("/api/v1/classify/check-cache")
-    assert not entry._is_async("/api/v1/health/live") and not entry._is_async("/no/such/path")
+    assert not entry._is_async("/api/v1/health/live")
+    assert not entry._is_async("/no/such/path")
 
 
 def test_a_sync_view_answers_through_a_lane(entry):
     status, headers, body = call(entry.application, "/api/v1/health/live")
-    assert status == 200 and body == b'{"status":"ok"}'
-    assert headers["x-request-id"] == "asgi-test-1" and headers["content-type"] == "application/json"
+    assert status == 200
+    assert body == b'{"status":"ok"}'
+    assert headers["x-request-id"] == "asgi-test-1"
+    assert headers["content-type"] == "application/json"
 
 
 def test_an_async_view_answers_through_djangos_asgi_handler(entry):
     status, headers, body = call(entry.application, "/api/v1/classify", method="POST")
-    assert status == 401 and b"not_authenticated" in body
+    assert status == 401
+    assert b"not_authenticated" in body
     assert headers["x-request-id"] == "asgi-test-1"
 
 
@@ -76,4 +81,5 @@ def test_an_upload_to_a_sync_view_runs_in_an_upload_lane(entry, monkeypatch):
     call(entry.application, "/api/v1/health/live")
     multipart = (b"content-type", b"multipart/form-data; boundary=x")
     status, _, _ = call(entry.application, "/api/v1/image-edits", method="POST", headers=(multipart,))
-    assert status == 401 and used == ["web", "upload"]
+    assert status == 401
+    assert used == ["web", "upload"]

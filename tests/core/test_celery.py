@@ -22,4 +22,5 @@ def test_every_task_retries_transient_errors_with_backoff_by_default():
     assert len(tasks) >= 5
     for task in tasks:
         assert task.autoretry_for, f"{task.name} retries nothing"
-        assert task.retry_backoff and task.retry_jitter, task.name
+        assert task.retry_backoff, task.name
+        assert task.retry_jitter, task.name

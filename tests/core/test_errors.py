@@ -9,7 +9,8 @@ def envelope(response, status: int, code: str) -> dict:
     assert response["Content-Type"].startswith("application/json")
     error = response.json()["error"]
     assert error["code"] == code
-    assert isinstance(error["message"], str) and error["message"]
+    assert isinstance(error["message"], str)
+    assert error["message"]
     return error
 
 
@@ -33,7 +34,7 @@ def test_it_gives_403_to_non_staff_in_a_staff_view(owner_client):
     from rest_framework.views import APIView
 
     class StaffOnly(APIView):
-        permission_classes = [IsAdminUser]
+        permission_classes = [IsAdminUser]  # noqa: RUF012 - DRF reads it on the class; the stubs declare it a plain attribute
 
         def get(self, request):  # pragma: no cover - never reached
             raise AssertionError
@@ -105,4 +106,5 @@ def test_it_writes_the_request_id_on_log_lines():
         Client(raise_request_exception=False).get("/probe/boom", HTTP_X_REQUEST_ID="trace-42")
     finally:
         logger.removeHandler(handler)
-    assert records and all(r.request_id == "trace-42" for r in records)
+    assert records
+    assert all(r.request_id == "trace-42" for r in records)

@@ -41,7 +41,8 @@ def _imports(path: Path) -> set[str]:
 def test_it_finds_the_business_modules_it_checks():
     names = {str(p.relative_to(ROOT)) for p in _business_modules()}
     assert {"billing/selectors.py", "classifier/services/pipeline.py", "accounts/services.py"} <= names
-    assert "ai/router.py" in names and "nailstudio/tasks.py" in names
+    assert "ai/router.py" in names
+    assert "nailstudio/tasks.py" in names
 
 
 @pytest.mark.parametrize("path", _business_modules(), ids=lambda p: str(p.relative_to(ROOT)))
@@ -57,8 +58,8 @@ def _rendered(exc: Exception):
     from rest_framework.views import APIView
 
     class Raising(APIView):
-        permission_classes: list = []
-        authentication_classes: list = []
+        permission_classes = ()
+        authentication_classes = ()
 
         def get(self, request):
             raise exc
@@ -75,7 +76,8 @@ def test_it_renders_a_service_throttle_exactly_as_drf_renders_its_own():
 
     ours, theirs = _rendered(exceptions.Throttled(wait=2.2)), _rendered(drf.Throttled(wait=2.2))
     assert ours.status_code == theirs.status_code == 429
-    assert ours.data == theirs.data and ours.data["error"]["details"] == {"wait_seconds": 3}
+    assert ours.data == theirs.data
+    assert ours.data["error"]["details"] == {"wait_seconds": 3}
     assert ours["Retry-After"] == theirs["Retry-After"] == "3"
 
 
@@ -100,7 +102,8 @@ def test_it_renders_a_service_error_raised_outside_drf_as_the_same_envelope():
 
     error = Unavailable("vendor_down", "暂不可用 (unavailable)", retry_after=7)
     response = ApiGuardMiddleware(lambda r: None).process_exception(RequestFactory().get("/api/v1/x"), error)
-    assert response.status_code == 503 and response["Retry-After"] == "7"
+    assert response.status_code == 503
+    assert response["Retry-After"] == "7"
     assert json.loads(response.content) == {
         "error": {"code": "vendor_down", "message": "暂不可用 (unavailable)", "details": {}}
     }

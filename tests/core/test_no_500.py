@@ -92,14 +92,14 @@ def _register(client, username: str, email: str = ""):
     )
 
 
-@pytest.mark.parametrize("username", ["ａｌｉｃｅ", "ALICE", "Ａlice"])
+@pytest.mark.parametrize("username", ["ａｌｉｃｅ", "ALICE", "Ａlice"])  # noqa: RUF001 - full-width on purpose
 def test_it_treats_fullwidth_and_case_variants_as_the_same_username(api_client, username):
     assert _register(api_client, "alice").status_code == 201
     envelope(_register(api_client, username), 400, "username_taken")
 
 
 def test_it_stores_usernames_nfkc_normalised(api_client):
-    assert _register(api_client, "ｂｏｂ").json()["user"]["username"] == "bob"
+    assert _register(api_client, "ｂｏｂ").json()["user"]["username"] == "bob"  # noqa: RUF001 - full-width
 
 
 def test_it_refuses_a_taken_email_whatever_its_case(api_client):

@@ -109,7 +109,8 @@ def test_dashscope_errors_come_back_as_responses_in_vendor_format(ds: FakeDashSc
     ds.script(ds.error(status))
     rsp = MultiModalConversation.call(model="qwen-vl-max", messages=vl_messages(make_png()), api_key="k")
     assert (rsp.status_code, rsp.code) == (status, code)
-    assert rsp.message and rsp.request_id
+    assert rsp.message
+    assert rsp.request_id
     assert rsp.output is None
     assert len(ds.requests) == 1  # the SDK does not retry statuses
 
@@ -149,9 +150,11 @@ def test_text_to_image_task_runs_pending_running_succeeded_and_serves_pngs(ds: F
     done = ImageSynthesis.fetch(task, api_key="k")
 
     assert statuses == ["RUNNING", "SUCCEEDED"]
-    assert done.output.task_status == "SUCCEEDED" and done.usage.image_count == 2
+    assert done.output.task_status == "SUCCEEDED"
+    assert done.usage.image_count == 2
     urls = [result.url for result in done.output.results]
-    assert len(set(urls)) == 2 and all(url.startswith(ds.url + "/files/") for url in urls)
+    assert len(set(urls)) == 2
+    assert all(url.startswith(ds.url + "/files/") for url in urls)
     downloaded = [open_image(requests.get(url, timeout=5).content) for url in urls]
     assert [(image.format, image.size) for image in downloaded] == [("PNG", (640, 480))] * 2
     assert ds.received_prompts() == ["一只橘猫"]
@@ -325,7 +328,8 @@ def test_images_edit_parses_multipart_uploads(fake_openai: FakeOpenAI, client) -
     assert open_image(base64.b64decode(result.data[0].b64_json)).format == "JPEG"
     [form] = fake_openai.edit_requests()
     fields = {part.name: part.text for part in form if part.filename is None}
-    assert fields["model"] == "gpt-image-1" and fields["output_format"] == "jpeg"
+    assert fields["model"] == "gpt-image-1"
+    assert fields["output_format"] == "jpeg"
     [upload] = [part for part in form if part.filename]
     assert (upload.name, upload.filename, upload.content_type, upload.data) == (
         "image",

@@ -334,6 +334,31 @@ class Refund:
         return data
 
 
+def _refund_param_error(body: dict, amount: dict) -> Reply | None:
+    """The field checks WeChat Pay makes before it looks at the order, with its messages."""
+    out_refund_no, refund, total = body.get("out_refund_no"), amount.get("refund"), amount.get("total")
+    for name, value in (
+        ("out_refund_no", out_refund_no),
+        ("amount.refund", refund),
+        ("amount.total", total),
+    ):
+        if value in (None, ""):
+            return error(
+                400, "PARAM_ERROR", f"输入源“/body/{name}”映射到值字段必填性规则校验失败，此字段为必填项"
+            )
+    if not body.get("out_trade_no") and not body.get("transaction_id"):
+        return error(400, "PARAM_ERROR", "transaction_id和out_trade_no必须二选一进行传参")
+    if not OUT_REFUND_NO.fullmatch(str(out_refund_no)):
+        return error(400, "PARAM_ERROR", "out_refund_no 须为1-64位数字、大小写字母或_-|*@")
+    if not isinstance(refund, int) or not isinstance(total, int) or refund < 1:
+        return error(400, "PARAM_ERROR", "amount.refund 须为大于0的整数（单位：分）")
+    if amount.get("currency", "CNY") != "CNY":
+        return error(400, "PARAM_ERROR", "currency 仅支持CNY")
+    if body.get("notify_url") and not str(body["notify_url"]).startswith("https://"):
+        return error(400, "PARAM_ERROR", "notify_url 须为https地址")
+    return None
+
+
 class FakeWeChatPay(FakeServer):
     """``mode`` picks what ``Wechatpay-Serial`` names and which key signs: the WeChat Pay public key (its id) or
     the platform certificate (its serial); it may change between messages, as during WeChat's migration.
@@ -721,25 +746,9 @@ class FakeWeChatPay(FakeServer):
             )
         except (ValueError, AttributeError):
             return error(400, "PARAM_ERROR", "请求体格式错误")
-        for name, value in (
-            ("out_refund_no", out_refund_no),
-            ("amount.refund", refund),
-            ("amount.total", total),
-        ):
-            if value in (None, ""):
-                return error(
-                    400, "PARAM_ERROR", f"输入源“/body/{name}”映射到值字段必填性规则校验失败，此字段为必填项"
-                )
-        if not body.get("out_trade_no") and not body.get("transaction_id"):
-            return error(400, "PARAM_ERROR", "transaction_id和out_trade_no必须二选一进行传参")
-        if not OUT_REFUND_NO.fullmatch(str(out_refund_no)):
-            return error(400, "PARAM_ERROR", "out_refund_no 须为1-64位数字、大小写字母或_-|*@")
-        if not isinstance(refund, int) or not isinstance(total, int) or refund < 1:
-            return error(400, "PARAM_ERROR", "amount.refund 须为大于0的整数（单位：分）")
-        if amount.get("currency", "CNY") != "CNY":
-            return error(400, "PARAM_ERROR", "currency 仅支持CNY")
-        if body.get("notify_url") and not str(body["notify_url"]).startswith("https://"):
-            return error(400, "PARAM_ERROR", "notify_url 须为https地址")
+        refused = _refund_param_error(body, amount)
+        if refused is not None:
+            return refused
         with self._state:
             if body.get("out_trade_no"):
                 order = self.orders.get(body["out_trade_no"])

@@ -43,7 +43,8 @@ def test_a_django_level_page_is_503_too(database_down):
 
 def test_readiness_is_503_and_liveness_200(database_down, api_client):
     ready = api_client.get("/api/v1/health/ready")
-    assert ready.status_code == 503 and ready.json()["status"] == "down"
+    assert ready.status_code == 503
+    assert ready.json()["status"] == "down"
     assert ready["Retry-After"]
     assert api_client.get("/api/v1/health/live").status_code == 200
 

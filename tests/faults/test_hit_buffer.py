@@ -58,7 +58,8 @@ def test_a_crash_before_the_commit_loses_nothing(owner_client, monkeypatch):
     assert hits.flush() == 3
     assert RequestLog.objects.count() == hits.FLUSH_CHUNK + 3
     assert ImageClassification.objects.get().hit_count == hits.FLUSH_CHUNK + 3
-    assert fastpath.in_processing() == [] and hits.pending() == 0
+    assert fastpath.in_processing() == []
+    assert hits.pending() == 0
 
 
 @needs_redis
@@ -74,12 +75,14 @@ def test_a_crash_after_the_commit_writes_nothing_twice(owner_client, monkeypatch
     monkeypatch.setattr(fastpath, "done_processing", crash)
     with pytest.raises(Crash):
         hits.flush()
-    assert RequestLog.objects.count() == 8 and len(fastpath.in_processing()) == 4
+    assert RequestLog.objects.count() == 8
+    assert len(fastpath.in_processing()) == 4
     monkeypatch.setattr(fastpath, "done_processing", real_done)
     hits.flush()
     assert RequestLog.objects.count() == 8  # the committed chunk was recognised, not written again
     assert ImageClassification.objects.get().hit_count == 4
-    assert fastpath.in_processing() == [] and hits.pending() == 0
+    assert fastpath.in_processing() == []
+    assert hits.pending() == 0
 
 
 @needs_redis

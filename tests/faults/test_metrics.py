@@ -16,7 +16,8 @@ def test_it_answers_loopback_scrapers_with_the_metrics(
         grant_credits(user=owner, amount=5)
         spend_credits(user=owner, amount=2, reference="metrics-test")
     response = api_client.get("/metrics", REMOTE_ADDR="127.0.0.1")
-    assert response.status_code == 200 and response["Content-Type"].startswith("text/plain")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
     text = response.content.decode()
     assert 'xintu_check_cache_hashes_total{result="miss"}' in text
     assert 'xintu_http_requests_total{endpoint="classify-check-cache",method="POST",status="200"}' in text

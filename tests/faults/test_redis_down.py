@@ -28,7 +28,8 @@ def test_it_answers_the_common_endpoints_with_redis_down(redis_down, owner_clien
     assert owner_client.get("/api/v1/classify/categories").status_code == 200
     assert owner_client.get("/api/v1/billing/credits").status_code == 200
     login = api_client.post("/api/v1/auth/token", {"username": "owner", "password": "s3cret-Pass!"})
-    assert login.status_code == 200 and "access" in login.json()
+    assert login.status_code == 200
+    assert "access" in login.json()
     assert not core_redis.available()  # the cache tried Redis and fell back
 
 
@@ -44,8 +45,10 @@ def test_login_throttle_falls_back_to_a_per_process_limiter(redis_down, api_clie
 def test_check_cache_answers_from_the_database_and_logs_at_once(redis_down, owner_client, offline):
     cached(H1, inference_method="local", provider="local")  # fresh only while no remote provider is usable
     body = owner_client.post(CHECK, {"image_hash": H1}).json()
-    assert body["hit"] is True and body["result"]["inference_method"] == "local"
-    assert hits.pending() == 0 and hits.flush() == 0
+    assert body["hit"] is True
+    assert body["result"]["inference_method"] == "local"
+    assert hits.pending() == 0
+    assert hits.flush() == 0
     assert RequestLog.objects.get().from_cache is True
     assert ImageClassification.objects.get().hit_count == 1
 
@@ -84,10 +87,12 @@ def test_a_successful_provider_call_is_kept_when_redis_is_down(
 
 def test_health_is_degraded_with_the_reason_and_ready_stays_200(redis_down, api_client):
     body = api_client.get("/api/v1/health").json()
-    assert body["status"] == "degraded" and body["checks"]["cache"]["ok"] is False
+    assert body["status"] == "degraded"
+    assert body["checks"]["cache"]["ok"] is False
     assert any(reason.startswith("cache:") for reason in body["reasons"])
     ready = api_client.get("/api/v1/health/ready")
-    assert ready.status_code == 200 and ready.json()["status"] == "ok"
+    assert ready.status_code == 200
+    assert ready.json()["status"] == "ok"
     assert set(ready.json()["checks"]) == {"database"}
 
 
@@ -95,9 +100,11 @@ def test_redis_is_tried_again_after_the_retry_window(redis_down, settings, monke
     now = [1000.0]
     monkeypatch.setattr(core_redis.time, "monotonic", lambda: now[0])
     cache.get("anything")
-    assert not core_redis.available() and not fastpath.usable()
+    assert not core_redis.available()
+    assert not fastpath.usable()
     now[0] += settings.REDIS_RETRY_SECONDS
-    assert core_redis.available() and fastpath.usable()
+    assert core_redis.available()
+    assert fastpath.usable()
 
 
 def test_a_submit_succeeds_with_the_broker_down_and_the_job_waits_queued(

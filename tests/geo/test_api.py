@@ -47,8 +47,10 @@ def test_photo_with_gps_in_mainland(owner_client):
     response = owner_client.post(URL, {"image": upload(jpeg(WEST_LAKE_GPS))}, format="multipart")
     assert response.status_code == 200, response.content
     body = response.json()
-    assert body["located"] is True and body["source"] == "exif"
-    assert body["latitude"] == pytest.approx(30.259) and body["longitude"] == pytest.approx(120.13)
+    assert body["located"] is True
+    assert body["source"] == "exif"
+    assert body["latitude"] == pytest.approx(30.259)
+    assert body["longitude"] == pytest.approx(120.13)
     assert body["altitude"] == 12.0
     assert body["timestamp"] == "2024-05-01T08:30:15Z"
     assert (body["province"], body["city"], body["district"]) == ("浙江省", "杭州市", "西湖区")
@@ -85,7 +87,8 @@ def test_coordinates_in_hong_kong_have_no_gcj02(owner_client):
     assert body["source"] == "coordinates"
     assert (body["country_code"], body["country"], body["province"]) == ("HK", "中国香港", "香港特别行政区")
     assert body["gcj02"] is None
-    assert body["altitude"] is None and body["timestamp"] is None
+    assert body["altitude"] is None
+    assert body["timestamp"] is None
 
 
 def test_coordinates_abroad_and_at_sea(owner_client):

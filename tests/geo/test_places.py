@@ -34,7 +34,8 @@ def test_bund_is_shanghai():
 def test_chengdu():
     place = reverse_geocode(30.6570, 104.0660)
     assert (place.province, place.city) == ("四川省", "成都市")
-    assert place.district and place.district.endswith("区")
+    assert place.district
+    assert place.district.endswith("区")
 
 
 def test_prefecture_city_without_counties():
@@ -62,7 +63,8 @@ def test_paris_is_france_and_paris():
     place = reverse_geocode(48.8584, 2.2945)
     assert (place.country_code, place.country, place.country_en) == ("FR", "法国", "France")
     assert place.city == "Paris"
-    assert place.province is None and place.district is None
+    assert place.province is None
+    assert place.district is None
     assert place.display_name == "法国 · Paris"
 
 
@@ -72,7 +74,9 @@ def test_tokyo_names_the_city_not_a_ward():
 
 def test_east_china_sea_is_nowhere():
     place = reverse_geocode(30.0, 123.5)
-    assert place.country_code is None and place.city is None and place.display_name is None
+    assert place.country_code is None
+    assert place.city is None
+    assert place.display_name is None
 
 
 def test_empty_land_names_the_country_but_no_city():
@@ -103,5 +107,5 @@ def test_named_cities_are_never_far_away():
     ("lat", "lon"), [(91, 0), (-91, 0), (0, 181), (0, -180.5), (math.nan, 0), (0, math.inf)]
 )
 def test_out_of_range_is_rejected(lat, lon):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="coordinates out of range"):
         reverse_geocode(lat, lon)

@@ -33,10 +33,13 @@ def test_an_instruction_is_edited_by_dashscope_and_charged_once(
     dashscope, openai = vendors
     response = submit(owner_client, instruction="变成水彩风格")
     assert response.status_code == 202
-    assert response.json()["status"] == "queued" and response.json()["position"] == 1
+    assert response.json()["status"] == "queued"
+    assert response.json()["position"] == 1
     body = response.final
-    assert body["status"] == "succeeded" and body["provider"] == "dashscope"
-    assert body["model"] == "wanx2.1-imageedit" and body["credits_charged"] == 5
+    assert body["status"] == "succeeded"
+    assert body["provider"] == "dashscope"
+    assert body["model"] == "wanx2.1-imageedit"
+    assert body["credits_charged"] == 5
     assert dashscope.received_prompts() == ["变成水彩风格"]
     assert dashscope.task_requests()[0]["input"]["function"] == "description_edit"
     assert dashscope.received_images()[0].size == (96, 64)  # the uploaded photo went to the model
@@ -48,7 +51,9 @@ def test_an_instruction_is_edited_by_dashscope_and_charged_once(
     )
     assert ledger == [-5]
     task = ImageEditTask.objects.get(pk=body["id"])
-    assert task.source_name == "" and task.cost > 0 and task.expires_at > task.finished_at
+    assert task.source_name == ""
+    assert task.cost > 0
+    assert task.expires_at > task.finished_at
     assert private_files() == [task.result_name]  # the photo itself is gone once the edit is done
 
 
@@ -56,10 +61,13 @@ def test_openai_images_edit_answers_when_dashscope_fails(vendors, owner_client, 
     dashscope, openai = vendors
     dashscope.task_failure = ("DataInspectionFailed", "Input data may contain inappropriate content.")
     body = submit(owner_client, instruction="去掉背景里的路人").final
-    assert body["status"] == "succeeded" and body["provider"] == "openai" and body["model"] == "gpt-image-1"
+    assert body["status"] == "succeeded"
+    assert body["provider"] == "openai"
+    assert body["model"] == "gpt-image-1"
     (form,) = openai.edit_requests()
     fields = {part.name: part for part in form}
-    assert fields["prompt"].text == "去掉背景里的路人" and fields["model"].text == "gpt-image-1"
+    assert fields["prompt"].text == "去掉背景里的路人"
+    assert fields["model"].text == "gpt-image-1"
     assert Image.open(BytesIO(fields["image"].data)).size == (96, 64)
     assert fetch(owner_client, owner_client.get(f"{URL}/{body['id']}").json()["result_url"]).size == (
         1024,
@@ -78,8 +86,11 @@ def test_the_same_edit_of_the_same_photo_is_served_from_the_cache_for_free(
     assert again.status_code == 200
     hit = again.json()
     assert hit == again.final | {"result_url": hit["result_url"]}  # answered at once, nothing queued
-    assert hit["status"] == "succeeded" and hit["from_cache"] is True and hit["credits_charged"] == 0
-    assert hit["id"] != first["id"] and hit["provider"] == "dashscope"
+    assert hit["status"] == "succeeded"
+    assert hit["from_cache"] is True
+    assert hit["credits_charged"] == 0
+    assert hit["id"] != first["id"]
+    assert hit["provider"] == "dashscope"
     assert len(dashscope.requests) == calls  # no provider call
     assert balance(owner) == CREDITS - 5
     original = fetch(owner_client, owner_client.get(f"{URL}/{first['id']}").json()["result_url"])
@@ -108,8 +119,10 @@ def test_a_failed_edit_gives_the_credits_back(vendors, owner_client, owner, cred
     dashscope.task_failure = ("InternalError.Algo", "Algorithm failed.")
     openai.script(openai.error(400, "moderation_blocked", "Your request was rejected by the safety system."))
     body = submit(owner_client, instruction="变成水彩风格").final
-    assert body["status"] == "failed" and body["error_code"] == "provider_unavailable"
-    assert body["credits_charged"] == 0 and body["result_url"] is None
+    assert body["status"] == "failed"
+    assert body["error_code"] == "provider_unavailable"
+    assert body["credits_charged"] == 0
+    assert body["result_url"] is None
     assert balance(owner) == CREDITS
     ledger = CreditLedger.objects.filter(user=owner).exclude(reason="grant").order_by("id")
     assert [(e.delta, e.reason) for e in ledger] == [(-5, "spend"), (5, "refund")]
@@ -127,7 +140,8 @@ def test_transient_failures_of_every_provider_are_retried_by_the_task(
     dashscope.script(dashscope.error(503))
     openai.script(openai.error(503))
     body = submit(owner_client, instruction="变成水彩风格").final
-    assert body["status"] == "succeeded" and body["provider"] == "dashscope"
+    assert body["status"] == "succeeded"
+    assert body["provider"] == "dashscope"
     assert ImageEditTask.objects.get(pk=body["id"]).attempts == 2
     assert balance(owner) == CREDITS - 5
 
@@ -141,7 +155,8 @@ def test_transient_failures_give_up_after_the_retries(
     dashscope.script(*[dashscope.error(503)] * 2)
     openai.script(*[openai.error(429)] * 2)
     body = submit(owner_client, instruction="变成水彩风格").final
-    assert body["status"] == "failed" and body["error_code"] == "provider_unavailable"
+    assert body["status"] == "failed"
+    assert body["error_code"] == "provider_unavailable"
     assert ImageEditTask.objects.get(pk=body["id"]).attempts == 2
     assert balance(owner) == CREDITS
 
@@ -154,7 +169,8 @@ def test_an_edit_over_the_soft_time_limit_fails_and_refunds(
 
     monkeypatch.setattr("ai.services.edit_image", too_slow)
     body = submit(owner_client, instruction="变成水彩风格").final
-    assert body["status"] == "failed" and body["error_code"] == "timeout"
+    assert body["status"] == "failed"
+    assert body["error_code"] == "timeout"
     assert balance(owner) == CREDITS
 
 
@@ -164,7 +180,9 @@ def test_an_instruction_without_a_remote_model_is_503_and_charges_nothing(
     response = submit(owner_client, instruction="变成水彩风格")
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "provider_unavailable"
-    assert balance(owner) == CREDITS and not ImageEditTask.objects.exists() and private_files() == []
+    assert balance(owner) == CREDITS
+    assert not ImageEditTask.objects.exists()
+    assert private_files() == []
 
 
 def test_short_of_credits_is_402_and_nothing_is_queued(vendors, owner_client, owner, submit):
@@ -172,27 +190,28 @@ def test_short_of_credits_is_402_and_nothing_is_queued(vendors, owner_client, ow
     assert response.status_code == 402
     assert response.json()["error"]["code"] == "insufficient_credits"
     assert response.json()["error"]["details"] == {"needed": 5, "balance": 0}
-    assert not ImageEditTask.objects.exists() and private_files() == [] and vendors[0].requests == []
+    assert not ImageEditTask.objects.exists()
+    assert private_files() == []
+    assert vendors[0].requests == []
 
 
 @pytest.mark.parametrize("preset", ["black_white", "warm", "square_avatar"])
 def test_a_preset_runs_offline_for_free(offline, owner_client, owner, submit, preset):
     source = photo((96, 64))
     body = submit(owner_client, source, preset=preset).final
-    assert (
-        body["status"] == "succeeded" and body["provider"] == "local" and body["model"] == "pillow-presets-v1"
-    )
-    assert body["credits_charged"] == 0 and balance(owner) == 0
+    assert body["status"] == "succeeded"
+    assert body["provider"] == "local"
+    assert body["model"] == "pillow-presets-v1"
+    assert body["credits_charged"] == 0
+    assert balance(owner) == 0
     result = np.asarray(
         fetch(owner_client, owner_client.get(f"{URL}/{body['id']}").json()["result_url"]).convert("RGB"),
         dtype=float,
     )
     before = np.asarray(Image.open(BytesIO(source)).convert("RGB"), dtype=float)
     if preset == "black_white":
-        assert (
-            np.abs(result[..., 0] - result[..., 2]).max() <= 2
-            and np.abs(before[..., 0] - before[..., 2]).max() > 40
-        )
+        assert np.abs(result[..., 0] - result[..., 2]).max() <= 2
+        assert np.abs(before[..., 0] - before[..., 2]).max() > 40
     elif preset == "warm":
         assert (result[..., 0] - result[..., 2]).mean() > (before[..., 0] - before[..., 2]).mean() + 20
     else:
@@ -204,7 +223,8 @@ def test_an_instruction_with_a_preset_applies_the_preset_to_the_models_answer(
     vendors, owner_client, credits, submit
 ):
     body = submit(owner_client, instruction="变成水彩风格", preset="square_avatar").final
-    assert body["status"] == "succeeded" and body["provider"] == "dashscope"
+    assert body["status"] == "succeeded"
+    assert body["provider"] == "dashscope"
     assert (body["result_width"], body["result_height"]) == (64, 64)
 
 
@@ -236,8 +256,10 @@ def test_an_identical_edit_still_queued_is_not_queued_twice(
             URL, {"image": upload(photo()), "instruction": "变成水彩风格!"}, format="multipart"
         )
     assert first.status_code == again.status_code == 202
-    assert again.json()["id"] == first.json()["id"] and again.json()["position"] == 1
-    assert ImageEditTask.objects.count() == 1 and balance(owner) == CREDITS - 5
+    assert again.json()["id"] == first.json()["id"]
+    assert again.json()["position"] == 1
+    assert ImageEditTask.objects.count() == 1
+    assert balance(owner) == CREDITS - 5
     assert len(private_files()) == 1
 
 
@@ -246,7 +268,9 @@ def test_list_is_own_paginated_and_filterable(offline, owner_client, outsider_cl
         submit(owner_client, photo(seed=seed), preset="warm")
     submit(outsider_client, preset="cool")
     page = owner_client.get(URL, {"page_size": 2}).json()
-    assert page["count"] == 3 and len(page["results"]) == 2 and page["next"]
+    assert page["count"] == 3
+    assert len(page["results"]) == 2
+    assert page["next"]
     assert all(item["preset"] == "warm" for item in page["results"])
     assert owner_client.get(URL, {"status": "failed"}).json()["count"] == 0
     assert owner_client.get(URL, {"status": "nope"}).status_code == 400
@@ -260,7 +284,8 @@ def test_delete_removes_the_task_and_its_files(
     assert private_files()
     with django_capture_on_commit_callbacks(execute=True):
         assert owner_client.delete(f"{URL}/{body['id']}").status_code == 204
-    assert private_files() == [] and not ImageEditTask.objects.exists()
+    assert private_files() == []
+    assert not ImageEditTask.objects.exists()
     assert owner_client.get(url).status_code == 404
     assert owner_client.get(f"{URL}/{body['id']}").status_code == 404
 
@@ -307,8 +332,11 @@ def test_stats_count_edits_and_cost_per_day_for_staff_only(
     body = staff_client.get("/api/v1/stats/image-edits", {"days": 7}).json()
     assert len(body["days"]) == 7
     today = body["days"][-1]
-    assert today["edits"] == 4 and today["succeeded"] == 3 and today["failed"] == 1
-    assert today["cache_hits"] == 1 and today["credits"] == 5
+    assert today["edits"] == 4
+    assert today["succeeded"] == 3
+    assert today["failed"] == 1
+    assert today["cache_hits"] == 1
+    assert today["credits"] == 5
     assert today["cost"] == "0.140000" == body["totals"]["cost"]  # the wanx price table: one image
     assert all(day["edits"] == 0 for day in body["days"][:-1])
     assert staff_client.get("/api/v1/stats/image-edits", {"days": 0}).status_code == 400

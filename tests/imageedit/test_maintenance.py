@@ -50,9 +50,11 @@ def test_purge_removes_expired_tasks_with_their_files_and_old_kept_photos(owner)
     assert out.getvalue().strip() == "Deleted 1 image edit(s) and 2 file(s)."
     assert not ImageEditTask.objects.filter(pk=expired.pk).exists()
     assert not storage().exists(expired.result_name)
-    assert storage().exists(kept.result_name) and ImageEditTask.objects.filter(pk=kept.pk).exists()
+    assert storage().exists(kept.result_name)
+    assert ImageEditTask.objects.filter(pk=kept.pk).exists()
     old_failure.refresh_from_db()
-    assert old_failure.source_name == "" and ImageEditTask.objects.filter(pk=old_failure.pk).exists()
+    assert old_failure.source_name == ""
+    assert ImageEditTask.objects.filter(pk=old_failure.pk).exists()
     assert storage().exists(new_failure.source_name)
     assert purge_expired.delay().get() == {"tasks": 0, "files": 0}  # the beat task; nothing left to do
 
@@ -95,7 +97,8 @@ def test_admin_retries_failed_edits_whose_photo_is_kept(
     dashscope.task_failure = ("InternalError.Algo", "Algorithm failed.")
     openai.script(openai.error(400))
     failed = submit(owner_client, instruction="变成水彩风格").final
-    assert failed["status"] == "failed" and balance(owner) == CREDITS
+    assert failed["status"] == "failed"
+    assert balance(owner) == CREDITS
     gone = finished(owner, status=Status.FAILED)  # its photo was already purged
     dashscope.task_failure = None
     with django_capture_on_commit_callbacks(execute=True):
@@ -106,8 +109,10 @@ def test_admin_retries_failed_edits_whose_photo_is_kept(
         )
     assert response.status_code == 200
     messages = [str(m) for m in response.context["messages"]]
-    assert "已重试 1 个任务" in messages and any("跳过" in m for m in messages)
+    assert "已重试 1 个任务" in messages
+    assert any("跳过" in m for m in messages)
     retried = owner_client.get(f"/api/v1/image-edits/{failed['id']}").json()
-    assert retried["status"] == "succeeded" and retried["credits_charged"] == 5
+    assert retried["status"] == "succeeded"
+    assert retried["credits_charged"] == 5
     assert balance(owner) == CREDITS - 5
     assert ImageEditTask.objects.get(pk=gone.pk).status == Status.FAILED

@@ -61,7 +61,8 @@ def test_tasks_over_the_limit_wait_in_order_and_the_next_finishing_task_dispatch
     a_task, b_task = ImageEditTask.objects.get(pk=a["id"]), ImageEditTask.objects.get(pk=b["id"])
     assert a_task.status == Status.SUCCEEDED
     # a's finish freed its slot again, so b ran after it
-    assert b_task.status == Status.SUCCEEDED and b_task.started_at >= a_task.finished_at
+    assert b_task.status == Status.SUCCEEDED
+    assert b_task.started_at >= a_task.finished_at
     assert ImageEditTask.objects.get(pk=second_busy.pk).status == Status.RUNNING
 
 
@@ -126,7 +127,8 @@ def test_cancel_of_a_queued_task_refunds_and_deletes_its_photo(
     busy(owner)
     with django_capture_on_commit_callbacks(execute=True):
         body = post(owner_client, 1, instruction="变成水彩风格").json()
-    assert body["status"] == "queued" and balance(owner) == CREDITS - 5
+    assert body["status"] == "queued"
+    assert balance(owner) == CREDITS - 5
     source = ImageEditTask.objects.get(pk=body["id"]).source_name
     from core.private_media import storage
 
@@ -134,13 +136,17 @@ def test_cancel_of_a_queued_task_refunds_and_deletes_its_photo(
     with django_capture_on_commit_callbacks(execute=True):
         response = owner_client.post(f"{URL}/{body['id']}/cancel")
     assert response.status_code == 200
-    assert response.json()["status"] == "canceled" and response.json()["position"] is None
-    assert balance(owner) == CREDITS and not storage().exists(source)
+    assert response.json()["status"] == "canceled"
+    assert response.json()["position"] is None
+    assert balance(owner) == CREDITS
+    assert not storage().exists(source)
     deltas = list(CreditLedger.objects.filter(user=owner).order_by("id").values_list("delta", "reason"))
     assert deltas == [(CREDITS, "grant"), (-5, "spend"), (5, "refund")]
     again = owner_client.post(f"{URL}/{body['id']}/cancel")
-    assert again.status_code == 409 and again.json()["error"]["code"] == "not_cancelable"
-    assert services.run(body["id"]) is None and vendors[0].requests == []  # its turn never comes
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "not_cancelable"
+    assert services.run(body["id"]) is None
+    assert vendors[0].requests == []
 
 
 @pytest.mark.django_db
@@ -152,9 +158,11 @@ def test_delete_of_a_queued_task_refunds_and_a_running_one_is_409(
     with django_capture_on_commit_callbacks(execute=True):
         body = post(owner_client, 1, instruction="变成水彩风格").json()
     assert owner_client.delete(f"{URL}/{body['id']}").status_code == 204
-    assert balance(owner) == CREDITS and not ImageEditTask.objects.filter(pk=body["id"]).exists()
+    assert balance(owner) == CREDITS
+    assert not ImageEditTask.objects.filter(pk=body["id"]).exists()
     refused = owner_client.delete(f"{URL}/{held.pk}")
-    assert refused.status_code == 409 and refused.json()["error"]["code"] == "edit_running"
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "edit_running"
     assert owner_client.post(f"{URL}/{held.pk}/cancel").status_code == 409
 
 
@@ -179,7 +187,9 @@ def test_the_reaper_requeues_a_stalled_task_once_then_fails_it_and_resends_waiti
     with django_capture_on_commit_callbacks(execute=True):
         services.recover_stalled()
     reaped = ImageEditTask.objects.get(pk=stalled["id"])
-    assert reaped.status == Status.FAILED and reaped.error_code == "stalled" and reaped.credits_charged == 0
+    assert reaped.status == Status.FAILED
+    assert reaped.error_code == "stalled"
+    assert reaped.credits_charged == 0
     assert reaped.attempts == 2
     assert ImageEditTask.objects.get(pk=waiting["id"]).status == Status.SUCCEEDED
     assert balance(owner) == CREDITS - 5

@@ -45,12 +45,15 @@ def test_a_worker_edits_through_dashscope_task_polling(worker_vendors, owner, ow
     body = submit(owner_client, 11, "变成水彩风格")
     task = wait(body["id"])
     assert task.status == Status.SUCCEEDED, task.error_code
-    assert task.provider == "dashscope" and task.model == "wanx2.1-imageedit"
-    assert dashscope.received_prompts() == ["变成水彩风格"] and openai.requests == []
+    assert task.provider == "dashscope"
+    assert task.model == "wanx2.1-imageedit"
+    assert dashscope.received_prompts() == ["变成水彩风格"]
+    assert openai.requests == []
     polls = [r for r in dashscope.requests if r.method == "GET" and r.path.startswith("/api/v1/tasks/")]
     assert len(polls) >= 2  # RUNNING, then SUCCEEDED
     assert fetch(owner_client, owner_client.get(f"{URL}/{task.pk}").json()["result_url"]).size == (96, 64)
-    assert task.source_name == "" and balance(owner) == 15
+    assert task.source_name == ""
+    assert balance(owner) == 15
 
 
 def test_a_worker_edits_through_openai_images_edit(worker_vendors, owner, owner_client, funded):
@@ -60,7 +63,8 @@ def test_a_worker_edits_through_openai_images_edit(worker_vendors, owner, owner_
         task = wait(submit(owner_client, 12, "去掉背景里的路人")["id"])
     finally:
         dashscope.task_failure = None
-    assert task.status == Status.SUCCEEDED and task.provider == "openai", task.error_code
+    assert task.status == Status.SUCCEEDED, task.error_code
+    assert task.provider == "openai", task.error_code
     assert openai.received_prompts() == ["去掉背景里的路人"]
     assert fetch(owner_client, owner_client.get(f"{URL}/{task.pk}").json()["result_url"]).size == (1024, 1024)
     assert balance(owner) == 15

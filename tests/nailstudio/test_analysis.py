@@ -111,7 +111,8 @@ def test_it_analyses_each_type_offline(offline, owner, owner_client, inspiration
     assert "pink" in answers["style_tags"]["tags"]  # the pink profile photo
     assert answers["nail_shape"]["shape"] is None  # a flat colour holds no nail: no made-up shape
     assert answers["nail_condition"]["condition"] == "unknown"
-    assert answers["nail_condition"]["findings"] == [] and answers["nail_condition"]["confidence"] <= 0.2
+    assert answers["nail_condition"]["findings"] == []
+    assert answers["nail_condition"]["confidence"] <= 0.2
     assert not AICall.objects.filter(provider__in=["dashscope", "openai"]).exists()
 
 
@@ -178,11 +179,13 @@ def test_it_compares_two_uploads_offline_without_storing_anything(offline, owner
     )
     assert same.status_code == other.status_code == 200, same.json()
     body = same.json()
-    assert body["status"] == "ready" and body["provider"] == "local"
+    assert body["status"] == "ready"
+    assert body["provider"] == "local"
     assert set(body["differences"]) == {"color", "pattern", "detail", "composition"}
     assert {"color_matching", "composition"} <= set(body["dimension_scores"])
     assert other.json()["similarity_score"] < body["similarity_score"]
-    assert not ComparisonResult.objects.exists() and not AbilityRecord.objects.exists()
+    assert not ComparisonResult.objects.exists()
+    assert not AbilityRecord.objects.exists()
 
 
 def test_it_compares_a_photo_with_a_design_remotely(vendors, owner, owner_client, design):
@@ -197,7 +200,8 @@ def test_it_compares_a_photo_with_a_design_remotely(vendors, owner, owner_client
     assert body["dimension_scores"]["pattern_precision"] == {"score": 90, "evidence": "花瓣位置准确"}
     sent = dashscope.received_images()
     assert [image.size for image in sent] == [Image.open(_design_png(design)).size, (96, 72)]
-    assert not ComparisonResult.objects.exists() and not AbilityRecord.objects.exists()
+    assert not ComparisonResult.objects.exists()
+    assert not AbilityRecord.objects.exists()
     assert AICall.objects.filter(capability="compare_images", user=owner, ok=True).count() == 1
 
 
@@ -217,7 +221,7 @@ def test_it_needs_one_reference_to_compare(offline, owner_client):
 def test_it_refuses_an_unknown_type_in_the_ai_layer_too():
     from ai import services as ai
 
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown analysis type"):
         ai.analyze_image(Image.new("RGB", (8, 8)), analysis_type="palette")
 
 
@@ -236,10 +240,12 @@ def test_it_suggests_tags_for_an_uploaded_inspiration_without_applying_them(offl
     )
     assert response.status_code == 201, response.json()
     body = response.json()
-    assert "stripes" in body["suggested_tags"] and "blue" not in body["suggested_tags"]
+    assert "stripes" in body["suggested_tags"]
+    assert "blue" not in body["suggested_tags"]
     assert body["tags"] == ["blue"]
     stored = owner_client.get(f"/api/v1/inspirations/{body['id']}").json()
-    assert stored["tags"] == ["blue"] and "suggested_tags" not in stored
+    assert stored["tags"] == ["blue"]
+    assert "suggested_tags" not in stored
 
 
 def test_it_suggests_colours_and_shape_for_a_profile_photo_without_applying_them(
@@ -252,8 +258,10 @@ def test_it_suggests_colours_and_shape_for_a_profile_photo_without_applying_them
     )
     assert response.status_code == 201, response.json()
     suggested = response.json()["suggested_profile"]
-    assert suggested["nail_shape"] == "stiletto" and suggested["shape_confidence"] >= 0.5
-    assert suggested["color_preferences"] and all(c.startswith("#") for c in suggested["color_preferences"])
+    assert suggested["nail_shape"] == "stiletto"
+    assert suggested["shape_confidence"] >= 0.5
+    assert suggested["color_preferences"]
+    assert all(c.startswith("#") for c in suggested["color_preferences"])
     assert _rgb(suggested["color_preferences"][0]) == pytest.approx((0x7B, 0x1E, 0x2B), abs=25)
     after = owner_client.get(f"/api/v1/customers/{customer.pk}/profile").json()
     assert {k: v for k, v in after.items() if k not in ("photos", "updated_at")} == {

@@ -31,7 +31,8 @@ def test_it_creates_a_customer_with_a_profile(owner_client, owner):
     assert data["profile"]["color_preferences"] == ["#A1B2C3"]
     assert data["profile"]["prohibitions"] == ["long nails"]
     customer = Customer.objects.get(pk=data["id"])
-    assert customer.owner == owner and customer.profile.nail_size == "medium"
+    assert customer.owner == owner
+    assert customer.profile.nail_size == "medium"
 
 
 @pytest.mark.parametrize("colours", [["red"], ["#12345"], ["#GGGGGG"], "#FFFFFF"])
@@ -104,7 +105,8 @@ def test_it_uploads_and_deletes_profile_photos_privately(
     assert path.exists()
     assert Path(settings.MEDIA_ROOT) not in path.parents
     served = _get(owner_client, data["image_url"])
-    assert served.status_code == 200 and served["Content-Type"] == "image/jpeg"
+    assert served.status_code == 200
+    assert served["Content-Type"] == "image/jpeg"
 
     profile = owner_client.get(f"/api/v1/customers/{customer.pk}/profile").json()
     assert [p["id"] for p in profile["photos"]] == [stored.pk]
@@ -176,7 +178,8 @@ def test_it_shows_designs_and_services_as_one_timeline(owner_client, owner, cust
         ("design", design.pk),
         ("service", old.pk),
     ]
-    assert entries[1]["service"] is None and entries[1]["design"]["status"] == "queued"
+    assert entries[1]["service"] is None
+    assert entries[1]["design"]["status"] == "queued"
 
 
 def test_it_hides_customers_from_other_users(outsider_client, customer):
@@ -201,7 +204,8 @@ def test_it_hides_customers_from_other_users(outsider_client, customer):
         assert response.json()["error"]["code"] == "not_found"
     assert outsider_client.get("/api/v1/customers").json()["count"] == 0
     customer.refresh_from_db()
-    assert customer.name == "王小姐" and customer.photos.count() == 1
+    assert customer.name == "王小姐"
+    assert customer.photos.count() == 1
 
 
 def test_it_needs_authentication(api_client):

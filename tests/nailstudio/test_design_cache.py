@@ -56,14 +56,17 @@ def _design(response) -> DesignPlan:
 
 def test_it_copies_an_identical_offline_design_into_its_own_file(offline, post, owner, customer, inspiration):
     first = post(customer=customer.pk, inspiration_image_ids=[inspiration.pk], custom_prompt="樱花")
-    assert first.status_code == 202 and first.json()["from_cache"] is False
+    assert first.status_code == 202
+    assert first.json()["from_cache"] is False
     second = post(customer=customer.pk, inspiration_image_ids=[inspiration.pk], custom_prompt="樱花")
     assert second.status_code == 200, second.json()
     body = second.json()
     assert (body["status"], body["from_cache"], body["provider"]) == ("ready", True, "local")
-    assert body["credits_charged"] == 0 and float(body["cost"]) == 0
+    assert body["credits_charged"] == 0
+    assert float(body["cost"]) == 0
     original, copy = _design(first), _design(second)
-    assert copy.cache_key == original.cache_key and copy.image != original.image
+    assert copy.cache_key == original.cache_key
+    assert copy.image != original.image
     assert read_private(copy.image) == read_private(original.image)
     services.delete_design(original)
     assert (private_root() / copy.image).exists()  # deleting one never breaks the other
@@ -83,7 +86,8 @@ def test_it_answers_a_hit_with_a_remote_model_without_calling_it_or_holding_cred
     assert (body["from_cache"], body["provider"], body["credits_charged"]) == (True, "dashscope", 0)
     assert float(body["cost"]) == 0
     assert balance(owner) == credits - 2  # unchanged by the hit
-    assert len(dashscope.received_prompts()) == 1 and AICall.objects.count() == calls
+    assert len(dashscope.received_prompts()) == 1
+    assert AICall.objects.count() == calls
 
 
 def test_it_misses_when_one_reference_or_a_profile_colour_changes(
@@ -106,8 +110,10 @@ def test_it_draws_again_on_regenerate(vendors, post, owner, customer, credits):
     dashscope, _ = vendors
     post(customer=customer.pk)
     again = post(customer=customer.pk, regenerate=True)
-    assert again.status_code == 202 and again.json()["credits_charged"] == 2
-    assert _design(again).status == "ready" and not _design(again).from_cache
+    assert again.status_code == 202
+    assert again.json()["credits_charged"] == 2
+    assert _design(again).status == "ready"
+    assert not _design(again).from_cache
     assert len(dashscope.received_prompts()) == 2
     assert balance(owner) == credits - 4
 
@@ -119,7 +125,8 @@ def test_it_renders_another_variation_offline_on_regenerate(offline, post, custo
     assert read_private(again.image) != read_private(first.image)
     # Both are entries now; the newest answers the next identical request.
     copy = _design(post(customer=customer.pk))
-    assert copy.from_cache and read_private(copy.image) == read_private(again.image)
+    assert copy.from_cache
+    assert read_private(copy.image) == read_private(again.image)
 
 
 def test_it_caches_refinements_by_parent_image_and_normalised_instruction(
@@ -146,7 +153,8 @@ def test_it_keeps_each_artists_cache_to_themselves(offline, post, owner, outside
     theirs = services.create_customer(owner=outsider, name="A", profile=profile)
     first = _design(post(customer=mine.pk))
     other = post(client=outsider_client, customer=theirs.pk)
-    assert other.status_code == 202 and not _design(other).from_cache
+    assert other.status_code == 202
+    assert not _design(other).from_cache
     assert _design(other).cache_key == first.cache_key  # same inputs, yet not shared
 
 
@@ -168,7 +176,8 @@ def test_it_does_not_serve_an_offline_fallback_once_a_remote_model_works(
     assert fallback.provider == "local"
     dashscope.task_failure = None
     again = post(customer=customer.pk)
-    assert again.status_code == 202 and _design(again).provider == "dashscope"
+    assert again.status_code == 202
+    assert _design(again).provider == "dashscope"
 
 
 def test_it_counts_requests_hits_cost_and_credits_for_staff(
@@ -184,8 +193,10 @@ def test_it_counts_requests_hits_cost_and_credits_for_staff(
     assert today["date"] == timezone.localdate().isoformat()
     assert (today["requests"], today["cache_hits"], today["generated"], today["failed"]) == (3, 1, 2, 0)
     assert today["hit_rate"] == pytest.approx(1 / 3, abs=1e-3)
-    assert today["credits"] == 4 and float(today["cost"]) > 0
-    assert body["totals"]["requests"] == 3 and body["totals"]["cost"] == today["cost"]
+    assert today["credits"] == 4
+    assert float(today["cost"]) > 0
+    assert body["totals"]["requests"] == 3
+    assert body["totals"]["cost"] == today["cost"]
     assert staff_client.get("/api/v1/stats/designs", {"days": 0}).status_code == 400
     assert staff_client.get("/api/v1/stats/designs", {"days": "x"}).status_code == 400
 
@@ -207,7 +218,8 @@ def test_it_answers_from_the_cache_what_a_worker_drew(worker_vendors, owner_clie
         plan.refresh_from_db()
     assert (plan.status, plan.provider) == ("ready", "dashscope"), plan.error
     second = owner_client.post(URL, {"customer": customer.pk}, format="json")
-    assert second.status_code == 200 and second.json()["from_cache"] is True
+    assert second.status_code == 200
+    assert second.json()["from_cache"] is True
     copy = _design(second)
     assert read_private(copy.image) == read_private(plan.image)  # the test process copied the worker's file
     assert len(dashscope.received_prompts()) == 1

@@ -50,12 +50,15 @@ def test_it_generates_a_design_with_the_remote_model(
     )
     assert response.status_code == 202, response.json()
     queued = response.json()
-    assert queued["status"] == "queued" and queued["credits_charged"] == 2
+    assert queued["status"] == "queued"
+    assert queued["credits_charged"] == 2
 
     plan = owner_client.get(f"/api/v1/designs/{queued['id']}").json()
     assert plan["status"] == "ready", plan
-    assert plan["provider"] == "dashscope" and float(plan["cost"]) > 0
-    assert plan["version"] == 1 and plan["parent_design_id"] is None
+    assert plan["provider"] == "dashscope"
+    assert float(plan["cost"]) > 0
+    assert plan["version"] == 1
+    assert plan["parent_design_id"] is None
     image = Image.open(BytesIO(_fetch(owner_client, plan["image_url"])))
     assert image.size == (1024, 1024)
 
@@ -89,10 +92,12 @@ def test_it_keeps_prohibited_elements_out_of_prompts(
     assert len(prompts) == 2
     for prompt in prompts:
         positive = positive_part(prompt).lower()
-        assert "glitter" not in positive and "亮片" not in positive
+        assert "glitter" not in positive
+        assert "亮片" not in positive
         assert "pink" in positive  # the rest of the request survives
         negative = prompt.split(NEGATIVE_HEADER, 1)[1]
-        assert "glitter" in negative and "亮片" in negative
+        assert "glitter" in negative
+        assert "亮片" in negative
 
 
 def test_it_refines_into_a_version_chain_and_estimates(
@@ -103,7 +108,8 @@ def test_it_refines_into_a_version_chain_and_estimates(
     v2 = request_design(f"/api/v1/designs/{v1['id']}/refine", refinement_prompt="换成浅蓝色").json()
     assert (v2["parent_design_id"], v2["version"], v2["status"]) == (v1["id"], 2, "queued")
     v2 = owner_client.get(f"/api/v1/designs/{v2['id']}").json()
-    assert v2["status"] == "ready" and v2["refinement_prompt"] == "换成浅蓝色"
+    assert v2["status"] == "ready"
+    assert v2["refinement_prompt"] == "换成浅蓝色"
     assert v2["inspiration_image_ids"] == [inspiration.pk]
     assert "换成浅蓝色" in v2["ai_prompt"]
 
@@ -129,7 +135,8 @@ def test_it_refines_into_a_version_chain_and_estimates(
     assert [m["type"] for m in estimated["materials"]] == ["polish", "tool"]
     stored = owner_client.get(f"/api/v1/designs/{v2['id']}").json()
     assert (stored["estimated_duration_min"], stored["estimated_duration_max"]) == (50, 70)
-    assert stored["material_list"] == estimated["materials"] and stored["complexity"] == "medium"
+    assert stored["material_list"] == estimated["materials"]
+    assert stored["complexity"] == "medium"
     assert balance(owner) == credits - 3 * 2
     # The async estimate's call row is saved by the AI layer's deferred log, for the requesting user.
     call = AICall.objects.filter(capability="analyze_image").get()
@@ -157,7 +164,8 @@ def test_it_generates_refines_and_estimates_offline(
     assert queued.json()["credits_charged"] == 0  # the offline renderer is free
     plan = owner_client.get(f"/api/v1/designs/{queued.json()['id']}").json()
     assert (plan["status"], plan["provider"]) == ("ready", "local")
-    assert "设计" in plan["design_description"] and "#" in plan["design_description"]
+    assert "设计" in plan["design_description"]
+    assert "#" in plan["design_description"]
     first = _fetch(owner_client, plan["image_url"])
     assert Image.open(BytesIO(first)).format == "PNG"
 
@@ -198,8 +206,10 @@ def test_it_fails_and_refunds_when_no_provider_answers(
     plan = request_design(customer=customer.pk).json()
     assert plan["credits_charged"] == 2
     plan = owner_client.get(f"/api/v1/designs/{plan['id']}").json()
-    assert plan["status"] == "failed" and plan["error"]
-    assert plan["image_url"] is None and plan["credits_charged"] == 0
+    assert plan["status"] == "failed"
+    assert plan["error"]
+    assert plan["image_url"] is None
+    assert plan["credits_charged"] == 0
     assert balance(owner) == credits
     refine = owner_client.post(
         f"/api/v1/designs/{plan['id']}/refine", {"refinement_prompt": "x"}, format="json"

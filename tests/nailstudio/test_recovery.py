@@ -47,7 +47,8 @@ def test_a_requeued_design_is_drawn_once(
     with django_capture_on_commit_callbacks(execute=True):
         recovery.recover_stalled()
     plan.refresh_from_db()
-    assert plan.status == "ready" and plan.provider == "dashscope"
+    assert plan.status == "ready"
+    assert plan.provider == "dashscope"
     assert balance(owner) == credits - 2
 
 

@@ -109,12 +109,14 @@ def test_it_completes_a_service_and_compares_offline(
     assert response.status_code == 200, response.json()
     data = response.json()
     assert (data["status"], data["service_duration"]) == ("completed", 80)
-    assert data["completed_at"] and "/api/v1/media/" in data["actual_image_url"]
+    assert data["completed_at"]
+    assert "/api/v1/media/" in data["actual_image_url"]
 
     result = owner_client.get(f"/api/v1/services/{record.pk}/comparison")
     assert result.status_code == 200
     body = result.json()
-    assert body["status"] == "ready" and body["provider"] == "local"
+    assert body["status"] == "ready"
+    assert body["provider"] == "local"
     assert 60 <= body["similarity_score"] <= 100  # the same design, barely moved
     assert set(body["differences"]) == {"color", "pattern", "detail", "composition"}
     assert {"color_matching", "pattern_precision", "detail_work", "composition"} <= set(
@@ -144,7 +146,8 @@ def test_it_compares_with_the_remote_model(
     assert body["dimension_scores"]["pattern_precision"] == {"score": 90, "evidence": "花瓣位置准确"}
     assert body["dimension_scores"]["color_matching"] == {"score": 75, "evidence": ""}
     sent = dashscope.received_images()
-    assert len(sent) == 2 and sent[0].size == Image.open(private_root() / design.image).size
+    assert len(sent) == 2
+    assert sent[0].size == Image.open(private_root() / design.image).size
 
 
 def test_it_answers_202_while_the_comparison_runs(
@@ -158,7 +161,8 @@ def test_it_answers_202_while_the_comparison_runs(
         )
     pending = owner_client.get(f"/api/v1/services/{record.pk}/comparison")
     assert pending.status_code == 202
-    assert pending.json()["status"] == "pending" and pending.json()["similarity_score"] is None
+    assert pending.json()["status"] == "pending"
+    assert pending.json()["similarity_score"] is None
     for callback in callbacks:
         callback()
     assert owner_client.get(f"/api/v1/services/{record.pk}/comparison").status_code == 200
@@ -172,7 +176,8 @@ def test_it_records_a_failed_comparison(
     dashscope.answer = {"similarity": 140}
     _complete(owner_client, record, _design_photo(design), django_capture_on_commit_callbacks)
     body = owner_client.get(f"/api/v1/services/{record.pk}/comparison").json()
-    assert body["status"] == "failed" and body["error"]
+    assert body["status"] == "failed"
+    assert body["error"]
     assert not ComparisonResult.objects.exists()
 
 
@@ -215,7 +220,8 @@ def test_it_hides_services_from_other_users(outsider_client, record, design):
         assert response.status_code == 404, (method, url)
     assert outsider_client.get("/api/v1/services").json()["count"] == 0
     record.refresh_from_db()
-    assert record.status == "pending" and record.notes == ""
+    assert record.status == "pending"
+    assert record.notes == ""
 
 
 def test_it_keeps_similarity_within_0_to_100_in_the_database(owner, customer):

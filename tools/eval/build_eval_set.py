@@ -502,7 +502,7 @@ FIXTURES = (
             "social_security_3_table",
             "photocopy_a4_1",
         )
-    ),  # fmt: skip
+    ),
     ("synthetic/social_activities/group_1.jpg", 1600),
     ("synthetic/single_person/closeup_0.jpg", 1200),
     ("synthetic/other/tableware_51.jpg", 1200),

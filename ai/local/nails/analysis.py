@@ -12,8 +12,10 @@ Everything here is measured, never guessed:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
@@ -117,8 +119,8 @@ def _label(mask: np.ndarray) -> tuple[np.ndarray, int]:
     roots = np.array([root(i) for i in range(len(rows))], dtype=np.int64)
     _unique, compact = np.unique(roots, return_inverse=True)
     labels = np.zeros((height, width), dtype=np.int32)
-    for row, start, end, label in zip(rows, starts, ends, compact + 1, strict=True):
-        labels[row, start:end] = label
+    for run_row, start, end, label in zip(rows, starts, ends, compact + 1, strict=True):
+        labels[run_row, start:end] = label
     return labels, len(_unique)
 
 
@@ -154,7 +156,7 @@ def _cluster(pixels: np.ndarray, k: int) -> list[tuple[tuple[int, int, int], flo
     quant = strip.quantize(colors=k + 2, method=Image.Quantize.MEDIANCUT, kmeans=3)
     flat = quant.getpalette() or []
     merged: list[list] = []  # [lab, rgb, share]
-    for count, index in quant.getcolors(k + 2) or []:
+    for count, index in cast("list[tuple[int, int]]", quant.getcolors(k + 2) or []):
         rgb = tuple(flat[3 * index : 3 * index + 3])
         lab = rgb_to_lab(np.array(rgb, dtype=np.uint8))
         near = next((m for m in merged if float(delta_e2000(m[0], lab)) < _MERGE_DELTA_E), None)
@@ -305,14 +307,14 @@ def nail_shape(frame: _Frame) -> dict:
         if profile is None:
             continue
         distances = {shape: float(np.abs(profile - _template(shape, ratio)).mean()) for shape in SHAPES}
-        ranked = sorted(distances, key=distances.get)
+        ranked = sorted(distances, key=distances.__getitem__)
         best, second = ranked[0], ranked[1]
         margin = distances[second] - distances[best]
         votes[best] = votes.get(best, 0.0) + 1.0 + margin * 10
         nails += 1
     if not votes:
         return {"shape": None, "confidence": 0.0, "nails": 0}
-    shape = max(votes, key=votes.get)
+    shape = max(votes, key=votes.__getitem__)
     agreement = votes[shape] / sum(votes.values())
     confidence = round(min(0.9, 0.35 + 0.45 * agreement + 0.02 * min(nails, 5)), 2)
     return {"shape": shape, "confidence": confidence, "nails": nails}
@@ -366,7 +368,7 @@ def _template_cached(shape: str, ratio_tenths: int) -> tuple[float, ...]:
 
 
 def _template(shape: str, ratio: float) -> np.ndarray:
-    return np.array(_template_cached(shape, int(round(min(max(ratio, 0.8), 2.5) * 10))))
+    return np.array(_template_cached(shape, round(min(max(ratio, 0.8), 2.5) * 10)))
 
 
 # ---- nail condition -----------------------------------------------------------------------------------------
@@ -382,7 +384,7 @@ def nail_condition(frame: _Frame | None) -> dict:
     }
 
 
-ANALYSERS = {
+ANALYSERS: dict[str, Callable[..., dict]] = {  # nail_condition needs no frame (None)
     "colors": colors,
     "style_tags": style_tags,
     "nail_shape": nail_shape,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 from PIL import Image
@@ -52,7 +53,7 @@ def to_hex(rgb: Sequence[int]) -> str:
 
 def mix(a: Sequence[float], b: Sequence[float], t: float) -> RGB:
     """Linear blend from a (t=0) to b (t=1) in sRGB."""
-    r, g, b_ = (int(round(a[i] + (b[i] - a[i]) * t)) for i in range(3))
+    r, g, b_ = (round(a[i] + (b[i] - a[i]) * t) for i in range(3))
     return r, g, b_
 
 
@@ -128,7 +129,7 @@ def dominant_colours(images: Sequence[Image.Image], k: int = 6, side: int = 96) 
         sheet.paste(thumb, (0, i * side))
     quant = sheet.quantize(colors=k, method=Image.Quantize.MEDIANCUT, kmeans=3)
     palette = quant.getpalette() or []
-    counts = quant.getcolors(k) or []
+    counts = cast("list[tuple[int, int]]", quant.getcolors(k) or [])
     total = float(side * side * len(thumbs))
     found = [
         ((palette[3 * idx], palette[3 * idx + 1], palette[3 * idx + 2]), count / total)

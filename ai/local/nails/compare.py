@@ -94,11 +94,11 @@ def compare_designs(
         "creativity": _creativity(act, inspirations, size),
     }
     similarity = sum(WEIGHTS[k] * raw[k] for k in WEIGHTS)
-    scores = {k: int(round(v)) for k, v in raw.items()}
+    scores = {k: round(v) for k, v in raw.items()}
     differences = _differences(m, scores)
     measurements = {k: round(float(v), 4) for k, v in m.items()}
     return Comparison(
-        similarity=int(round(similarity)),
+        similarity=round(similarity),
         differences=differences,
         suggestions=_suggestions(m, scores),
         measurements=measurements,
@@ -111,7 +111,7 @@ def compare_designs(
 def _common_size(reference: Image.Image) -> tuple[int, int]:
     w, h = reference.size
     scale = SIDE / max(w, h)
-    return max(16, int(round(w * scale))), max(16, int(round(h * scale)))
+    return max(16, round(w * scale)), max(16, round(h * scale))
 
 
 def _prepare(image: Image.Image, size: tuple[int, int]) -> _Prepared:
@@ -157,7 +157,7 @@ def _align(ref: _Prepared, act: _Prepared) -> tuple[_Prepared, _Prepared, int, i
     factor = 4
     small_ref, small_act = _downsample(ref.gray, factor), _downsample(act.gray, factor)
     # Never shift by more than a quarter of the short side (very thin images get no search at all).
-    reach = min(int(round(MAX_SHIFT * max(small_ref.shape))), min(small_ref.shape) // 4)
+    reach = min(round(MAX_SHIFT * max(small_ref.shape)), min(small_ref.shape) // 4)
     if reach < 1:
         return ref, act, 0, 0
     dy, dx = shift_correlation(small_ref, small_act, reach)

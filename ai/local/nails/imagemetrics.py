@@ -114,5 +114,5 @@ def block_mean(image: np.ndarray, rows: int, cols: int) -> np.ndarray:
     h, w = image.shape[:2]
     bh, bw = h // rows, w // cols
     trimmed = image[: bh * rows, : bw * cols]
-    shape = (rows, bh, cols, bw) + image.shape[2:]
+    shape = (rows, bh, cols, bw, *image.shape[2:])
     return trimmed.reshape(shape).mean(axis=(1, 3))

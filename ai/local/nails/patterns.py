@@ -38,7 +38,7 @@ class Nail:
 
     @property
     def size(self) -> tuple[int, int]:
-        return int(math.ceil(self.width + 2 * self.pad)), int(math.ceil(self.length + 2 * self.pad))
+        return math.ceil(self.width + 2 * self.pad), math.ceil(self.length + 2 * self.pad)
 
     def px(self, x: float, y: float) -> tuple[float, float]:
         """Nail-local (x right, y up from the cuticle) → tile pixel coordinates."""

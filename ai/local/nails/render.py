@@ -186,8 +186,8 @@ def _gloss(layer: Image.Image, nail: Nail) -> None:
 def _composite(canvas: Image.Image, tile: Image.Image, place: _Placement) -> None:
     rotated = tile.rotate(place.angle, resample=Image.Resampling.BILINEAR, expand=True)
     alpha = rotated.getchannel("A")
-    x = int(round(place.cx - rotated.width / 2))
-    y = int(round(place.cy - rotated.height / 2))
+    x = round(place.cx - rotated.width / 2)
+    y = round(place.cy - rotated.height / 2)
     # The shadow is soft anyway: blur it at quarter resolution (much cheaper) and scale back up.
     small = alpha.reduce(4).filter(ImageFilter.GaussianBlur(place.width * 0.035 / 4))
     shadow = small.resize(alpha.size, Image.Resampling.BILINEAR).point(lambda v: v * 30 // 100)

@@ -18,9 +18,17 @@ _GRID = (np.arange(48, dtype=np.float32) + 0.5) / 48
 ANCHORS = np.stack([np.tile(_GRID, 48), np.repeat(_GRID, 48)], axis=1)
 
 
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 relative to the image (0..1)
+
+
+def _rounded(box: Box) -> Box:
+    x0, y0, x1, y1 = (round(v, 4) for v in box)
+    return x0, y0, x1, y1
+
+
 @dataclass(frozen=True)
 class Face:
-    box: tuple[float, float, float, float]  # x0, y0, x1, y1 relative to the image (0..1)
+    box: Box
     score: float
 
     @property
@@ -34,7 +42,7 @@ def letterbox(image: Image.Image) -> tuple[np.ndarray, float, float, float]:
     scale = SIZE / max(w, h)
     nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
     px, py = (SIZE - nw) // 2, (SIZE - nh) // 2
-    pixels = np.asarray(image.resize((nw, nh), Image.BOX))
+    pixels = np.asarray(image.resize((nw, nh), Image.Resampling.BOX))
     tensor = np.zeros((1, 3, SIZE, SIZE), dtype=np.float32)
     tensor[0, :, py : py + nh, px : px + nw] = pixels.transpose(2, 0, 1)
     # In place, so no float temporaries: x / 127.5 − 1 maps the black padding to −1 as well.
@@ -91,7 +99,8 @@ def detect_faces_padded(store: ModelStore, image: Image.Image, frac: float = 0.5
     for f in _detect(store, canvas):
         x0, y0, x1, y1 = f.box
         box = ((x0 * cw - left) / w, (y0 * ch - top) / h, (x1 * cw - left) / w, (y1 * ch - top) / h)
-        faces.append(Face(tuple(round(min(1.0, max(0.0, v)), 4) for v in box), f.score))
+        x0, y0, x1, y1 = (min(1.0, max(0.0, v)) for v in box)
+        faces.append(Face(_rounded((x0, y0, x1, y1)), f.score))
     return [f for f in faces if f.area > 0]
 
 
@@ -110,7 +119,7 @@ def detect_faces_tiled(store: ModelStore, image: Image.Image, grid: int = 2) -> 
             for f in _detect(store, image.crop((left, top, left + tw, top + th))):
                 x0, y0, x1, y1 = f.box
                 box = ((left + x0 * tw) / w, (top + y0 * th) / h, (left + x1 * tw) / w, (top + y1 * th) / h)
-                faces.append(Face(tuple(round(v, 4) for v in box), f.score))
+                faces.append(Face(_rounded(box), f.score))
     return merge(faces)
 
 

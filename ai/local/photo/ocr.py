@@ -62,7 +62,7 @@ def detect_text(store: ModelStore, image: Image.Image, max_side: int = 480) -> l
     w, h = image.size
     scale = min(1.0, max_side / max(w, h))
     nw, nh = max(32, round(w * scale / 32) * 32), max(32, round(h * scale / 32) * 32)
-    rgb = np.asarray(image.resize((nw, nh), Image.BILINEAR) if (nw, nh) != (w, h) else image)
+    rgb = np.asarray(image.resize((nw, nh), Image.Resampling.BILINEAR) if (nw, nh) != (w, h) else image)
     sess = store.session(DET_MODEL)
     pred = sess.run(None, {sess.get_inputs()[0].name: _to_bgr_tensor(rgb)})[0]
     boxes, _ = _postprocess(pred, (h, w))

@@ -81,7 +81,9 @@ def pixel_stats(
     which JPEG noise on a flat fill stays inside; ``layout=False`` skips them (0.0)."""
     w, h = image.size
     scale = min(1.0, side / max(w, h))
-    small = image.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.NEAREST).convert("L")
+    small = image.resize(
+        (max(1, round(w * scale)), max(1, round(h * scale))), Image.Resampling.NEAREST
+    ).convert("L")
     px = np.asarray(small)
     if px.shape[1] < 2:
         return 0.0, 0.0, 0.0, 0.0

@@ -35,7 +35,7 @@ def check_cache(
             ]
             return corrections.overlay(record["u"], answers, flag=flag)  # the user's own corrections, if any
     if window is not None and throttling.count(window) > window.limit:
-        raise Throttled(wait=window.retry_after)
+        raise Throttled(wait=window.retry_after if window else 0.0)  # no window: no limit to pass
     found = fresh_entries(list(dict.fromkeys(hashes)))
     record["f"] = "".join("1" if h in found else "0" for h in hashes)
     hits.apply([record], entries=found)
@@ -56,7 +56,7 @@ def _on_redis(
         record=record, hashes=hashes, window=window, flag_key=flag_key
     )
     if count > limit:
-        raise Throttled(wait=window.retry_after)
+        raise Throttled(wait=window.retry_after if window else 0.0)  # no window: no limit to pass
     missing = list(dict.fromkeys(h for h, copy in zip(hashes, copies, strict=True) if copy is None))
     if not missing:
         return copies, flag  # the script pushed the record

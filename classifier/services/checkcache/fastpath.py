@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
+from typing import cast
 
 import redis
 from django.conf import settings
@@ -68,7 +69,7 @@ def take(count: int) -> list[bytes]:
 
 def in_processing() -> list[bytes]:
     """A chunk a flusher took and did not finish (it died, or its transaction failed)."""
-    return client().lrange(processing_key(), 0, -1)
+    return cast("list[bytes]", client().lrange(processing_key(), 0, -1))  # the client does not decode
 
 
 def done_processing() -> None:

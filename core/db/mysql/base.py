@@ -17,6 +17,7 @@ import contextlib
 import logging
 import time
 
+import MySQLdb as Database  # the driver Django's MySQL backend wraps
 from django.db import utils
 from django.db.backends.mysql import base
 
@@ -33,7 +34,7 @@ CONNECTION_LOST = {
 
 def _lost(exc: Exception) -> bool:
     # The driver's error, or Django's copy of it (same args) once wrap_database_errors translated it.
-    operational = isinstance(exc, base.Database.OperationalError | utils.OperationalError)
+    operational = isinstance(exc, Database.OperationalError | utils.OperationalError)
     return operational and bool(exc.args) and exc.args[0] in CONNECTION_LOST
 
 
@@ -45,11 +46,11 @@ class CursorWrapper(base.CursorWrapper):
     def execute(self, query, args=None):
         try:
             return super().execute(query, args)
-        except base.Database.OperationalError as exc:
+        except Database.OperationalError as exc:
             if not (_lost(exc) and self.wrapper.may_retry() and _is_read(query)):
                 raise
             logger.warning("database connection lost (%s); reconnected to repeat a read", exc.args[0])
-            with contextlib.suppress(base.Database.Error):
+            with contextlib.suppress(Database.Error):
                 self.cursor.close()  # tied to the dead connection
             self.wrapper.reconnect()
             self.cursor = self.wrapper.connection.cursor()
@@ -58,7 +59,7 @@ class CursorWrapper(base.CursorWrapper):
     def close(self):
         # Closing a cursor of a connection that just died must not hide the error being handled (Django closes
         # the cursor while a failed query's error propagates; the driver's own error would then be a 500).
-        with contextlib.suppress(base.Database.OperationalError):
+        with contextlib.suppress(Database.OperationalError):
             self.cursor.close()
 
 
@@ -86,7 +87,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         return not self.in_atomic_block and self.get_autocommit()
 
     def reconnect(self) -> None:
-        with contextlib.suppress(base.Database.Error):  # already dead
+        with contextlib.suppress(Database.Error):  # already dead
             self.connection.close()
         self.connection = None
         self.connect()
