@@ -499,14 +499,26 @@ def timed(cursor, stored: list[int], *, bits: int, exhaustive: bool, probes: int
 
     for _ in range(probes // 5):  # warm-up: the connection, the statement's plan, the probed pages
         neardup.near(probe_values(rng, stored, bits), bits=bits, exhaustive=exhaustive)
-    timings, found = [], 0
-    for _ in range(probes):
+    # The server's own time per statement too (its query profile): on a loaded machine the client's figure
+    # also holds the waits for a CPU of two processes that each wake up once per lookup.
+    cursor.execute("SET profiling_history_size = 100, profiling = 1")
+    timings, server, found, seen = [], [], 0, 0
+    for n in range(1, probes + 1):
         values = probe_values(rng, stored, bits)
         t = time.perf_counter()
         found += bool(neardup.near(values, bits=bits, exhaustive=exhaustive))
         timings.append((time.perf_counter() - t) * 1000)
+        if n % 50 == 0 or n == probes:  # the history holds the last 100 statements
+            cursor.execute("SHOW PROFILES")
+            rows = [(int(i), float(d) * 1000) for i, d, query in cursor.fetchall() if "UNION" in query]
+            server += [duration for i, duration in rows if i > seen]
+            seen = max([seen, *(i for i, _ in rows)])
+    cursor.execute("SET profiling = 0")
     timings.sort()
+    server.sort()
     return {
+        "server_p50": server[len(server) // 2],
+        "server_p99": server[int(len(server) * 0.99)],
         "bits": bits,
         "probe": "all bands within bits // 4" if exhaustive else "exact bands",
         "probes": probes,
@@ -588,7 +600,8 @@ def lookup_run(mariadb_url: str, sizes: list[int], bits_list: list[int]) -> list
                 row = json.loads(line)
                 print(
                     f"  {row['size']:>11,} entries, {row['bits']} bits, {row['probe']}, {row['probes']} probes: "
-                    f"p50 {row['p50']:.2f} ms, p99 {row['p99']:.2f} ms  (seeded in {row['seed_s']} s, indexed in "
+                    f"p50 {row['p50']:.2f} ms, p99 {row['p99']:.2f} ms (server {row['server_p50']:.2f} / "
+                    f"{row['server_p99']:.2f} ms)  (seeded in {row['seed_s']} s, indexed in "
                     f"{row['index_s']} s, band indexes {row['index_mb']} MB, buffer pool {row['pool_mb']} MB)",
                     flush=True,
                 )
