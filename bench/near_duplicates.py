@@ -502,7 +502,9 @@ def timed(cursor, stored: list[int], *, bits: int, exhaustive: bool, probes: int
     # The server's own time per statement too (its query profile): on a loaded machine the client's figure
     # also holds the waits for a CPU of two processes that each wake up once per lookup.
     cursor.execute("SET profiling_history_size = 100, profiling = 1")
-    timings, server, found, seen = [], [], 0, 0
+    cursor.execute("SHOW PROFILES")  # what an earlier run left in the history
+    seen = max((int(i) for i, _, _ in cursor.fetchall()), default=0)
+    timings, server, found = [], [], 0
     for n in range(1, probes + 1):
         values = probe_values(rng, stored, bits)
         t = time.perf_counter()
@@ -510,13 +512,16 @@ def timed(cursor, stored: list[int], *, bits: int, exhaustive: bool, probes: int
         timings.append((time.perf_counter() - t) * 1000)
         if n % 50 == 0 or n == probes:  # the history holds the last 100 statements
             cursor.execute("SHOW PROFILES")
-            rows = [(int(i), float(d) * 1000) for i, d, query in cursor.fetchall() if "UNION" in query]
+            rows = [
+                (int(i), float(d) * 1000) for i, d, query in cursor.fetchall() if query.startswith("SELECT")
+            ]
             server += [duration for i, duration in rows if i > seen]
             seen = max([seen, *(i for i, _ in rows)])
     cursor.execute("SET profiling = 0")
     timings.sort()
     server.sort()
     return {
+        "server_samples": len(server),
         "server_p50": server[len(server) // 2],
         "server_p99": server[int(len(server) * 0.99)],
         "bits": bits,
@@ -601,7 +606,7 @@ def lookup_run(mariadb_url: str, sizes: list[int], bits_list: list[int]) -> list
                 print(
                     f"  {row['size']:>11,} entries, {row['bits']} bits, {row['probe']}, {row['probes']} probes: "
                     f"p50 {row['p50']:.2f} ms, p99 {row['p99']:.2f} ms (server {row['server_p50']:.2f} / "
-                    f"{row['server_p99']:.2f} ms)  (seeded in {row['seed_s']} s, indexed in "
+                    f"{row['server_p99']:.2f} ms of {row['server_samples']})  (seeded in {row['seed_s']} s, indexed in "
                     f"{row['index_s']} s, band indexes {row['index_mb']} MB, buffer pool {row['pool_mb']} MB)",
                     flush=True,
                 )
@@ -684,7 +689,7 @@ def main() -> int:
     print(
         f"{len(photos)} photos ({dict(Counter(p.label for p in photos))}), CLASSIFIER_NEAR_DUP_BITS "
         f"{settings.CLASSIFIER_NEAR_DUP_BITS}, CLASSIFIER_NEAR_DUP_MIN_TEXTURE "
-        f"{settings.CLASSIFIER_NEAR_DUP_MIN_TEXTURE}; the machine is shared with other engineers' work"
+        f"{settings.CLASSIFIER_NEAR_DUP_MIN_TEXTURE}; load average {os.getloadavg()[0]:.1f}"
     )
     failures = []
     if not args.skip_classify:
@@ -736,6 +741,7 @@ def classify_figures(bench: Bench, photos: list[Photo], failures: list[str]) -> 
             f"  {name:<22} texture {texture:5.2f}: copies within reach {kept:6.1%}, pairs within reach {false:6.2%}"
         )
 
+    print(f"  (load average {os.getloadavg()[0]:.1f})")
     cpu = miss_cpu_run(bench, photos)
     p50 = percentile(cpu, 0.5)
     print(
