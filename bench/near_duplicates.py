@@ -202,9 +202,8 @@ class Bench:
     def seed(self, photo: Photo, user) -> None:
         """The original's remote-style answer (its true label), with its fingerprint, as the pipeline stores it."""
         from classifier.services import cache, neardup
-        from classifier.services.pipeline import validate_uploads
 
-        (image,) = validate_uploads([upload(photo.raw)])
+        image = prepared(photo.raw)
         self.seeded.add(image.sha256)
         cache.store(
             image_hash=image.sha256,
@@ -216,7 +215,7 @@ class Bench:
             model="qwen-vl-max",
             image_size=len(photo.raw),
             user=user,
-            **neardup.columns(neardup.fingerprint(photo.image)),
+            **neardup.columns(neardup.fingerprint(image.image)),
         )
 
     def classify(self, raw: bytes, truth: str, user):
@@ -228,14 +227,9 @@ class Bench:
 
     def local_category(self, raw: bytes, user) -> str:
         """What the agreement guard sees: the local engine on the image as the pipeline prepares it."""
-        from django.conf import settings
-
         from ai import services as ai
-        from classifier.services.budget import reduced
-        from classifier.services.pipeline import validate_uploads
 
-        (image,) = validate_uploads([upload(raw)])
-        image = reduced(image.decode(max_side=settings.CLASSIFY_BATCH_IMAGE_SIDE))
+        image = prepared(raw)
         result = ai.classify_photo(
             image.image, chain=["local"], user=user, source_format=image.format, exif=dict(image.exif)
         )
@@ -245,8 +239,7 @@ class Bench:
         """Which guard refused reuse for this image (the pipeline's order)."""
         from classifier.services import neardup
 
-        with Image.open(io.BytesIO(raw)) as opened:
-            fp = neardup.fingerprint(opened)
+        fp = neardup.fingerprint(prepared(raw).image)
         if not neardup.textured(fp):
             return "low texture"
         reuse = neardup.find(fp, user=user)
@@ -265,6 +258,17 @@ class Bench:
 
         ImageClassification.objects.all().delete()
         self.seeded.clear()
+
+
+def prepared(raw: bytes):
+    """The decoded image as the pipeline fingerprints it and shows it to the local engine."""
+    from django.conf import settings
+
+    from classifier.services.budget import reduced
+    from classifier.services.pipeline import validate_uploads
+
+    (image,) = validate_uploads([upload(raw)])
+    return reduced(image.decode(max_side=settings.CLASSIFY_BATCH_IMAGE_SIDE))
 
 
 def upload(raw: bytes):
@@ -286,7 +290,7 @@ def variants_run(bench: Bench, photos: list[Photo]) -> dict:
     bench.clear()
     for photo in photos:
         bench.seed(photo, bench.owner)
-    fps = {photo.name: phash.fingerprint(photo.image) for photo in photos}
+    fps = {photo.name: phash.fingerprint(prepared(photo.raw).image) for photo in photos}
     # The local engine on each original: a refusal where it was right on the original too is an instability
     # under re-sharing; where it was wrong on the original as well, an error of the engine.
     local = {photo.name: bench.local_category(photo.raw, bench.owner) for photo in photos}
@@ -297,8 +301,7 @@ def variants_run(bench: Bench, photos: list[Photo]) -> dict:
     for photo in photos:
         for kind in VARIANTS:
             raw = variant(kind, photo)
-            with Image.open(io.BytesIO(raw)) as opened:
-                distances[kind].append(reach(fps[photo.name].phash, opened))
+            distances[kind].append(reach(fps[photo.name].phash, prepared(raw).image))
             result = bench.classify(raw, photo.label, bench.owner)
             by_kind[kind][result.inference_method] += 1
             by_kind[kind]["label:" + photo.label] += result.inference_method == "reuse"
