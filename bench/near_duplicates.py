@@ -50,7 +50,7 @@ DEFAULT_MARIADB_URL = "mysql://root@127.0.0.1:3306/xintu_i20_neardup"
 TARGET_REUSED_SHARE = 0.90
 TARGET_LOOKUP_P99_MS = 5.0
 TARGET_MISS_CPU_P50_MS = 5.0
-PROBES = 1000
+PROBES = 5000  # the pipeline's probe; p99 is the 50th slowest
 
 
 # --- Photos, variants, near-misses ---------------------------------------------------------------------------
@@ -203,9 +203,8 @@ class Bench:
     def seed(self, photo: Photo, user) -> None:
         """The original's remote-style answer (its true label), with its fingerprint, as the pipeline stores it."""
         from classifier.services import cache, neardup
-        from classifier.services.pipeline import validate_uploads
 
-        (image,) = validate_uploads([upload(photo.raw)])
+        image = prepared(photo.raw)
         self.seeded.add(image.sha256)
         cache.store(
             image_hash=image.sha256,
@@ -217,7 +216,7 @@ class Bench:
             model="qwen-vl-max",
             image_size=len(photo.raw),
             user=user,
-            **neardup.columns(neardup.fingerprint(photo.image)),
+            **neardup.columns(neardup.fingerprint(image.image)),
         )
 
     def classify(self, raw: bytes, truth: str, user):
@@ -226,6 +225,28 @@ class Bench:
         self.fake.answer = {"category": truth, "confidence": 0.9, "description": "远程模型"}
         (result,) = classify_images(user=user, entries=validate_uploads([upload(raw)]), endpoint="classify")
         return result
+
+    def local_category(self, raw: bytes, user) -> str:
+        """What the agreement guard sees: the local engine on the image as the pipeline prepares it."""
+        from ai import services as ai
+
+        image = prepared(raw)
+        result = ai.classify_photo(
+            image.image, chain=["local"], user=user, source_format=image.format, exif=dict(image.exif)
+        )
+        return result.category
+
+    def refusal(self, raw: bytes, user) -> str:
+        """Which guard refused reuse for this image (the pipeline's order)."""
+        from classifier.services import neardup
+
+        fp = neardup.fingerprint(prepared(raw).image)
+        if not neardup.textured(fp):
+            return "low texture"
+        reuse = neardup.find(fp, user=user)
+        if reuse is None:
+            return "none within reach"
+        return f"nearest {reuse.source.category}, local says {self.local_category(raw, user)}"
 
     def forget(self, image_hash: str) -> None:
         from classifier.models import ImageClassification
@@ -240,10 +261,28 @@ class Bench:
         self.seeded.clear()
 
 
+def prepared(raw: bytes):
+    """The decoded image as the pipeline fingerprints it and shows it to the local engine."""
+    from django.conf import settings
+
+    from classifier.services.budget import reduced
+    from classifier.services.pipeline import validate_uploads
+
+    (image,) = validate_uploads([upload(raw)])
+    return reduced(image.decode(max_side=settings.CLASSIFY_BATCH_IMAGE_SIDE))
+
+
 def upload(raw: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("photo.jpg", raw, content_type="image/jpeg")
+
+
+def reach(stored: int, image: Image.Image) -> int:
+    """The pHash distance the lookup sees: the new image's nearest probe to the stored hash."""
+    from classifier.services import phash
+
+    return min(phash.distance(stored, probe) for probe in phash.fingerprint(image).probes)
 
 
 def variants_run(bench: Bench, photos: list[Photo]) -> dict:
@@ -252,22 +291,39 @@ def variants_run(bench: Bench, photos: list[Photo]) -> dict:
     bench.clear()
     for photo in photos:
         bench.seed(photo, bench.owner)
-    fps = {photo.name: phash.fingerprint(photo.image) for photo in photos}
+    fps = {photo.name: phash.fingerprint(prepared(photo.raw).image) for photo in photos}
+    # The local engine on each original: a refusal where it was right on the original too is an instability
+    # under re-sharing; where it was wrong on the original as well, an error of the engine.
+    local = {photo.name: bench.local_category(photo.raw, bench.owner) for photo in photos}
     by_kind: dict[str, Counter] = defaultdict(Counter)
+    refusals: dict[str, Counter] = defaultdict(Counter)
     distances: dict[str, list[int]] = defaultdict(list)
     wrong, calls_before = [], bench.calls()
     for photo in photos:
         for kind in VARIANTS:
             raw = variant(kind, photo)
-            with Image.open(io.BytesIO(raw)) as opened:
-                distances[kind].append(phash.distance(fps[photo.name].phash, phash.fingerprint(opened).phash))
+            distances[kind].append(reach(fps[photo.name].phash, prepared(raw).image))
             result = bench.classify(raw, photo.label, bench.owner)
             by_kind[kind][result.inference_method] += 1
             by_kind[kind]["label:" + photo.label] += result.inference_method == "reuse"
             if result.inference_method == "reuse" and result.category != photo.label:
                 wrong.append((photo.name, kind, result.category))
+            if result.inference_method not in ("reuse", "cache", "rule"):  # a rule answers before any lookup
+                reason = bench.refusal(raw, bench.owner)
+                if "local says" in reason:
+                    reason += (
+                        " (original: right)" if local[photo.name] == photo.label else " (original: wrong)"
+                    )
+                refusals[f"{photo.label}: {reason}"][kind] += 1
             bench.forget(result.image_hash)  # each variant meets the originals only, not earlier copies
-    return {"by_kind": by_kind, "distances": distances, "wrong": wrong, "calls": bench.calls() - calls_before}
+    return {
+        "by_kind": by_kind,
+        "distances": distances,
+        "wrong": wrong,
+        "calls": bench.calls() - calls_before,
+        "refusals": refusals,
+        "local_right": sum(local[p.name] == p.label for p in photos),
+    }
 
 
 def near_miss_pairs(photos: list[Photo]) -> list[tuple[str, Photo, Photo | Image.Image, str]]:
@@ -303,9 +359,7 @@ def near_miss_run(bench: Bench, photos: list[Photo]) -> dict:
         bench.clear()  # the cache holds the pair's first photo only
         bench.seed(cached, bench.owner)
         image = new.image if isinstance(new, Photo) else new
-        distances[kind].append(
-            phash.distance(phash.fingerprint(cached.image).phash, phash.fingerprint(image).phash)
-        )
+        distances[kind].append(reach(phash.fingerprint(cached.image).phash, image))
         result = bench.classify(encode(image, 88), label, bench.owner)
         reused = result.inference_method == "reuse"
         by_kind[kind]["pairs"] += 1
@@ -357,8 +411,8 @@ def texture_run(photos: list[Photo]) -> list[tuple[str, float, float, float]]:
             originals.append(fp.phash)
             textures.append(fp.texture)
             with Image.open(io.BytesIO(encode(long_side(image, 1080), 70))) as opened:
-                copies.append(phash.fingerprint(opened).phash)
-        kept = statistics.mean(phash.distance(a, b) <= bits for a, b in zip(originals, copies, strict=True))
+                copies.append(reach(fp.phash, opened))
+        kept = statistics.mean(d <= bits for d in copies)
         false = [phash.distance(a, b) <= bits for i, a in enumerate(originals) for b in originals[i + 1 :]]
         rows.append((name, statistics.median(textures), kept, statistics.mean(false)))
     return rows
@@ -399,64 +453,137 @@ DROP_INDEX_SQL = "ALTER TABLE classifier_imageclassification " + ", ".join(
 )
 
 
+def probe_values(rng: random.Random, stored: list[int], bits: int) -> tuple[int, ...]:
+    """A miss's probes (phash.PROBE_INSETS: hashes of nested regions of one image, a few bits apart): half of
+    the time a near copy of a stored entry (flips spread over the bands), else a fresh photo."""
+    if rng.random() < 0.5:
+        value = rng.choice(stored)
+        for bit in rng.sample(range(64), min(bits, 4)):
+            value ^= 1 << bit
+    else:
+        value = rng.getrandbits(64)
+    others = (value ^ sum(1 << bit for bit in rng.sample(range(64), rng.randint(1, 4))) for _ in range(2))
+    return (value, *others)
+
+
+def warm(cursor) -> None:
+    """Read each band index once, as a server that has been answering lookups holds it in its buffer pool."""
+    for i in range(4):
+        cursor.execute(
+            f"SELECT COUNT(*), SUM(phash) FROM classifier_imageclassification FORCE INDEX (cls_phash_b{i})"
+        )
+        cursor.fetchall()
+
+
+def index_bytes(cursor) -> int:
+    cursor.execute(
+        "SELECT index_length FROM information_schema.tables "
+        "WHERE table_schema = DATABASE() AND table_name = 'classifier_imageclassification'"
+    )
+    return cursor.fetchone()[0]
+
+
+def buffer_pool(cursor, wanted: int | None = None) -> int:
+    """The server's InnoDB buffer pool, set to ``wanted`` (rounded up to whole 128 MB chunks) when given."""
+    if wanted is not None:
+        chunk = 128 << 20
+        cursor.execute(f"SET GLOBAL innodb_buffer_pool_size = {-(-wanted // chunk) * chunk}")
+        while True:  # the resize runs in the background
+            cursor.execute("SHOW STATUS LIKE 'Innodb_buffer_pool_resize_status'")
+            status = (cursor.fetchone() or ("", ""))[1]
+            if not status or "ompleted" in status or "finished" in status.lower():
+                break
+            time.sleep(0.5)
+    cursor.execute("SELECT @@innodb_buffer_pool_size")
+    return cursor.fetchone()[0]
+
+
+def timed(cursor, stored: list[int], *, bits: int, exhaustive: bool, probes: int, rng: random.Random) -> dict:
+    from classifier.services import neardup
+
+    for _ in range(probes // 5):  # warm-up: the connection, the statement's plan, the probed pages
+        neardup.near(probe_values(rng, stored, bits), bits=bits, exhaustive=exhaustive)
+    # The server's own time per statement too (its query profile): on a loaded machine the client's figure
+    # also holds the waits for a CPU of two processes that each wake up once per lookup.
+    cursor.execute("SET profiling_history_size = 100, profiling = 1")
+    cursor.execute("SHOW PROFILES")  # what an earlier run left in the history
+    seen = max((int(i) for i, _, _ in cursor.fetchall()), default=0)
+    timings, server, found = [], [], 0
+    for n in range(1, probes + 1):
+        values = probe_values(rng, stored, bits)
+        t = time.perf_counter()
+        found += bool(neardup.near(values, bits=bits, exhaustive=exhaustive))
+        timings.append((time.perf_counter() - t) * 1000)
+        if n % 50 == 0 or n == probes:  # the history holds the last 100 statements
+            cursor.execute("SHOW PROFILES")
+            rows = [
+                (int(i), float(d) * 1000) for i, d, query in cursor.fetchall() if query.startswith("SELECT")
+            ]
+            server += [duration for i, duration in rows if i > seen]
+            seen = max([seen, *(i for i, _ in rows)])
+    cursor.execute("SET profiling = 0")
+    timings.sort()
+    server.sort()
+    return {
+        "server_samples": len(server),
+        "server_p50": server[len(server) // 2],
+        "server_p99": server[int(len(server) * 0.99)],
+        "bits": bits,
+        "probe": "all bands within bits // 4" if exhaustive else "exact bands",
+        "probes": probes,
+        "p50": timings[len(timings) // 2],
+        "p99": timings[int(len(timings) * 0.99)],
+        "found": found,
+    }
+
+
 def lookup_worker(sizes: list[int], bits_list: list[int]) -> None:
     """Runs with DATABASE_URL on the throw-away database: the table holds exactly what the probe reads (the
-    band indexes and the hash; the other columns and indexes of the cache do not take part in it)."""
+    band indexes and the hash; the other columns and indexes of the cache do not take part in it). The buffer
+    pool is raised to hold the band indexes for the run, and put back."""
     import django
 
     django.setup()
+    from django.conf import settings
     from django.db import connection
 
-    from classifier.services import neardup, phash
+    from classifier.services import phash
 
     rng = random.Random(20)
     with connection.cursor() as cursor:
+        original_pool = buffer_pool(cursor)
         cursor.execute("DROP TABLE IF EXISTS classifier_imageclassification")
         cursor.execute(CREATE_SQL)
         have = 0
-        for size in sizes:
-            started = time.perf_counter()
-            while have < size:  # chunks: one statement stays within the server's lock and undo budget
-                chunk = min(1_000_000, size - have)
-                cursor.execute(SEED_SQL.format(count=chunk))
-                have += chunk
-            seeded = time.perf_counter() - started
-            cursor.execute(INDEX_SQL)
-            cursor.execute("ANALYZE TABLE classifier_imageclassification")
-            cursor.fetchall()
-            built = time.perf_counter() - started - seeded
-            cursor.execute("SELECT phash FROM classifier_imageclassification ORDER BY RAND() LIMIT 200")
-            stored = [phash.to_unsigned(v) for (v,) in cursor.fetchall()]
-            for bits, exhaustive in [(b, e) for b in bits_list for e in (False, True) if e or b >= 4]:
-                timings, found = [], 0
-                for n in range(PROBES):
-                    if n % 2:  # a near copy of a stored entry (flips spread over the bands) or a fresh photo
-                        value = rng.choice(stored)
-                        for bit in rng.sample(range(64), min(bits, 4)):
-                            value ^= 1 << bit
-                    else:
-                        value = rng.getrandbits(64)
-                    t = time.perf_counter()
-                    found += bool(neardup.near(value, bits=bits, exhaustive=exhaustive))
-                    timings.append((time.perf_counter() - t) * 1000)
-                timings.sort()
-                print(
-                    json.dumps(
-                        {
-                            "size": size,
-                            "bits": bits,
-                            "probe": "all bands within bits // 4" if exhaustive else "exact bands",
-                            "p50": timings[len(timings) // 2],
-                            "p99": timings[int(len(timings) * 0.99)],
-                            "found": found,
-                            "seed_s": round(seeded, 1),
-                            "index_s": round(built, 1),
-                        }
-                    ),
-                    flush=True,
-                )
-            cursor.execute(DROP_INDEX_SQL)
-        cursor.execute("DROP TABLE classifier_imageclassification")
+        try:
+            for size in sizes:
+                started = time.perf_counter()
+                while have < size:  # chunks: one statement stays within the server's lock and undo budget
+                    chunk = min(1_000_000, size - have)
+                    cursor.execute(SEED_SQL.format(count=chunk))
+                    have += chunk
+                seeded = time.perf_counter() - started
+                cursor.execute(INDEX_SQL)
+                cursor.execute("ANALYZE TABLE classifier_imageclassification")
+                cursor.fetchall()
+                built = time.perf_counter() - started - seeded
+                indexes = index_bytes(cursor)
+                pool = buffer_pool(cursor, max(original_pool, indexes * 5 // 4 + (256 << 20)))
+                warm(cursor)
+                cursor.execute("SELECT phash FROM classifier_imageclassification ORDER BY RAND() LIMIT 200")
+                stored = [phash.to_unsigned(v) for (v,) in cursor.fetchall()]
+                pipeline = settings.CLASSIFIER_NEAR_DUP_BITS
+                configs = [(pipeline, False, PROBES)]
+                configs += [(b, True, PROBES // 5) for b in bits_list]  # slower: fewer samples
+                for bits, exhaustive, probes in configs:
+                    row = timed(cursor, stored, bits=bits, exhaustive=exhaustive, probes=probes, rng=rng)
+                    extra = {"seed_s": round(seeded, 1), "index_s": round(built, 1)}
+                    extra |= {"index_mb": indexes >> 20, "pool_mb": pool >> 20}
+                    print(json.dumps({"size": size, **row, **extra}), flush=True)
+                cursor.execute(DROP_INDEX_SQL)
+        finally:
+            cursor.execute("DROP TABLE IF EXISTS classifier_imageclassification")
+            buffer_pool(cursor, original_pool)
 
 
 def lookup_run(mariadb_url: str, sizes: list[int], bits_list: list[int]) -> list[dict]:
@@ -481,8 +608,10 @@ def lookup_run(mariadb_url: str, sizes: list[int], bits_list: list[int]) -> list
             for line in worker.stdout:
                 row = json.loads(line)
                 print(
-                    f"  {row['size']:>11,} entries, {row['bits']} bits, {row['probe']}: p50 {row['p50']:.2f} ms, "
-                    f"p99 {row['p99']:.2f} ms  (seeded in {row['seed_s']} s, indexed in {row['index_s']} s)",
+                    f"  {row['size']:>11,} entries, {row['bits']} bits, {row['probe']}, {row['probes']} probes: "
+                    f"p50 {row['p50']:.2f} ms, p99 {row['p99']:.2f} ms (server {row['server_p50']:.2f} / "
+                    f"{row['server_p99']:.2f} ms of {row['server_samples']})  (seeded in {row['seed_s']} s, indexed in "
+                    f"{row['index_s']} s, band indexes {row['index_mb']} MB, buffer pool {row['pool_mb']} MB)",
                     flush=True,
                 )
                 rows.append(row)
@@ -521,10 +650,25 @@ def report_variants(result: dict, photos: list[Photo]) -> float:
             for label, n in sorted(labels.items())
         ),
     )
+    print(
+        f"  the local engine names the true label of {result['local_right']}/{len(photos)} originals; "
+        "refusals by label and guard (variant kinds):"
+    )
+    for reason, kinds in sorted(result["refusals"].items()):
+        print(
+            f"    {reason:<48} {sum(kinds.values()):>3}: " + ", ".join(f"{k} {n}" for k, n in kinds.items())
+        )
     # A copy whose bytes equal the original (a screenshot saved again losslessly) is an exact hit, not a variant.
     exact = sum(counts["cache"] for counts in result["by_kind"].values())
+    # The screenshot rule answers (free) before the near-duplicate lookup is made: reuse is not asked.
+    rule = sum(counts["rule"] for counts in result["by_kind"].values())
     share = reused / (total - exact) if total > exact else 0.0
-    print(f"  remote calls for {total} variants: {result['calls']} ({exact} were byte-identical: exact hits)")
+    print(
+        f"  remote calls for {total} variants: {result['calls']} ({exact} were byte-identical: exact hits; "
+        f"{rule} answered by the screenshot rule)"
+    )
+    asked = total - exact - rule
+    print(f"  share of the variants that reached the lookup answered by reuse: {reused / max(asked, 1):.1%}")
     return share
 
 
@@ -536,7 +680,7 @@ def main() -> int:
     )
     parser.add_argument("--seed", type=int, default=20)
     parser.add_argument("--sizes", default="100000,10000000", help="entries seeded for the lookup figures")
-    parser.add_argument("--bits", default="3,6", help="distances whose lookup is timed")
+    parser.add_argument("--bits", default="3,6", help="distances whose exhaustive probe is timed too")
     parser.add_argument("--mariadb-url", default=DEFAULT_MARIADB_URL)
     parser.add_argument("--skip-lookup", action="store_true")
     parser.add_argument("--skip-classify", action="store_true", help="the MariaDB lookup figures only")
@@ -556,7 +700,7 @@ def main() -> int:
     print(
         f"{len(photos)} photos ({dict(Counter(p.label for p in photos))}), CLASSIFIER_NEAR_DUP_BITS "
         f"{settings.CLASSIFIER_NEAR_DUP_BITS}, CLASSIFIER_NEAR_DUP_MIN_TEXTURE "
-        f"{settings.CLASSIFIER_NEAR_DUP_MIN_TEXTURE}; the machine is shared with other engineers' work"
+        f"{settings.CLASSIFIER_NEAR_DUP_MIN_TEXTURE}; load average {os.getloadavg()[0]:.1f}"
     )
     failures = []
     if not args.skip_classify:
@@ -608,6 +752,7 @@ def classify_figures(bench: Bench, photos: list[Photo], failures: list[str]) -> 
             f"  {name:<22} texture {texture:5.2f}: copies within reach {kept:6.1%}, pairs within reach {false:6.2%}"
         )
 
+    print(f"  (load average {os.getloadavg()[0]:.1f})")
     cpu = miss_cpu_run(bench, photos)
     p50 = percentile(cpu, 0.5)
     print(
@@ -623,7 +768,8 @@ def lookup_figures(args, failures: list[str]) -> None:
 
     sizes, bits_list = [int(s) for s in args.sizes.split(",")], [int(b) for b in args.bits.split(",")]
     print(
-        f"\nBand lookup on MariaDB ({args.mariadb_url}, {PROBES} probes, half near copies of stored entries):"
+        f"\nBand lookup on MariaDB ({args.mariadb_url}; each probe: 3 hashes, half near copies of stored "
+        f"entries; load average {os.getloadavg()[0]:.1f}):"
     )
     rows = lookup_run(args.mariadb_url, sizes, bits_list)
     largest = max(r["size"] for r in rows)

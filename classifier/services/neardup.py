@@ -8,11 +8,15 @@ CLASSIFIER_NEAR_DUP_BITS bits. A candidate's answer is reused only when it is sa
 - ``idcard`` / ``single_person`` answers stay with the user who asked;
 - the local engine, run on the new image, names the same category (engineered or unlucky collisions).
 
+The hash covers the image's centre and is looked up with the hashes of a few slightly larger regions too
+(``phash.PROBE_INSETS``), so that copies cropped by 1-3% per side are found.
+
 Lookup is multi-index hashing: four indexed 16-bit bands, candidates verified by their full Hamming distance.
 Two hashes within r bits share a band within r // 4 bits (pigeonhole), so probing each band's values within
-r // 4 bits finds every candidate (``exhaustive``). The pipeline probes exact bands only: 4 index reads instead
-of 68 for r = 4..7 (at 10 M entries 13x faster, bench/README.md); it finds every candidate within 3 bits and
-those within r that kept one band intact (most re-shared copies: their flips cluster, docs/neardup.md).
+r // 4 bits finds every candidate (``exhaustive``). The pipeline probes exact bands only: one value per band
+and probe instead of 17 for r = 4..7 (at 10 M entries 5-30x faster, bench/README.md); it finds every candidate
+within 3 bits and those within r that kept one band intact (most re-shared copies: their flips cluster,
+docs/neardup.md).
 """
 
 from __future__ import annotations
@@ -81,27 +85,40 @@ def _flips(width: int, count: int) -> tuple[int, ...]:
     )
 
 
-def _probe_sql(per_band: int) -> str:
+def _probe_sql(per_band: list[int], probes: int) -> str:
     meta = ImageClassification._meta
     quote = connection.ops.quote_name
     table, pk, value = quote(meta.db_table), quote(meta.pk.column), quote("phash")
-    marks = ", ".join(["%s"] * per_band)
+    verify = ""
+    if connection.vendor == "mysql":
+        # At 10 M entries a band value holds about 150 of them: the server keeps only those within reach, read
+        # from the same index entries (BIT_COUNT over the 64-bit two's complement), instead of sending them all.
+        counts = ", ".join([f"BIT_COUNT({value} ^ %s)"] * probes)
+        verify = f" AND {'LEAST(' + counts + ')' if probes > 1 else counts} <= %s"
     # One index range read per band; UNION ALL (not OR) so that each branch uses its own band index.
     return " UNION ALL ".join(
-        f"SELECT {pk}, {value} FROM {table} WHERE {quote(f'phash_b{i}')} IN ({marks})" for i in range(4)
+        f"SELECT {pk}, {value} FROM {table} WHERE {quote(f'phash_b{i}')} IN ({', '.join(['%s'] * n)}){verify}"
+        for i, n in enumerate(per_band)
     )
 
 
-def near(value: int, *, bits: int | None = None, exhaustive: bool = False) -> list[tuple[int, int]]:
-    """``(distance, id)`` of the entries whose pHash is within ``bits`` of ``value`` (all of them when
-    ``exhaustive``, else those sharing a band with it), nearest first."""
+def near(
+    values: int | tuple[int, ...], *, bits: int | None = None, exhaustive: bool = False
+) -> list[tuple[int, int]]:
+    """``(distance, id)`` of the entries whose pHash is within ``bits`` of one of ``values`` (a fingerprint's
+    probes; all of them when ``exhaustive``, else those sharing a band with one), nearest first."""
     bits = settings.CLASSIFIER_NEAR_DUP_BITS if bits is None else bits
+    values = (values,) if isinstance(values, int) else values
     masks = _flips(16, bits // 4 if exhaustive else 0)
-    params = [band ^ mask for band in phash.bands(value) for mask in masks]
+    by_band = zip(*map(phash.bands, values), strict=True)  # each band's value in every probe
+    per_band = [sorted({band ^ mask for band in bands for mask in masks}) for bands in by_band]
+    verify = [*map(phash.to_signed, values), bits] if connection.vendor == "mysql" else []
     with connection.cursor() as cursor:
-        cursor.execute(_probe_sql(len(masks)), params)
+        cursor.execute(
+            _probe_sql([len(b) for b in per_band], len(values)), [v for b in per_band for v in [*b, *verify]]
+        )
         rows = cursor.fetchall()
-    found = {pk: phash.distance(value, phash.to_unsigned(other)) for pk, other in rows}
+    found = {pk: min(phash.distance(v, phash.to_unsigned(other)) for v in values) for pk, other in rows}
     return sorted((d, pk) for pk, d in found.items() if d <= bits)
 
 
@@ -126,7 +143,7 @@ def find(fp: phash.Fingerprint, *, user) -> Reuse | None:
     """The nearest entry whose answer may be reused for this image, before the local engine's say."""
     if settings.CLASSIFIER_NEAR_DUP_BITS < 0 or not textured(fp):
         return None
-    matches = near(fp.phash)
+    matches = near(fp.probes or fp.phash)
     sources = _sources([pk for _, pk in matches])
     for distance, pk in matches:
         source = sources.get(pk)

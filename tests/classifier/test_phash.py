@@ -21,8 +21,24 @@ def test_it_matches_imagehash_bit_for_bit(path):
         image = ImageOps.exif_transpose(opened)
         thumbnail = np.asarray(image.convert("L").resize((32, 32), Image.Resampling.LANCZOS))
         assert phash.of_pixels(thumbnail).phash == int(str(imagehash.phash(image)), 16)
-        # The pre-reduction of large photos leaves the hash within a bit or two of the library's.
-        assert phash.distance(phash.fingerprint(image).phash, int(str(imagehash.phash(image)), 16)) <= 2
+        # The stored hash is the library's of the image's centre; the pre-reduction of large photos leaves it
+        # within a bit or two.
+        width, height = image.size
+        inset = round(width * phash.INSET), round(height * phash.INSET)
+        centre = image.crop((*inset, width - inset[0], height - inset[1]))
+        assert phash.distance(phash.fingerprint(image).phash, int(str(imagehash.phash(centre)), 16)) <= 2
+
+
+@pytest.mark.parametrize("path", PHOTOS, ids=lambda p: p.name)
+def test_it_reaches_copies_cropped_by_up_to_3_percent_per_side(path, settings):
+    with Image.open(path) as opened:
+        image = ImageOps.exif_transpose(opened).convert("RGB")
+    stored = phash.fingerprint(image).phash
+    width, height = image.size
+    for share in (0.01, 0.02, 0.03):
+        dx, dy = round(width * share), round(height * share)
+        probes = phash.fingerprint(image.crop((dx, dy, width - dx, height - dy))).probes
+        assert min(phash.distance(stored, probe) for probe in probes) <= settings.CLASSIFIER_NEAR_DUP_BITS
 
 
 def test_it_splits_a_hash_into_four_bands_and_back():
@@ -72,7 +88,9 @@ def test_it_probes_each_band_through_its_own_index():
             assert constraints[f"cls_phash_b{i}"]["columns"] == [f"phash_b{i}", "phash"]
         if connection.vendor != "mysql":
             return
-        cursor.execute("EXPLAIN " + neardup._probe_sql(1), [1] * 4)
+        cursor.execute("EXPLAIN " + neardup._probe_sql([3] * 4, 3), [1, 2, 3, 1, 2, 3, 6] * 4)
         plan = cursor.fetchall()
-    keys = {row[5] for row in plan if row[2] == table}
-    assert keys == {f"cls_phash_b{i}" for i in range(4)}, plan
+    # Each branch a range read of its band's index, verified from the index entries alone (no row reads).
+    branches = [(row[5], row[9]) for row in plan if row[2] == table]
+    assert sorted(key for key, _ in branches) == [f"cls_phash_b{i}" for i in range(4)], plan
+    assert all("Using index" in extra for _, extra in branches), plan
