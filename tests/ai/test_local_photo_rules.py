@@ -157,7 +157,7 @@ def _write(path: Path, colour: tuple[int, int, int]) -> None:
     Image.new("RGB", (64, 64), colour).save(path)
 
 
-def test_it_reports_both_parts_and_hides_held_out_mistakes(tmp_path: Path, monkeypatch):
+def test_it_reports_every_part_and_hides_held_out_mistakes(tmp_path: Path, monkeypatch):
     from ai.local.photo import evaluate as evaluation_module
     from ai.local.photo.classifier import PhotoResult
 
@@ -169,16 +169,22 @@ def test_it_reports_both_parts_and_hides_held_out_mistakes(tmp_path: Path, monke
     _write(tmp_path / "pets" / "b.png", (4, 5, 6))
     _write(tmp_path / "held_out" / "other" / "c.png", (7, 8, 9))
     _write(tmp_path / "held_out" / "idcard" / "d.png", (9, 9, 9))
+    _write(tmp_path / "held_out_2" / "pets" / "e.png", (2, 2, 2))
     result = evaluate(tmp_path)
-    assert set(result.parts) == {"tune", "held_out"}
+    assert list(result.parts) == ["tune", "held_out", "held_out_2"]
+    assert (
+        result.parts["held_out_2"].total == 1 and result.parts["held_out_2"].confusion["pets"]["other"] == 1
+    )
     assert result.parts["tune"].total == 2 and result.parts["held_out"].total == 2
     assert result.parts["held_out"].confusion["idcard"]["other"] == 1
     assert result.parts["held_out"].per_category["idcard"]["recall"] == 0.0
     data = result.as_dict()
     assert [m["truth"] for m in data["mistakes"]] == ["pets"]  # the held-out one is not listed
     assert data["parts"]["held_out"]["mistakes"] == [] and data["parts"]["held_out"]["correct"] == 1
+    assert data["parts"]["held_out_2"]["mistakes"] == []
     text = format_evaluation(result)
-    assert "b.png" in text and "d.png" not in text and "1 mistakes not listed" in text
-    shown = evaluate(tmp_path, show_held_out=True).as_dict()
-    assert "d.png" in json.dumps(shown)
+    assert "b.png" in text and "d.png" not in text and "e.png" not in text
+    assert text.count("1 mistakes not listed") == 2 and "== held_out_2 part ==" in text
+    shown = json.dumps(evaluate(tmp_path, show_held_out=True).as_dict())
+    assert "d.png" in shown and "e.png" in shown
     assert evaluate(tmp_path, part="held_out").overall.total == 2
