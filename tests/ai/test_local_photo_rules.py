@@ -13,9 +13,10 @@ from PIL import Image, ImageDraw
 
 from ai.local.photo import labels
 from ai.local.photo.cards import find_quad, rectify
-from ai.local.photo.classifier import _group_masses
+from ai.local.photo.classifier import _decide, _group_masses
 from ai.local.photo.evaluate import evaluate, format_evaluation
-from ai.local.photo.screenshot import signals
+from ai.local.photo.faces import Face, posed_row
+from ai.local.photo.screenshot import ScreenSignals, signals
 from ai.local.photo.text_rules import check_digit, id_evidence, mrz_checked
 
 # The specimen passport of ICAO Doc 9303 part 4.
@@ -124,6 +125,33 @@ def _jpeg(img: Image.Image, scale: float, quality: int) -> Image.Image:
         out, "JPEG", quality=quality
     )
     return Image.open(io.BytesIO(out.getvalue()))
+
+
+def _face(x: float, y: float, side: float) -> Face:
+    return Face((x, y, x + side * 0.75, y + side), 0.8)
+
+
+def test_it_takes_faces_side_by_side_for_a_group_even_before_a_landmark_or_beside_a_pet():
+    row = [_face(0.2 + 0.08 * i, 0.4 + 0.01 * (i % 2), 0.05 + 0.01 * (i % 2)) for i in range(4)]
+    assert posed_row(row) == 4
+    scattered = [_face(0.1, 0.1, 0.05), _face(0.5, 0.6, 0.05), _face(0.8, 0.3, 0.012)]
+    assert posed_row(scattered) == 1
+    plain = ScreenSignals(False, False, True, False, 0.0, 0.0)  # a camera photo
+    landmark = {"pets": 0.01, "foods": 0.01, "travel_scenery": 0.8}
+    assert _decide(landmark, row, None, plain)[0] == "social_activities"
+    assert _decide(landmark, scattered, None, plain)[0] == "travel_scenery"  # bystanders
+    dog = {"pets": 0.4, "foods": 0.01, "travel_scenery": 0.03}
+    assert _decide(dog, row[:3], None, plain)[0] == "social_activities"
+    assert _decide(dog, scattered, None, plain)[0] == "pets"
+
+
+def test_it_counts_two_small_faces_as_people_only_with_imagenet_people_cues():
+    plain = ScreenSignals(False, False, True, False, 0.0, 0.0)
+    two = [_face(0.2, 0.3, 0.03), _face(0.7, 0.6, 0.03)]  # apart, each below FACE_MIN_AREA
+    stage = {"pets": 0.01, "foods": 0.01, "travel_scenery": 0.02, "people": 0.45}
+    assert _decide(stage, two, None, plain)[:3:2] == ("social_activities", ["small_faces+people"])
+    assert _decide({**stage, "people": 0.1}, two, None, plain)[0] == "other"
+    assert labels.PEOPLE.isdisjoint(labels.PETS | labels.FOOD | labels.SCENERY)
 
 
 def test_it_sees_a_ui_layout_after_jpeg_resharing():
