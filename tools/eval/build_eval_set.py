@@ -694,6 +694,7 @@ FIXTURES = (
         )
     ),  # fmt: skip
     ("synthetic/social_activities/group_1.jpg", 1600),
+    ("synthetic/social_activities/group_8.jpg", 1600),  # a posed row in front of a landmark
     ("synthetic/single_person/closeup_0.jpg", 1200),
     ("synthetic/other/tableware_51.jpg", 1200),
     ("synthetic/other/typed_page_0.jpg", 1200),
