@@ -13,9 +13,10 @@ from PIL import Image, ImageDraw
 
 from ai.local.photo import labels
 from ai.local.photo.cards import find_quad, rectify
-from ai.local.photo.classifier import _group_masses
+from ai.local.photo.classifier import _decide, _group_masses
 from ai.local.photo.evaluate import evaluate, format_evaluation
-from ai.local.photo.screenshot import signals
+from ai.local.photo.faces import Face, posed_row
+from ai.local.photo.screenshot import ScreenSignals, signals
 from ai.local.photo.text_rules import check_digit, id_evidence, mrz_checked
 
 # The specimen passport of ICAO Doc 9303 part 4.
@@ -129,6 +130,33 @@ def _jpeg(img: Image.Image, scale: float, quality: int) -> Image.Image:
     return Image.open(io.BytesIO(out.getvalue()))
 
 
+def _face(x: float, y: float, side: float) -> Face:
+    return Face((x, y, x + side * 0.75, y + side), 0.8)
+
+
+def test_it_takes_faces_side_by_side_for_a_group_even_before_a_landmark_or_beside_a_pet():
+    row = [_face(0.2 + 0.08 * i, 0.4 + 0.01 * (i % 2), 0.05 + 0.01 * (i % 2)) for i in range(4)]
+    assert posed_row(row) == 4
+    scattered = [_face(0.1, 0.1, 0.05), _face(0.5, 0.6, 0.05), _face(0.8, 0.3, 0.012)]
+    assert posed_row(scattered) == 1
+    plain = ScreenSignals(False, False, True, False, 0.0, 0.0)  # a camera photo
+    landmark = {"pets": 0.01, "foods": 0.01, "travel_scenery": 0.8}
+    assert _decide(landmark, row, None, plain)[0] == "social_activities"
+    assert _decide(landmark, scattered, None, plain)[0] == "travel_scenery"  # bystanders
+    dog = {"pets": 0.4, "foods": 0.01, "travel_scenery": 0.03}
+    assert _decide(dog, row[:3], None, plain)[0] == "social_activities"
+    assert _decide(dog, scattered, None, plain)[0] == "pets"
+
+
+def test_it_counts_two_small_faces_as_people_only_with_imagenet_people_cues():
+    plain = ScreenSignals(False, False, True, False, 0.0, 0.0)
+    two = [_face(0.2, 0.3, 0.03), _face(0.7, 0.6, 0.03)]  # apart, each below FACE_MIN_AREA
+    stage = {"pets": 0.01, "foods": 0.01, "travel_scenery": 0.02, "people": 0.45}
+    assert _decide(stage, two, None, plain)[:3:2] == ("social_activities", ["small_faces+people"])
+    assert _decide({**stage, "people": 0.1}, two, None, plain)[0] == "other"
+    assert labels.PEOPLE.isdisjoint(labels.PETS | labels.FOOD | labels.SCENERY)
+
+
 def test_it_sees_a_ui_layout_after_jpeg_resharing():
     shared = _jpeg(_ui_page(), 0.55, 75)
     sig = signals(shared, "JPEG", {})
@@ -164,7 +192,7 @@ def _write(path: Path, colour: tuple[int, int, int]) -> None:
     Image.new("RGB", (64, 64), colour).save(path)
 
 
-def test_it_reports_both_parts_and_hides_held_out_mistakes(tmp_path: Path, monkeypatch):
+def test_it_reports_every_part_and_hides_held_out_mistakes(tmp_path: Path, monkeypatch):
     from ai.local.photo import evaluate as evaluation_module
     from ai.local.photo.classifier import PhotoResult
 
@@ -176,8 +204,11 @@ def test_it_reports_both_parts_and_hides_held_out_mistakes(tmp_path: Path, monke
     _write(tmp_path / "pets" / "b.png", (4, 5, 6))
     _write(tmp_path / "held_out" / "other" / "c.png", (7, 8, 9))
     _write(tmp_path / "held_out" / "idcard" / "d.png", (9, 9, 9))
+    _write(tmp_path / "held_out_2" / "pets" / "e.png", (2, 2, 2))
     result = evaluate(tmp_path)
-    assert set(result.parts) == {"tune", "held_out"}
+    assert list(result.parts) == ["tune", "held_out", "held_out_2"]
+    assert result.parts["held_out_2"].total == 1
+    assert result.parts["held_out_2"].confusion["pets"]["other"] == 1
     assert result.parts["tune"].total == 2
     assert result.parts["held_out"].total == 2
     assert result.parts["held_out"].confusion["idcard"]["other"] == 1
@@ -186,10 +217,14 @@ def test_it_reports_both_parts_and_hides_held_out_mistakes(tmp_path: Path, monke
     assert [m["truth"] for m in data["mistakes"]] == ["pets"]  # the held-out one is not listed
     assert data["parts"]["held_out"]["mistakes"] == []
     assert data["parts"]["held_out"]["correct"] == 1
+    assert data["parts"]["held_out_2"]["mistakes"] == []
     text = format_evaluation(result)
     assert "b.png" in text
     assert "d.png" not in text
-    assert "1 mistakes not listed" in text
-    shown = evaluate(tmp_path, show_held_out=True).as_dict()
-    assert "d.png" in json.dumps(shown)
+    assert "e.png" not in text
+    assert text.count("1 mistakes not listed") == 2
+    assert "== held_out_2 part ==" in text
+    shown = json.dumps(evaluate(tmp_path, show_held_out=True).as_dict())
+    assert "d.png" in shown
+    assert "e.png" in shown
     assert evaluate(tmp_path, part="held_out").overall.total == 2

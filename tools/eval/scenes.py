@@ -176,3 +176,25 @@ def typed_page(fonts: Fonts, rng: random.Random, width: int = 1240) -> Image.Ima
 
 def page_photo(page: Image.Image, surface: Image.Image, rng: random.Random) -> Image.Image:
     return phone_shot(page, surface, rng, steep=rng.random() < 0.4)
+
+
+def cutouts(surface: Image.Image, stamps: list[Image.Image], rng: random.Random) -> Image.Image:
+    """Photo cut-outs (RGBA) set side by side on a surface, filling about half the frame, with a soft
+    shadow under each, then photographed."""
+    img = surface.convert("RGB").copy()
+    w, h = img.size
+    span = w * rng.uniform(0.45, 0.7) / len(stamps)
+    x = (w - span * len(stamps)) / 2
+    for stamp in stamps:
+        scale = min(span / stamp.width, h * 0.6 / stamp.height)
+        piece = stamp.resize((round(stamp.width * scale), round(stamp.height * scale)), Image.BICUBIC)
+        top = round(h * rng.uniform(0.55, 0.7) - piece.height / 2)
+        left = round(x + (span - piece.width) / 2)
+        shadow = Image.new("RGB", piece.size, (30, 25, 20))
+        mask = (
+            piece.getchannel("A").point(lambda a: a // 3).filter(ImageFilter.GaussianBlur(piece.width // 25))
+        )
+        img.paste(shadow, (left + piece.width // 30, top + piece.height // 25), mask)
+        img.paste(piece, (left, top), piece)
+        x += span
+    return camera_finish(img, rng)

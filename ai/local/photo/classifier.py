@@ -20,8 +20,11 @@ Categories and the rule that picks each (first match wins):
 - ``screenshot``: the cheap rule, a status-bar clock on a tall image, dense UI text on flat UI pixels, or
   UI layout bands (robust to JPEG re-sharing) with text; never for running text of a paper page.
 - ``pets``: ImageNet mass on dogs, cats and small pets ≥ ``GROUP_MIN`` (a large human face overrides).
-- ``social_activities``: ≥ ``CROWD_MIN`` small faces (a crowd; ≥ ``CROWD_OVER_SCENE`` even in front of a
-  landmark) or ≥ 2 significant faces; ``single_person``: 1 significant face (area ≥ ``FACE_MIN_AREA``).
+- ``social_activities``: ≥ ``POSED_ROW`` faces side by side (a group posing, also before a landmark or beside
+  a pet), ≥ ``CROWD_MIN`` small faces (a crowd; ≥ ``CROWD_OVER_SCENE`` even in front of a landmark), two
+  small faces beside ImageNet's people cues (clothes, uniforms, a stage: ``labels.PEOPLE`` ≥
+  ``PEOPLE_MIN``), or ≥ 2 significant faces; ``single_person``: 1 significant face (area ≥
+  ``FACE_MIN_AREA``).
 - ``foods`` / ``travel_scenery``: ImageNet mass on dishes/produce/drinks (tableware counts only as much as
   dishes do) or landscapes/landmarks.
 - ``other``: nothing above fired (typed pages, empty cups, abstract images…).
@@ -45,7 +48,7 @@ from PIL import Image
 from ... import taxonomy
 from . import labels as groups
 from .cards import find_quad, rectify
-from .faces import Face, detect_faces, detect_faces_padded, detect_faces_tiled, merge
+from .faces import Face, detect_faces, detect_faces_padded, detect_faces_tiled, merge, posed_row
 from .ocr import TextBox, crop_line, detect_text, recognize
 from .runtime import ModelStore, get_store
 from .screenshot import ScreenSignals, rule_confidence, signals
@@ -62,6 +65,8 @@ FACE_MIN_AREA = 0.0015
 CROWD_MIN_AREA = 0.0003  # faces this small count only in numbers: three or more are a group
 CROWD_MIN = 3
 CROWD_OVER_SCENE = 5  # this many small faces are the subject even in front of a landmark
+POSED_ROW = 3  # this many faces side by side are a group photo, also before a landmark or beside a pet
+PEOPLE_MIN = 0.3  # ImageNet mass on clothes/uniforms/stage that confirms two small faces as people
 TEXTY_MIN = 0.08
 DOCUMENT_MIN = 0.15
 FINE_SIDE = 640
@@ -338,6 +343,7 @@ _GROUP_INDEX = {
         ("tableware", groups.TABLEWARE),
         ("travel_scenery", groups.SCENERY),
         ("texty", groups.TEXTY),
+        ("people", groups.PEOPLE),
     )
 }
 
@@ -379,13 +385,20 @@ def _decide(
             return "screenshot", 0.7, ["ui_layout_text"]
     best_group = max(("pets", "foods", "travel_scenery"), key=lambda g: masses[g])
     best_mass = masses[best_group]
+    crowd = [f for f in faces if f.area >= CROWD_MIN_AREA]
+    if len(crowd) >= POSED_ROW and posed_row(crowd) >= POSED_ROW:
+        score = float(np.mean([f.score for f in crowd]))
+        return "social_activities", score * 0.85, ["posed_row"]
     if masses["pets"] >= GROUP_MIN and largest < 0.03:
         return "pets", masses["pets"], ["imagenet_pets"]
-    crowd = [f for f in faces if f.area >= CROWD_MIN_AREA]
     bystanders = best_mass >= 0.6 and largest < 0.004 and len(crowd) < CROWD_OVER_SCENE
     if len(crowd) >= CROWD_MIN and len(big) < 2 and not bystanders:
         score = float(np.mean([f.score for f in crowd]))
         return "social_activities", score * 0.8, ["small_faces>=3"]
+    if len(crowd) == 2 and len(big) < 2 and masses["people"] >= PEOPLE_MIN and not bystanders:
+        # Two faces too small to count alone, and ImageNet sees people's clothes or a stage: two people.
+        score = float(np.mean([f.score for f in crowd]))
+        return "social_activities", score * 0.7, ["small_faces+people"]
     if big:
         # Small faces in a strong food or scenery shot are bystanders, not the subject.
         if bystanders and best_group != "pets":

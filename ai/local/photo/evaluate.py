@@ -2,12 +2,12 @@
 
 Input is a manifest.json written by tools/eval/build_eval_set.py ({"items": [{"path", "label", "kind",
 "part"}]}), or a directory holding one, or a directory laid out as ``<label>/<image>`` (nested folders
-allowed: the first path component that is a category name is the label; a ``held_out`` component puts the
-image in the held-out part).
+allowed: the first path component that is a category name is the label; a component named ``held_out``
+or ``held_out_<n>`` puts the image in that held-out part).
 
-Items are reported per part (``tune``, ``held_out``): the held-out part is what the rules were never tuned
-on, so its mistakes (which images) are left out of the report unless asked for: looking at them would make
-the next round of tuning use them.
+Items are reported per part (``tune``, ``held_out``, ``held_out_2``…): a held-out part is what the rules
+were never tuned on, so its mistakes (which images) are left out of the report unless asked for: looking
+at them would make the next round of tuning use them.
 """
 
 from __future__ import annotations
@@ -22,6 +22,11 @@ from PIL import Image, ImageOps
 from .classifier import CATEGORIES, classify_image
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
+HELD_OUT = "held_out"
+
+
+def is_held_out(part: str) -> bool:
+    return part.startswith(HELD_OUT)
 
 
 @dataclass
@@ -66,7 +71,7 @@ def load_items(manifest_or_dir: str | Path) -> list[dict]:
         parts = file.relative_to(path).parts[:-1]
         label = next((p for p in parts if p in CATEGORIES), None)
         if label:
-            part = "held_out" if "held_out" in parts else "tune"
+            part = next((p for p in parts if is_held_out(p)), "tune")
             items.append({"path": str(file), "label": label, "kind": "dir", "part": part})
     return items
 
@@ -103,9 +108,10 @@ class Evaluation:
         data = self.overall.as_dict()
         data["parts"] = {name: report.as_dict() for name, report in self.parts.items()}
         if not self.show_held_out:
-            data["mistakes"] = [m for m in data["mistakes"] if m["part"] != "held_out"]
-            if "held_out" in data["parts"]:
-                data["parts"]["held_out"]["mistakes"] = []
+            data["mistakes"] = [m for m in data["mistakes"] if not is_held_out(m["part"])]
+            for name, part in data["parts"].items():
+                if is_held_out(name):
+                    part["mistakes"] = []
         return data
 
 
@@ -169,7 +175,7 @@ def _report(results: list) -> Report:
 def format_evaluation(evaluation: Evaluation) -> str:
     blocks = []
     for name, report in evaluation.parts.items():
-        hide = name == "held_out" and not evaluation.show_held_out
+        hide = is_held_out(name) and not evaluation.show_held_out
         text = format_report(report, mistakes=not hide)
         if hide and report.mistakes:
             text += (

@@ -150,3 +150,20 @@ def _detect(store: ModelStore, image: Image.Image) -> list[Face]:
                 )
             )
     return faces
+
+
+def posed_row(faces: list[Face]) -> int:
+    """The most faces standing side by side: of a similar size (within 2x in height) with their centres
+    within a face height of each other vertically. A group posing for a photo lines up like this; people
+    in the distance of a landscape or behind a pet are scattered in size and height."""
+    best = 0
+    for anchor in faces:
+        ah = anchor.box[3] - anchor.box[1]
+        acy = (anchor.box[1] + anchor.box[3]) / 2
+        row = [
+            f
+            for f in faces
+            if 0.5 <= (f.box[3] - f.box[1]) / ah <= 2.0 and abs((f.box[1] + f.box[3]) / 2 - acy) <= ah
+        ]
+        best = max(best, len(row))
+    return best

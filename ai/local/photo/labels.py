@@ -30,6 +30,13 @@ SCENERY = _span(970, 980) - {971} | frozenset(
         500, 562, 727, 437, 576, 900, 672, 703, 472, 693, 984, 484, 628, 913, 914, 724, 780, 871, 536, 858, 825, 912,
     }
 )  # fmt: skip
+# Someone is in the picture: clothes, uniforms, gowns, ties, a ballplayer, a groom, a stage. They say a
+# person is there, not how many: a close-up in a suit scores as high as a choir (classifier._decide uses
+# them only to confirm small faces).
+PEOPLE = frozenset(
+    {399, 400, 411, 439, 445, 452, 457, 459, 474, 501, 515, 568, 578, 601, 608, 610, 614, 617, 638, 639, 652, 655,
+     689, 697, 735, 775, 808, 834, 841, 869, 906, 981, 982, 983, 819}
+)  # fmt: skip
 # Screens and paper: classes that suggest text is worth looking for.
 TEXTY = frozenset(
     {916, 917, 918, 921, 922, 549, 446, 664, 782, 620, 681, 605, 487, 590, 851, 893, 692, 709, 453}

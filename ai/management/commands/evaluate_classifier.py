@@ -15,7 +15,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("dir_or_manifest", help="manifest.json, or a directory")
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
-        parser.add_argument("--part", choices=["tune", "held_out"], help="evaluate only this part")
+        parser.add_argument(
+            "--part", choices=["tune", "held_out", "held_out_2"], help="evaluate only this part"
+        )
         parser.add_argument(
             "--show-held-out-mistakes",
             action="store_true",
