@@ -17,11 +17,13 @@ from django.utils import timezone
 from ai import rollups as ai_rollups
 from ai.models import AICall
 from ai.stats_models import AICallStatsDay, AIStatsDay
-from core.db.rollups import lock_days, purged
+from core.db.rollups import lock_days, purged, upsert_select
 
 from ..models import InferenceMethod, RequestLog
 from ..selectors import STATS_TZ
 from ..stats_models import (
+    BUCKETS,
+    COUNTERS,
     DIMENSIONS,
     LATENCY_BOUNDS,
     CityStatsDay,
@@ -42,23 +44,16 @@ _UTC_HOUR = {
     "sqlite": "CAST(strftime('%%H', created_at) AS INTEGER)",
     "mysql": "HOUR(created_at)",
 }
-_BUCKET = (
-    "CASE "
+# The latency bucket of a row (``bucket_of`` in SQL): MariaDB's INTERVAL() counts the bounds <= the time by
+# binary search; elsewhere a CASE.
+_BUCKET = {
+    "sqlite": "CASE "
     + " ".join(f"WHEN processing_time_ms < {bound} THEN {i}" for i, bound in enumerate(LATENCY_BOUNDS))
-    + f" ELSE {len(LATENCY_BOUNDS)} END"
-)
-_SCAN_COLUMNS = (
-    "utc_hour",
-    *DIMENSIONS,
-    "bucket",
-    "requests",
-    "hits",
-    "errors",
-    "bytes_saved",
-    "cost",
-    "time_ms",
-    "max_ms",
-)
+    + f" ELSE {len(LATENCY_BOUNDS)} END",
+    "mysql": f"INTERVAL(processing_time_ms, {', '.join(str(bound) for bound in LATENCY_BOUNDS)})",
+}
+_HOUR_FIELDS = ["day", "hour", *DIMENSIONS, *COUNTERS, "max_ms", "updated_at"]
+_SUMMED = [name for name in COUNTERS if name not in BUCKETS]
 
 
 @dataclass(frozen=True)
@@ -85,52 +80,93 @@ def _rows_of(model, day: dt.date):
 
 def _text(vendor: str, columns) -> str:
     """String columns to group by. On MySQL/MariaDB as bytes: comparing them under the unicode collation costs
-    more than the rest of the scan (they come back as bytes, decoded by ``_grouped``)."""
+    more than the rest of the scan (converted back, or decoded, once per group)."""
     return ", ".join(f"BINARY {c}" if vendor == "mysql" else c for c in columns)
 
 
-def _grouped(rows, using: str, select: str, keys: int) -> list[tuple]:
-    """One grouped scan of the day's rows in plain SQL, grouped by the first ``keys`` selected expressions (the ORM would convert every cell of the many result
-    rows). On MySQL/MariaDB along the primary key: the day's rows are contiguous there, which reads them in
-    order instead of one lookup per row from the created_at index."""
+def _scan(rows, using: str) -> tuple[str, list, str]:
+    """The FROM and WHERE of a scan of the day's rows, and the vendor. On MySQL/MariaDB along the primary key:
+    the day's rows are contiguous there, which reads them in order instead of one lookup per row from the
+    created_at index."""
     connection = connections[using]
     where, params = rows.query.get_compiler(using).compile(rows.query.where)
     table = connection.ops.quote_name(RequestLog._meta.db_table)
     if connection.vendor == "mysql":
         table += " FORCE INDEX (PRIMARY)"
-    with connection.cursor() as cursor:
-        group_by = ", ".join(str(i) for i in range(1, keys + 1))
-        cursor.execute(f"SELECT {select} FROM {table} WHERE {where} GROUP BY {group_by}", params)
-        return [tuple(v.decode() if isinstance(v, bytes) else v for v in row) for row in cursor.fetchall()]
+    return f"FROM {table} WHERE {where}", list(params), connection.vendor
 
 
-def _request_groups(day: dt.date, using: str) -> tuple[Groups, int]:
-    groups = Groups()
-    rows = _rows_of(RequestLog, day)
-    if rows is None:
-        return groups, 0
-    vendor = connections[using].vendor
+def _write_counts(day: dt.date, rows, using: str, now: dt.datetime) -> None:
+    """The day's hour and day rollups, computed and written by the database (two ``INSERT … SELECT``): one
+    grouped scan per hour × dimensions × latency bucket, pivoted into the histogram's columns."""
+    scan, params, vendor = _scan(rows, using)
+    ops = connections[using].ops
     offset = int(STATS_TZ.utcoffset(bounds(day)[0]).total_seconds() // 3600)
+    dims = ", ".join(f"{_text(vendor, [name])} AS {name}" for name in DIMENSIONS)
+    # Whether a row is a hit or an error is grouped on rather than summed: every aggregate of a grouped scan
+    # costs about as much as the grouping itself, and both follow from the dimensions almost always.
+    keys = (
+        f"{_UTC_HOUR[vendor]} AS utc_hour, {dims}, {_BUCKET[vendor]} AS bucket, from_cache AS hit, "
+        f"CASE WHEN status = '{RequestLog.Status.ERROR}' THEN 1 ELSE 0 END AS error"
+    )
     counts = (
-        "COUNT(*), SUM(CASE WHEN from_cache THEN 1 ELSE 0 END), "
-        f"SUM(CASE WHEN status = '{RequestLog.Status.ERROR}' THEN 1 ELSE 0 END), SUM(bytes_saved), SUM(cost), "
-        "SUM(processing_time_ms), MAX(processing_time_ms)"
+        "COUNT(*) AS requests, SUM(bytes_saved) AS bytes_saved, SUM(cost) AS cost, "
+        "SUM(processing_time_ms) AS time_ms, MAX(processing_time_ms) AS max_ms"
     )
-    select = f"{_UTC_HOUR[vendor]} AS utc_hour, {_text(vendor, DIMENSIONS)}, {_BUCKET} AS bucket, {counts}"
-    total = 0
-    for values in _grouped(rows, using, select, len(DIMENSIONS) + 2):
-        row = dict(zip(_SCAN_COLUMNS, values, strict=True))
-        hour = (row.pop("utc_hour") + offset) % 24
-        groups.add_counts(day, hour, row)
-        total += row["requests"]
+    inner = (
+        f"SELECT {keys}, {counts} {scan} GROUP BY {', '.join(str(i) for i in range(1, len(DIMENSIONS) + 5))}"
+    )
+    texts = ", ".join(
+        f"CONVERT(scan.{name} USING utf8mb4)" if vendor == "mysql" else f"scan.{name}" for name in DIMENSIONS
+    )
+    sums = {name: f"SUM(scan.{name})" for name in _SUMMED}
+    sums["hits"] = "SUM(CASE WHEN scan.hit THEN scan.requests ELSE 0 END)"
+    sums["errors"] = "SUM(CASE WHEN scan.error = 1 THEN scan.requests ELSE 0 END)"
+    histogram = ", ".join(
+        f"SUM(CASE WHEN scan.bucket = {i} THEN scan.requests ELSE 0 END)" for i in range(len(BUCKETS))
+    )
+    keys = ", ".join(f"scan.{name}" for name in ("utc_hour", *DIMENSIONS))
+    hours = (
+        f"SELECT %s, (scan.utc_hour + {offset}) %% 24, {texts}, "
+        f"{', '.join(sums[name] for name in _SUMMED)}, {histogram}, MAX(scan.max_ms), %s "
+        f"FROM ({inner}) AS scan GROUP BY {keys}"
+    )
+    stamp = [ops.adapt_datefield_value(day), ops.adapt_datetimefield_value(now)]
+    options = {"add": COUNTERS, "greatest": ["max_ms"], "replace": ["updated_at"], "using": using}
+    upsert_select(RequestStatsHour, _HOUR_FIELDS, hours, [*stamp, *params], key=_HOUR_FIELDS[:6], **options)
+    hour_table = connections[using].ops.quote_name(RequestStatsHour._meta.db_table)
+    days = (
+        f"SELECT day, {', '.join(DIMENSIONS)}, {', '.join(f'SUM({name})' for name in COUNTERS)}, MAX(max_ms), %s "
+        f"FROM {hour_table} WHERE day = %s GROUP BY day, {', '.join(DIMENSIONS)}"
+    )
+    fields = [name for name in _HOUR_FIELDS if name != "hour"]
+    upsert_select(RequestStatsDay, fields, days, stamp[::-1], key=fields[:5], **options)
+
+
+def _people(day: dt.date, rows, using: str) -> tuple[Groups, int]:
+    """The day's user and city rollups from one grouped scan per user × city × hit × remote (a few thousand
+    groups)."""
+    scan, params, vendor = _scan(rows, using)
     select = (
-        f"user_id, {_text(vendor, ['city'])}, COUNT(*), SUM(CASE WHEN from_cache THEN 1 ELSE 0 END), "
-        f"SUM(CASE WHEN inference_method = '{InferenceMethod.REMOTE}' THEN 1 ELSE 0 END), SUM(cost)"
+        f"SELECT user_id, {_text(vendor, ['city'])}, from_cache, "
+        f"CASE WHEN inference_method = '{InferenceMethod.REMOTE}' THEN 1 ELSE 0 END, COUNT(*), SUM(cost) {scan} "
+        "GROUP BY 1, 2, 3, 4"
     )
-    for values in _grouped(rows, using, select, 2):
-        groups.add_people(
-            day, dict(zip(("user_id", "city", "requests", "hits", "remote", "cost"), values, strict=True))
-        )
+    with connections[using].cursor() as cursor:
+        cursor.execute(select, params)
+        found = cursor.fetchall()
+    groups, total = Groups(), 0
+    for user_id, city, hit, remote, requests, cost in found:
+        counts = {
+            "user_id": user_id,
+            "city": city.decode() if isinstance(city, bytes) else city,
+            "requests": requests,
+            "hits": requests if hit else 0,
+            "remote": requests if remote else 0,
+            "cost": cost,
+        }
+        groups.add_people(day, counts)
+        total += requests
     return groups, total
 
 
@@ -166,8 +202,12 @@ def rebuild_day(day: dt.date, *, using: str = DEFAULT_DB_ALIAS) -> DayResult:
         if not purged(StatsDay, day, using=using):
             for model in ROLLUPS:
                 model.objects.using(using).filter(day=day).delete()
-            groups, request_rows = _request_groups(day, using)
-            groups.write(using=using)
+            rows = _rows_of(RequestLog, day)
+            request_rows = 0
+            if rows is not None:
+                _write_counts(day, rows, using, now)
+                groups, request_rows = _people(day, rows, using)
+                groups.write(using=using)
             StatsDay.objects.using(using).filter(pk=day).update(rebuilt_at=now)
     with transaction.atomic(using=using):
         lock_days(AIStatsDay, [day], using=using, exclusive=True)
