@@ -1,8 +1,9 @@
 """``rebuild_stats``: recompute whole days of rollups from the raw logs that still exist.
 
 Each day is one transaction: lock the day's marker exclusively (writers adding to that day wait; the ones
-already adding finish first and are read), delete its rollups, aggregate its raw rows in two grouped scans and
-write the groups. A day whose raw rows were purged is left as it is: its rollups are all that is left of it.
+already adding finish first and are read), delete its rollups, aggregate its raw rows by primary-key ranges
+(per range a grouped scan written into the hour rollups by the database, and one per user × city) and write
+the day, user and city rollups. A day whose raw rows were purged is left as it is: its rollups are all that is left of it.
 """
 
 from __future__ import annotations
@@ -54,6 +55,10 @@ _BUCKET = {
 }
 _HOUR_FIELDS = ["day", "hour", *DIMENSIONS, *COUNTERS, "max_ms", "updated_at"]
 _SUMMED = [name for name in COUNTERS if name not in BUCKETS]
+_ADDED = {"add": COUNTERS, "greatest": ["max_ms"], "replace": ["updated_at"]}
+# Ids per scan: the hour scan and the user scan of a range run back to back, so the second reads the pages the
+# first brought into the buffer pool (a day of a busy log is larger than MariaDB's default pool of 128 MB).
+SCAN_CHUNK = 100_000
 
 
 @dataclass(frozen=True)
@@ -70,12 +75,20 @@ def bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 def _rows_of(model, day: dt.date):
     """The day's raw rows, also bounded by their id range: a primary-key range scan, not a table scan."""
+    chunks = _chunks_of(model, day, chunk=None)
+    return chunks[0] if chunks else None
+
+
+def _chunks_of(model, day: dt.date, *, chunk: int | None):
+    """The day's raw rows in primary-key ranges of ``chunk`` ids (one range with None)."""
     start, end = bounds(day)
     rows = model.objects.filter(created_at__gte=start, created_at__lt=end)
     ids = rows.aggregate(low=Min("pk"), high=Max("pk"))
     if ids["low"] is None:
-        return None
-    return rows.filter(pk__gte=ids["low"], pk__lte=ids["high"])
+        return []
+    low, high = ids["low"], ids["high"] + 1
+    step = chunk or high - low
+    return [rows.filter(pk__gte=a, pk__lt=min(a + step, high)) for a in range(low, high, step)]
 
 
 def _text(vendor: str, columns) -> str:
@@ -96,9 +109,9 @@ def _scan(rows, using: str) -> tuple[str, list, str]:
     return f"FROM {table} WHERE {where}", list(params), connection.vendor
 
 
-def _write_counts(day: dt.date, rows, using: str, now: dt.datetime) -> None:
-    """The day's hour and day rollups, computed and written by the database (two ``INSERT … SELECT``): one
-    grouped scan per hour × dimensions × latency bucket, pivoted into the histogram's columns."""
+def _add_hours(day: dt.date, rows, using: str, now: dt.datetime) -> None:
+    """Add ``rows`` to the day's hour rollups, computed and written by the database (one ``INSERT … SELECT``):
+    one grouped scan per hour × dimensions × latency bucket, pivoted into the histogram's columns."""
     scan, params, vendor = _scan(rows, using)
     ops = connections[using].ops
     offset = int(STATS_TZ.utcoffset(bounds(day)[0]).total_seconds() // 3600)
@@ -132,20 +145,27 @@ def _write_counts(day: dt.date, rows, using: str, now: dt.datetime) -> None:
         f"FROM ({inner}) AS scan GROUP BY {keys}"
     )
     stamp = [ops.adapt_datefield_value(day), ops.adapt_datetimefield_value(now)]
-    options = {"add": COUNTERS, "greatest": ["max_ms"], "replace": ["updated_at"], "using": using}
-    upsert_select(RequestStatsHour, _HOUR_FIELDS, hours, [*stamp, *params], key=_HOUR_FIELDS[:6], **options)
+    upsert_select(
+        RequestStatsHour, _HOUR_FIELDS, hours, [*stamp, *params], key=_HOUR_FIELDS[:6], using=using, **_ADDED
+    )
+
+
+def _write_days(day: dt.date, using: str, now: dt.datetime) -> None:
+    """The day's day rollups: its hour rollups summed (one ``INSERT … SELECT``)."""
+    ops = connections[using].ops
     hour_table = connections[using].ops.quote_name(RequestStatsHour._meta.db_table)
     days = (
         f"SELECT day, {', '.join(DIMENSIONS)}, {', '.join(f'SUM({name})' for name in COUNTERS)}, MAX(max_ms), %s "
         f"FROM {hour_table} WHERE day = %s GROUP BY day, {', '.join(DIMENSIONS)}"
     )
     fields = [name for name in _HOUR_FIELDS if name != "hour"]
-    upsert_select(RequestStatsDay, fields, days, stamp[::-1], key=fields[:5], **options)
+    stamp = [ops.adapt_datetimefield_value(now), ops.adapt_datefield_value(day)]
+    upsert_select(RequestStatsDay, fields, days, stamp, key=fields[:5], using=using, **_ADDED)
 
 
-def _people(day: dt.date, rows, using: str) -> tuple[Groups, int]:
-    """The day's user and city rollups from one grouped scan per user × city × hit × remote (a few thousand
-    groups)."""
+def _add_people(groups: Groups, day: dt.date, rows, using: str) -> int:
+    """Add ``rows`` to the user and city groups from one grouped scan per user × city × hit × remote (a few
+    thousand groups). Returns how many rows they were."""
     scan, params, vendor = _scan(rows, using)
     select = (
         f"SELECT user_id, {_text(vendor, ['city'])}, from_cache, "
@@ -155,7 +175,7 @@ def _people(day: dt.date, rows, using: str) -> tuple[Groups, int]:
     with connections[using].cursor() as cursor:
         cursor.execute(select, params)
         found = cursor.fetchall()
-    groups, total = Groups(), 0
+    total = 0
     for user_id, city, hit, remote, requests, cost in found:
         counts = {
             "user_id": user_id,
@@ -167,7 +187,7 @@ def _people(day: dt.date, rows, using: str) -> tuple[Groups, int]:
         }
         groups.add_people(day, counts)
         total += requests
-    return groups, total
+    return total
 
 
 def _ai_groups(day: dt.date) -> tuple[dict, int]:
@@ -202,12 +222,12 @@ def rebuild_day(day: dt.date, *, using: str = DEFAULT_DB_ALIAS) -> DayResult:
         if not purged(StatsDay, day, using=using):
             for model in ROLLUPS:
                 model.objects.using(using).filter(day=day).delete()
-            rows = _rows_of(RequestLog, day)
-            request_rows = 0
-            if rows is not None:
-                _write_counts(day, rows, using, now)
-                groups, request_rows = _people(day, rows, using)
-                groups.write(using=using)
+            groups, request_rows = Groups(), 0
+            for rows in _chunks_of(RequestLog, day, chunk=SCAN_CHUNK):
+                _add_hours(day, rows, using, now)
+                request_rows += _add_people(groups, day, rows, using)
+            _write_days(day, using, now)
+            groups.write(using=using)
             StatsDay.objects.using(using).filter(pk=day).update(rebuilt_at=now)
     with transaction.atomic(using=using):
         lock_days(AIStatsDay, [day], using=using, exclusive=True)

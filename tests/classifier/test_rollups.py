@@ -203,7 +203,12 @@ def test_it_keeps_rollups_equal_to_the_raw_logs_after_mixed_traffic(
 
 
 @pytest.mark.django_db
-def test_it_rebuilds_the_same_rollups_idempotently(owner_client, teammate_client, staff_client, vendors):
+@pytest.mark.parametrize("chunk", [None, 3])
+def test_it_rebuilds_the_same_rollups_idempotently(
+    owner_client, teammate_client, staff_client, vendors, monkeypatch, chunk
+):
+    if chunk:  # a day's rows in several id ranges, each scanned and added on its own
+        monkeypatch.setattr("classifier.services.rebuild.SCAN_CHUNK", chunk)
     mixed_traffic(owner_client, teammate_client, vendors)
     live, figures = rollups(), answers(staff_client)
     out = StringIO()
