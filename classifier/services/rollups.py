@@ -93,14 +93,6 @@ class Groups:
             group[_COST] = Decimal(0)
         return group
 
-    def add_counts(self, day: dt.date, hour: int, counts: dict) -> None:
-        """Add a grouped scan's row: the dimensions, the latency ``bucket`` and the counters of its rows."""
-        group = self._group((day, hour, *(counts[name] for name in DIMENSIONS)))
-        for index, name in enumerate(COUNTERS[:_FIRST_BUCKET]):
-            group[index] += (_cost if index == _COST else int)(counts[name] or 0)
-        group[_FIRST_BUCKET + counts["bucket"]] += counts["requests"]
-        group[-1] = max(group[-1], counts["max_ms"] or 0)
-
     def add_people(self, day: dt.date, counts: dict) -> None:
         """Add a grouped scan's row per (user, city): requests, hits, remote and cost."""
         user, city = counts["user_id"], counts["city"]

@@ -57,17 +57,50 @@ def upsert(
     ]
     table = _quote(connection, model._meta.db_table)
     insert = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
+    conflict = _on_conflict(connection, table, column, key=key, add=add, greatest=greatest, replace=replace)
+    with connection.cursor() as cursor:
+        cursor.executemany(insert + conflict, params)
+
+
+def upsert_select(
+    model: type[models.Model],
+    names: Sequence[str],
+    select: str,
+    params: Sequence = (),
+    *,
+    key: Sequence[str],
+    add: Sequence[str] = (),
+    greatest: Sequence[str] = (),
+    replace: Sequence[str] = (),
+    using: str = "default",
+) -> None:
+    """``upsert`` of the rows a ``select`` (SQL selecting the fields ``names``, in order) finds, in one
+    ``INSERT … SELECT``: the rows never travel to Python."""
+    connection = connections[using]
+    columns = [_quote(connection, cast("models.Field", model._meta.get_field(name)).column) for name in names]
+    column = dict(zip(names, columns, strict=True))
+    table = _quote(connection, model._meta.db_table)
+    # SQLite needs a WHERE before ON CONFLICT to tell the upsert from a join's ON.
+    where = "" if connection.vendor == "mysql" else " WHERE true"
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM ({select}) AS picked{where}"
+    conflict = _on_conflict(connection, table, column, key=key, add=add, greatest=greatest, replace=replace)
+    with connection.cursor() as cursor:
+        cursor.execute(sql + conflict, params)
+
+
+def _on_conflict(connection, table: str, column: dict, *, key, add, greatest, replace) -> str:
+    """The clause that adds (keeps the larger, replaces) the counters of a row whose key is already stored.
+    The stored values are named with their table: an ``INSERT … SELECT`` selects columns of the same names."""
     if connection.vendor == "mysql":
         new, biggest = "VALUES({})", "GREATEST"
         conflict = " ON DUPLICATE KEY UPDATE "
     else:
         new, biggest = "excluded.{}", "MAX"
         conflict = f" ON CONFLICT ({', '.join(column[k] for k in key)}) DO UPDATE SET "
-    sets = [f"{column[n]} = {column[n]} + {new.format(column[n])}" for n in add]
-    sets += [f"{column[n]} = {biggest}({column[n]}, {new.format(column[n])})" for n in greatest]
+    sets = [f"{column[n]} = {table}.{column[n]} + {new.format(column[n])}" for n in add]
+    sets += [f"{column[n]} = {biggest}({table}.{column[n]}, {new.format(column[n])})" for n in greatest]
     sets += [f"{column[n]} = {new.format(column[n])}" for n in replace]
-    with connection.cursor() as cursor:
-        cursor.executemany(insert + conflict + ", ".join(sets), params)
+    return conflict + ", ".join(sets)
 
 
 _AS_IS = {

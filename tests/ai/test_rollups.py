@@ -50,7 +50,7 @@ def from_raw() -> dict:
     return result
 
 
-def test_router_saves_and_deferred_bulk_saves_both_reach_the_rollups(vendors, settings, owner):
+def test_it_counts_router_saves_and_deferred_bulk_saves_in_the_rollups(vendors, settings, owner):
     dashscope, _ = vendors
     dashscope.answer = PETS
     settings.AI_PRICES = {"dashscope:qwen-vl-max": {"input_per_1k": "0.003", "output_per_1k": "0.009"}}
@@ -69,7 +69,7 @@ def test_router_saves_and_deferred_bulk_saves_both_reach_the_rollups(vendors, se
     assert row.cost > 0
 
 
-def test_a_rolled_back_save_leaves_no_count():
+def test_it_leaves_no_count_for_a_rolled_back_save():
     def save_then_fail():
         with transaction.atomic():
             AICall.objects.create(capability="classify_photo", provider="openai", ok=True, latency_ms=5)
@@ -80,7 +80,7 @@ def test_a_rolled_back_save_leaves_no_count():
     assert not AICallStatsDay.objects.exists()
 
 
-def test_days_are_shanghai_days_and_rebuild_and_purge_keep_the_figures():
+def test_it_uses_shanghai_days_and_keeps_the_figures_through_rebuild_and_purge():
     today = timezone.localdate(timezone=SHANGHAI)
     midnight = dt.datetime.combine(today, dt.time.min, tzinfo=SHANGHAI)
     for at, ok in ((midnight - dt.timedelta(seconds=1), True), (midnight, False), (midnight, True)):

@@ -194,9 +194,12 @@ def test_it_keeps_rollups_equal_to_the_raw_logs_after_mixed_traffic(
 
 
 @pytest.mark.django_db
-def test_rebuild_stats_gives_the_same_rollups_and_is_idempotent(
-    owner_client, teammate_client, staff_client, vendors
+@pytest.mark.parametrize("chunk", [None, 3])
+def test_it_rebuilds_the_same_rollups_idempotently(
+    owner_client, teammate_client, staff_client, vendors, monkeypatch, chunk
 ):
+    if chunk:  # a day's rows in several id ranges, each scanned and added on its own
+        monkeypatch.setattr("classifier.services.rebuild.SCAN_CHUNK", chunk)
     mixed_traffic(owner_client, teammate_client, vendors)
     live, figures = rollups(), answers(staff_client)
     out = StringIO()
@@ -238,7 +241,7 @@ def test_it_splits_days_and_hours_at_shanghai_midnight(staff, staff_client):
 
 
 @pytest.mark.django_db
-def test_purging_raw_logs_changes_no_figure(owner_client, teammate_client, staff_client, vendors):
+def test_it_changes_no_figure_when_raw_logs_are_purged(owner_client, teammate_client, staff_client, vendors):
     mixed_traffic(owner_client, teammate_client, vendors)
     figures, tables = answers(staff_client), rollups()
     err = StringIO()
@@ -254,7 +257,24 @@ def test_purging_raw_logs_changes_no_figure(owner_client, teammate_client, staff
 
 
 @pytest.mark.django_db
-def test_purge_deletes_in_primary_key_chunks_and_keeps_recent_rows():
+def test_it_adds_what_an_insert_select_finds_to_the_counters_already_stored():
+    select = "SELECT %s AS day, %s AS city, %s AS requests"
+    for requests in (3, 4):
+        db_rollups.upsert_select(
+            CityStatsDay,
+            ["day", "city", "requests"],
+            select,
+            ["2026-11-30", "杭州市", requests],
+            key=["day", "city"],
+            add=["requests"],
+        )
+    assert list(CityStatsDay.objects.values_list("day", "city", "requests")) == [
+        (dt.date(2026, 11, 30), "杭州市", 7)
+    ]
+
+
+@pytest.mark.django_db
+def test_it_purges_in_primary_key_chunks_and_keeps_recent_rows():
     old = timezone.now() - dt.timedelta(days=100)
     log_rows([RequestLog(endpoint="classify", created_at=old) for _ in range(11)])
     log_rows([RequestLog(endpoint="classify", created_at=timezone.now()) for _ in range(3)])
@@ -271,7 +291,7 @@ def test_purge_deletes_in_primary_key_chunks_and_keeps_recent_rows():
 
 
 @pytest.mark.django_db
-def test_stats_do_not_wait_for_the_buffer_and_say_as_of_when(owner, staff_client):
+def test_it_answers_without_waiting_for_the_buffer_and_says_as_of_when(owner, staff_client):
     log_rows([RequestLog(endpoint="classify", user=owner, category="pets")])
     response = staff_client.get("/api/v1/stats/today")
     at = dt.datetime.fromisoformat(response["X-Stats-As-Of"])
@@ -279,7 +299,7 @@ def test_stats_do_not_wait_for_the_buffer_and_say_as_of_when(owner, staff_client
 
 
 @pytest.mark.django_db
-def test_the_admin_page_renders_from_rollups_after_the_logs_are_gone(owner, settings):
+def test_it_renders_the_admin_page_from_rollups_after_the_logs_are_gone(owner, settings):
     admin = UserFactory(username="root", is_staff=True, is_superuser=True)
     log_rows(
         [
@@ -336,7 +356,7 @@ def _writers(day_at: dt.datetime, users: list, threads: int, rounds: int, rows: 
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_flushers_and_a_rebuild_lose_no_count():
+def test_it_loses_no_count_with_concurrent_flushers_and_a_rebuild():
     users = [UserFactory() for _ in range(3)]
     now = timezone.now()
     day = now.astimezone(SHANGHAI).date()
@@ -360,6 +380,6 @@ def test_concurrent_flushers_and_a_rebuild_lose_no_count():
 @pytest.mark.parametrize(
     "args", [["--days", "0"], ["--since", "yesterday"], ["--days", "2", "--since", "2026-01-01"]]
 )
-def test_rebuild_stats_refuses_bad_arguments(args):
+def test_it_refuses_bad_rebuild_stats_arguments(args):
     with pytest.raises(CommandError):
         call_command("rebuild_stats", *args, stdout=StringIO(), stderr=StringIO())
