@@ -46,7 +46,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 from PIL import Image, ImageDraw, ImageOps  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "photos"
-DEFAULT_MARIADB_URL = "mysql://root@127.0.0.1:3306/xintu_i20_neardup"
+DEFAULT_MARIADB_URL = "mysql://root@127.0.0.1:3306/xintu_bench_neardup"
 TARGET_REUSED_SHARE = 0.90
 TARGET_LOOKUP_P99_MS = 5.0
 TARGET_MISS_CPU_P50_MS = 5.0
@@ -591,7 +591,7 @@ def lookup_run(mariadb_url: str, sizes: list[int], bits_list: list[int]) -> list
 
     url = mariadb_url.rsplit("/", 1)
     database = url[1]
-    assert database.startswith("xintu_i20_"), "a throw-away database name"
+    assert "bench" in database, "a throw-away database name (it is dropped): one with bench in it"
     admin = MySQLdb.connect(host="127.0.0.1", user="root")
     admin.cursor().execute(f"CREATE DATABASE IF NOT EXISTS {database}")
     env = {**os.environ, "DATABASE_URL": mariadb_url}

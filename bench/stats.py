@@ -15,7 +15,7 @@ Targets: every endpoint ≤ 100 ms at the large size and within 2× its time at 
 
     .venv/bin/python bench/stats.py                        # MariaDB, mysql://root@127.0.0.1:3306/xintu_bench_stats
     .venv/bin/python bench/stats.py --sqlite --rows 1000000
-    .venv/bin/python bench/stats.py --mariadb-url mysql://root@127.0.0.1:3306/xintu_i17_bench --rows 500000
+    .venv/bin/python bench/stats.py --mariadb-url mysql://root@127.0.0.1:3306/xintu_bench_stats --rows 500000
 """
 
 from __future__ import annotations
