@@ -90,8 +90,8 @@ def test_fixture_category(path: Path):
 
 def test_it_takes_a_posed_row_before_a_landmark_for_a_group():
     # Six people in a row in front of a pagoda: the scenery is strong, the faces small, yet they pose.
-    image, raw, fmt = load(FIXTURES / "social_activities" / "group_8.jpg")
-    result = classify_image(image, raw=raw, source_format=fmt)
+    image, fmt = load(FIXTURES / "social_activities" / "group_8.jpg")
+    result = classify_image(image, source_format=fmt)
     assert result.labels["groups"]["travel_scenery"] >= 0.6
     assert result.category == "social_activities"
     assert result.labels["signals"] == ["posed_row"]
