@@ -1,5 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.options import InlineModelAdmin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.template.response import TemplateResponse
@@ -23,25 +25,25 @@ from .models import (
 User = get_user_model()
 
 
-class WeChatAccountInline(admin.StackedInline):
+class ReadOnlyInline(InlineModelAdmin):
+    """Rows that only services write, shown beside their parent: no adding or deleting (fields are read-only)."""
+
+    can_delete = False
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class WeChatAccountInline(ReadOnlyInline, admin.StackedInline):
     model = WeChatAccount
-    can_delete = False
     fields = readonly_fields = ("openid", "unionid", "nickname", "created_at", "last_login_at")
-    extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class CreditAccountInline(admin.StackedInline):
+class CreditAccountInline(ReadOnlyInline, admin.StackedInline):
     model = CreditAccount
-    can_delete = False
     fields = readonly_fields = ("balance", "updated_at")
-    extra = 0
     verbose_name_plural = "积分（用“调整积分”操作修改）"
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 class MembershipInline(admin.StackedInline):
@@ -62,6 +64,23 @@ class AdjustCreditsForm(forms.Form):
         if delta == 0:
             raise forms.ValidationError("变动不能为 0")
         return delta
+
+
+def _confirm(modeladmin, request, queryset, action: str, form, **context) -> TemplateResponse:
+    """The confirmation page of a bulk action (``billing/admin/<action>.html``), posting the selection back."""
+    return TemplateResponse(
+        request,
+        f"billing/admin/{action}.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            **context,
+            "form": form,
+            "action": action,
+            "selected": [obj.pk for obj in queryset],
+            "opts": modeladmin.model._meta,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        },
+    )
 
 
 @admin.action(description="调整积分", permissions=["change"])
@@ -85,17 +104,15 @@ def adjust_credits(modeladmin, request, queryset):
         if short:
             modeladmin.message_user(request, f"余额不足，未调整：{', '.join(short)}", messages.ERROR)
         return None
-    return TemplateResponse(
+    return _confirm(
+        modeladmin,
         request,
-        "billing/admin/adjust_credits.html",
-        {
-            **modeladmin.admin_site.each_context(request),
-            "title": "调整积分",
-            "form": form,
-            "users": queryset,
-            "opts": modeladmin.model._meta,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        },
+        queryset,
+        "adjust_credits",
+        form,
+        title="调整积分",
+        submit="确认调整",
+        users=queryset,
     )
 
 
@@ -164,16 +181,10 @@ REFUND_FIELDS = (
 )
 
 
-class RefundInline(admin.TabularInline):
+class RefundInline(ReadOnlyInline, admin.TabularInline):
     model = Refund
-    fields = REFUND_FIELDS
-    readonly_fields = REFUND_FIELDS
-    can_delete = False
-    extra = 0
+    fields = readonly_fields = REFUND_FIELDS
     verbose_name_plural = "退款（用“退款”操作发起）"
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 class RefundForm(forms.Form):
@@ -201,17 +212,9 @@ def refund_orders(modeladmin, request, queryset):
                 level,
             )
         return None
-    return TemplateResponse(
-        request,
-        "billing/admin/refund_orders.html",
-        {
-            **modeladmin.admin_site.each_context(request),
-            "title": "退款",
-            "form": form,
-            "orders": [(order, services.refundable_fen(order)) for order in queryset],
-            "opts": modeladmin.model._meta,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        },
+    orders = [(order, services.refundable_fen(order)) for order in queryset]
+    return _confirm(
+        modeladmin, request, queryset, "refund_orders", form, title="退款", submit="确认退款", orders=orders
     )
 
 
@@ -253,7 +256,7 @@ class RefundAdmin(ReadOnlyAdmin):
         return round(obj.membership_seconds_shortfall / 86400, 2)
 
 
-class DiscrepancyInline(admin.TabularInline):
+class DiscrepancyInline(ReadOnlyInline, admin.TabularInline):
     model = Discrepancy
     fields = readonly_fields = (
         "kind",
@@ -266,11 +269,6 @@ class DiscrepancyInline(admin.TabularInline):
         "resolved",
         "note",
     )
-    can_delete = False
-    extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Reconciliation)

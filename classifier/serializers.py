@@ -4,16 +4,15 @@ from rest_framework import serializers
 
 from ai.taxonomy import BY_CODE
 from core import serializers as strict
-from core.errors import ApiError
+from core.exceptions import Invalid
 
 from .services.cache import normalise_hash
 from .services.corrections import overlay
 from .services.pipeline import MODES, check_mode
 
 
-def _invalid_hash(value) -> ApiError:
-    return ApiError(
-        400,
+def _invalid_hash(value) -> Invalid:
+    return Invalid(
         "invalid_hash",
         "image_hash 必须是 64 位十六进制 SHA-256 (invalid hash)",
         {"value": str(value)[:80]},
@@ -70,8 +69,8 @@ def parse_check_cache(data) -> tuple[list[str], bool]:
     return hashes, batch
 
 
-def _invalid_body(message: str) -> ApiError:
-    return ApiError(400, "validation_error", message)
+def _invalid_body(message: str) -> Invalid:
+    return Invalid("validation_error", message)
 
 
 class ModeField(serializers.ChoiceField):
@@ -102,7 +101,7 @@ class ImageListField(serializers.ListField):
 
     def fail(self, key, **kwargs):
         if key in ("required", "null", "empty"):
-            raise ApiError(400, "image_required", "请上传至少一张图片 (images required)", {"field": "images"})
+            raise Invalid("image_required", "请上传至少一张图片 (images required)", {"field": "images"})
         super().fail(key, **kwargs)
 
     def to_internal_value(self, data):
@@ -110,7 +109,7 @@ class ImageListField(serializers.ListField):
         if not data:
             self.fail("empty")
         if len(data) > limit:
-            raise ApiError(400, "too_many_images", f"一次最多 {limit} 张 (too many images)", {"max": limit})
+            raise Invalid("too_many_images", f"一次最多 {limit} 张 (too many images)", {"max": limit})
         return super().to_internal_value(data)
 
 

@@ -1,9 +1,9 @@
 """The one error envelope: ``{"error": {"code": "snake_case", "message": "...", "details": {...}}}``.
 
-Services raise ``core.exceptions.ApplicationError`` (a code, a message and a kind, no HTTP); the kind's status
-comes from ``core.exceptions.STATUS``, the one table. ``api_exception_handler`` renders it and every DRF-level error,
-``error_response`` renders it where DRF is not involved (``ApiGuardMiddleware`` and the ``handler*`` views for
-unknown URLs, CSRF and crashes outside DRF). Views may raise ``ApiError``, the same error spelled with its status.
+Services, views and serializers alike raise ``core.exceptions.ApplicationError`` or one of its kinds (a code, a
+message and a kind, no HTTP); the kind's status comes from ``core.exceptions.STATUS``, the one table.
+``api_exception_handler`` renders it and every DRF-level error, ``error_response`` renders it where DRF is not
+involved (``ApiGuardMiddleware`` and the ``handler*`` views for unknown URLs, CSRF and crashes outside DRF).
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
 from .exceptions import (
-    STATUS,
     ApplicationError,
     Failed,
     Forbidden,
@@ -34,15 +33,6 @@ from .exceptions import (
 )
 
 logger = logging.getLogger(__name__)
-
-_KIND = {code: kind for kind, code in STATUS.items()}
-
-
-class ApiError(ApplicationError):
-    """An application error spelled with its HTTP status, for views (services raise ``ApplicationError``)."""
-
-    def __init__(self, status_code: int, code: str, message: str, details: dict | None = None):
-        super().__init__(code, message, details, kind=_KIND[status_code])
 
 
 def error_body(code: str, message: str, details: dict | None = None) -> dict:

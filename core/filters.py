@@ -9,7 +9,7 @@ from django_filters import FilterSet, NumberFilter
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
-from .errors import ApiError
+from .exceptions import Invalid
 
 MAX_ID = 2**63 - 1  # BIGINT: a larger id overflows the database driver (SQLite) or is never found
 
@@ -40,7 +40,7 @@ def parse_query(serializer_class: type[serializers.Serializer], request) -> dict
     given the query as a plain dict: given a QueryDict, DRF reads ``?to=`` on an optional field as "absent"."""
     serializer = serializer_class(data=request.query_params.dict())
     if not serializer.is_valid():
-        raise ApiError(400, "invalid_parameter", "查询参数无效 (invalid query parameter)", serializer.errors)
+        raise Invalid("invalid_parameter", "查询参数无效 (invalid query parameter)", serializer.errors)
     return serializer.validated_data
 
 

@@ -1,6 +1,6 @@
 from rest_framework import pagination
 
-from .errors import ApiError
+from .exceptions import Invalid
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -13,8 +13,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         for name in (self.page_query_param, self.page_size_query_param):
             raw = request.query_params.get(name)
             if raw is not None and not (raw.isascii() and raw.isdigit() and int(raw) > 0):
-                raise ApiError(
-                    400,
+                raise Invalid(
                     "invalid_parameter",
                     f"{name} 必须是正整数 ({name} must be a positive integer)",
                     {name: raw[:40]},

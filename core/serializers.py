@@ -16,7 +16,7 @@ from typing import Any
 from rest_framework import serializers
 from rest_framework.utils import html
 
-from .errors import ApiError
+from .exceptions import Invalid
 
 
 def _path(serializer) -> str:
@@ -28,9 +28,8 @@ def _path(serializer) -> str:
     return ".".join(reversed(names))
 
 
-def unknown_fields(fields: list[str], allowed) -> ApiError:
-    return ApiError(
-        400,
+def unknown_fields(fields: list[str], allowed) -> Invalid:
+    return Invalid(
         "unknown_fields",
         f"未知字段 (unknown fields): {', '.join(fields)}",
         {"fields": fields, "allowed": sorted(allowed)},
@@ -115,7 +114,7 @@ class ImageUploadField(serializers.FileField):
 
     def fail(self, key, **kwargs):
         if key in ("required", "null", "empty"):
-            raise ApiError(400, "image_required", "请上传图片 (image required)", {"field": self.field_name})
+            raise Invalid("image_required", "请上传图片 (image required)", {"field": self.field_name})
         super().fail(key, **kwargs)
 
 

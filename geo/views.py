@@ -5,7 +5,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.errors import ApiError
+from core.exceptions import Invalid
 from core.parsers import JSONParser
 from core.uploads import validate_image
 
@@ -48,8 +48,7 @@ def _coordinates(data) -> tuple[float, float]:
     serializer = LocateCoordinatesInput(data=data)
     if not serializer.is_valid():
         errors = serializer.errors
-        raise ApiError(
-            400,
+        raise Invalid(
             "invalid_coordinates",
             "经纬度无效 (latitude must be within ±90 and longitude within ±180)",
             {"field": next(iter(errors)), "errors": errors},

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from core import lanes
 from core.async_views import AsyncAPIView
-from core.errors import ApiError
+from core.exceptions import NotFound
 from core.parsers import JSONParser
 
 from . import selectors, services
@@ -465,7 +465,7 @@ class ServiceRecordViewSet(OwnedViewSetMixin, viewsets.ModelViewSet):
     def comparison(self, request, pk=None):
         record = self.get_object()
         if not record.comparison_status:
-            raise ApiError(404, "not_found", "该服务没有对比结果 (no comparison)")
+            raise NotFound("该服务没有对比结果 (no comparison)")
         body = ComparisonSerializer(ComparisonSerializer.payload(record)).data
         pending = record.comparison_status == record.ComparisonStatus.PENDING
         return Response(body, status=status.HTTP_202_ACCEPTED if pending else status.HTTP_200_OK)

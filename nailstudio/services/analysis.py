@@ -7,7 +7,6 @@ one of their customers or, for comparisons, one of their ready designs; anyone e
 from __future__ import annotations
 
 from django.http import Http404
-from django.utils import timezone
 from PIL import Image
 
 from ai import services as ai
@@ -16,7 +15,7 @@ from core.uploads import validate_image
 
 from ..models import CustomerPhoto, DesignPlan, InspirationImage
 from .images import load_image
-from .records import compare_pictures
+from .records import compare_pictures, comparison_fields
 
 
 def check_analysis_type(analysis_type: str) -> None:
@@ -97,14 +96,4 @@ def compare(*, owner, actual_image, reference=None, design_id: int | None = None
         result = compare_pictures(source, actual, inspirations, user=owner)
     except ai.AIUnavailable as exc:
         raise Unavailable("ai_unavailable", "对比服务暂不可用 (comparison unavailable)") from exc
-    data = result.data
-    return {
-        "status": "ready",
-        "similarity_score": data["similarity"],
-        "differences": data["differences"],
-        "suggestions": data["suggestions"],
-        "dimension_scores": data["dimension_scores"],
-        "provider": result.call.provider,
-        "analyzed_at": timezone.now(),
-        "error": "",
-    }
+    return {"status": "ready", **comparison_fields(result), "error": ""}

@@ -95,6 +95,19 @@ def compare_pictures(reference, actual, inspirations=(), *, user) -> JsonResult:
     )
 
 
+def comparison_fields(result: JsonResult) -> dict:
+    """A comparison's answer as ``ComparisonResult`` fields: stored by the service job, sent at once by analysis."""
+    data = result.data
+    return {
+        "similarity_score": data["similarity"],
+        "differences": data["differences"],
+        "suggestions": data["suggestions"],
+        "dimension_scores": data["dimension_scores"],
+        "provider": result.call.provider,
+        "analyzed_at": timezone.now(),
+    }
+
+
 def compare(service_id: int) -> ServiceRecord | None:
     """The comparison job: design image vs photo of the result, stored as the service's ComparisonResult."""
     record = (
@@ -123,18 +136,9 @@ def _compare(record: ServiceRecord) -> ServiceRecord:
     except Exception:
         logger.exception("service %s: comparison failed", record.pk)
         return _fail(record, "对比失败 (comparison failed)")
-    data = result.data
     with transaction.atomic():
         comparison, _ = ComparisonResult.objects.update_or_create(
-            service=record,
-            defaults={
-                "similarity_score": data["similarity"],
-                "differences": data["differences"],
-                "suggestions": data["suggestions"],
-                "dimension_scores": data["dimension_scores"],
-                "provider": result.call.provider,
-                "analyzed_at": timezone.now(),
-            },
+            service=record, defaults=comparison_fields(result)
         )
         scorer().comparison_finished(comparison)
         record.comparison_status = Comparison.READY

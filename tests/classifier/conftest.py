@@ -5,6 +5,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from ai.prompts import PROMPT_VERSION
+from classifier.models import ImageClassification
+
 
 def photo_bytes(seed: int = 0, size=(640, 480)) -> bytes:
     """A camera-like JPEG (noise over a gradient, so never a 'screenshot'); the same seed gives the same bytes."""
@@ -29,6 +32,21 @@ def screenshot_png() -> bytes:
 
 def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def cached(image_hash: str, **fields) -> ImageClassification:
+    """A current remote (DashScope) entry in the shared cache, a bowl of noodles unless ``fields`` say otherwise."""
+    values = {
+        "category": "foods",
+        "confidence": 0.8,
+        "description": "一碗面",
+        "inference_method": "remote",
+        "provider": "dashscope",
+        "prompt_version": PROMPT_VERSION,
+        "image_size": 1000,
+        **fields,
+    }
+    return ImageClassification.objects.create(image_hash=image_hash, **values)
 
 
 @pytest.fixture

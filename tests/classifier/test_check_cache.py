@@ -5,30 +5,16 @@ import pytest
 from django.db import connection
 from rest_framework_simplejwt.tokens import AccessToken
 
-from ai.prompts import PROMPT_VERSION
 from classifier import tasks
 from classifier.models import ImageClassification, RequestLog
 from classifier.services import flush_cache_hits
 from classifier.services.checkcache import hits
 from core.throttling import FixedWindowUserThrottle
+from tests.classifier.conftest import cached
 from tests.factories import UserFactory
 
 URL = "/api/v1/classify/check-cache"
 H1, H2, H3 = "a" * 64, "b" * 64, "c" * 64
-
-
-def cached(image_hash: str, **extra) -> ImageClassification:
-    values = {
-        "category": "foods",
-        "confidence": 0.8,
-        "description": "一碗面",
-        "inference_method": "remote",
-        "provider": "dashscope",
-        "prompt_version": PROMPT_VERSION,
-        "image_size": 1000,
-        **extra,
-    }
-    return ImageClassification.objects.create(image_hash=image_hash, **values)
 
 
 @pytest.mark.django_db

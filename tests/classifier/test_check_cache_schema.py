@@ -4,7 +4,7 @@ import jsonschema
 import pytest
 
 from classifier.serializers import parse_check_cache
-from core.errors import ApiError
+from core.exceptions import Invalid
 from tests.core.schema_ops import SCHEMA
 
 H = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
@@ -45,6 +45,6 @@ def test_it_accepts_exactly_the_bodies_its_schema_allows(body):
     if _validator().is_valid(body):
         parse_check_cache(body)  # accepted
     else:
-        with pytest.raises(ApiError) as refused:
+        with pytest.raises(Invalid) as refused:
             parse_check_cache(body)
         assert refused.value.status_code == 400

@@ -4,10 +4,10 @@ agreeing send the hash to staff review, and an accepted review changes the share
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from ai.prompts import PROMPT_VERSION
 from classifier.models import Correction, CorrectionReview, ImageClassification
 from classifier.services import cache, corrections
 from classifier.services.checkcache import copies, fastpath
+from tests.classifier.conftest import cached as shared_entry
 from tests.classifier.conftest import photo_bytes, sha
 from tests.factories import UserFactory
 
@@ -41,18 +41,9 @@ def correct(client, image_hash: str, category: str):
 
 
 def cached(image_hash: str, **extra) -> ImageClassification:
-    values = {
-        "category": "pets",
-        "confidence": 0.9,
-        "description": "一只猫",
-        "inference_method": "remote",
-        "provider": "dashscope",
-        "model": "qwen-vl-max",
-        "prompt_version": PROMPT_VERSION,
-        "image_size": 1000,
-        **extra,
-    }
-    return ImageClassification.objects.create(image_hash=image_hash, **values)
+    """A cat, as qwen-vl-max saw it."""
+    fields = {"category": "pets", "confidence": 0.9, "description": "一只猫", "model": "qwen-vl-max", **extra}
+    return shared_entry(image_hash, **fields)
 
 
 def client_of(user):
