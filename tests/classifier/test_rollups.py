@@ -13,12 +13,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
 
 from ai.models import AICall
 from ai.stats_models import AICallStatsDay
+from classifier import selectors
 from classifier.models import RequestLog
 from classifier.services import flush_cache_hits
 from classifier.services.logs import log_rows
@@ -271,6 +273,62 @@ def test_it_adds_what_an_insert_select_finds_to_the_counters_already_stored():
     assert list(CityStatsDay.objects.values_list("day", "city", "requests")) == [
         (dt.date(2026, 11, 30), "杭州市", 7)
     ]
+
+
+def city_days(last: dt.date, users: list) -> None:
+    """Three days of 杭州市 (users 0-2 on the first, 1-3 on the second, 4 on the last) and one of 上海市."""
+    days = {
+        last - dt.timedelta(days=2): users[0:3],
+        last - dt.timedelta(days=1): users[1:4],
+        last: users[4:5],
+    }
+    for day, active in days.items():
+        CityStatsDay.objects.create(day=day, city="杭州市", requests=10 * len(active))
+        CityUserStatsDay.objects.bulk_create(
+            CityUserStatsDay(day=day, city="杭州市", user=user, requests=10) for user in active
+        )
+    CityStatsDay.objects.create(day=last, city="上海市", requests=5)
+    CityUserStatsDay.objects.create(day=last, city="上海市", user=users[0], requests=5)
+
+
+@pytest.mark.django_db
+def test_it_counts_each_citys_users_once_over_a_window_that_need_not_end_on_the_latest_day():
+    last = dt.date(2026, 11, 30)
+    city_days(last, UserFactory.create_batch(5))
+    assert selectors.top_cities(3, 10, today=last) == [
+        {"city": "杭州市", "requests": 70, "users": 5},
+        {"city": "上海市", "requests": 5, "users": 1},
+    ]
+    assert selectors.top_cities(2, 10, today=last - dt.timedelta(days=1)) == [
+        {"city": "杭州市", "requests": 60, "users": 4}
+    ], "a window ending the day before the latest leaves out that day's users and counts the others once"
+    assert selectors.top_cities(1, 1, today=last) == [{"city": "杭州市", "requests": 10, "users": 1}]
+
+
+@pytest.mark.django_db(transaction=True)  # ANALYZE TABLE commits: the plan is read from real statistics
+@pytest.mark.skipif(connection.vendor != "mysql", reason="MariaDB's query plan (CI runs the suite on both)")
+def test_it_counts_city_users_from_the_index_alone_without_a_filesort():
+    last, users = dt.date(2026, 11, 30), UserFactory.create_batch(30)
+    CityUserStatsDay.objects.bulk_create(
+        CityUserStatsDay(day=last - dt.timedelta(days=n), city=city, user=user, requests=1)
+        for n in range(7)
+        for city in ("杭州市", "上海市")
+        for user in users
+    )
+    CityStatsDay.objects.bulk_create(CityStatsDay(day=last, city=city) for city in ("杭州市", "上海市"))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE TABLE classifier_cityuserstatsday")
+    with CaptureQueriesContext(connection) as queries:
+        assert [row["users"] for row in selectors.top_cities(30, 10, today=last)] == [30, 30]
+    (distinct,) = [q["sql"] for q in queries if "COUNT(DISTINCT" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {distinct}")
+        names = [column[0] for column in cursor.description]
+        (plan,) = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    assert plan["key"] == "classifier_cityuser_city_day"
+    assert "Using index" in plan["Extra"]
+    assert "filesort" not in plan["Extra"]
+    assert "temporary" not in plan["Extra"]
 
 
 @pytest.mark.django_db
