@@ -776,6 +776,7 @@ def build_scenes(out: Path, src: Sources) -> list[dict]:
 FIXTURES = (
     ("real/pets/chelsea.png", 480),
     ("real/pets/dog.jpg", 480),
+    ("synthetic/pets/oval_dog.jpg", 1000),  # small and off centre: the corner crops find it
     ("real/foods/coffee.png", 480),
     ("real/single_person/astronaut.png", 480),
     ("real/single_person/grace_hopper.jpg", 480),
