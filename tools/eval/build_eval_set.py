@@ -14,7 +14,12 @@ the manifest (``"part"``):
   used (HELD_OUT_2_REAL: GCompris' activity photos, lomiri wallpapers, face_recognition's and mahotas' test
   photos, Tux Paint's photo stamps cut out onto table tops and lawns, the GCompris manual's screenshots), and
   every synthetic kind with seeds from ``HELD_OUT_2_SEED``, portraits from HELD_OUT_2_PORTRAITS, the AR PL
-  UMing / Droid Sans Fallback fonts and other surfaces.
+  UMing / Droid Sans Fallback fonts and other surfaces;
+- ``held_out_3``: fixed (committed) before it was first evaluated: the photos of Debian
+  lomiri-wallpapers-16.04 (HELD_OUT_3_REAL), re-shared copies and cut-outs of its pets and foods photos
+  (build_variants), and every synthetic kind with seeds from ``HELD_OUT_3_SEED`` (held_out_2's portraits,
+  Droid Sans Fallback, cloth and cork).
+The tuning part also gets re-shared copies and cut-outs of its own pets and foods photos (build_variants).
 ``evaluate_classifier`` reports each part separately and prints held-out mistakes only on request.
 
 Sources, all from package registries, so the set is reproducible:
@@ -61,6 +66,7 @@ from PIL import Image
 DEBS = (
     "darknet", "opencv-doc", "mate-backgrounds", "plasma-workspace-wallpapers", "ukui-wallpapers", "gimp-help-en",
     "gcompris-qt-data", "lomiri-wallpapers-20.04", "tuxpaint-stamps-default", "gnome-backgrounds",
+    "lomiri-wallpapers-16.04",
 )  # fmt: skip
 # PyPI archives read without installing: (requirement, archive member prefix, sdist rather than wheel).
 ARCHIVES = {
@@ -87,6 +93,7 @@ GC_OBJECTS = "rcc:categorization/images/others/"
 FR = "arc:face_recognition/"
 HELD_OUT_SEED = 100
 HELD_OUT_2_SEED = 200
+HELD_OUT_3_SEED = 300
 
 # (source, label). "py:<package>/<path>" is inside an installed package; "deb:<path>" inside an unpacked .deb.
 REAL: tuple[tuple[str, str], ...] = (
@@ -242,6 +249,37 @@ HELD_OUT_2_REAL: tuple[tuple[str, str], ...] = (
         for n in ("gcompris-main-menu", "activity-config", "dataset")
     ),
 )
+# Fixed (committed) before the part was first evaluated; labels by hand. Debian lomiri-wallpapers-16.04
+# 20.04.0-2 (CC-BY-SA, the Ubuntu Touch 16.04 wallpapers; a package of its own, none of its files is in
+# lomiri-wallpapers-20.04, which held_out_2 used).
+L16 = "deb:/usr/share/backgrounds/"
+HELD_OUT_3_REAL: tuple[tuple[str, str], ...] = (
+    (L16 + "friends_by_Aitzol_Berasategi.jpg", "pets"),  # two dogs looking out of a window
+    (L16 + "Picture_0B_by_freespace.jpg", "foods"),  # a fig on a red dish
+    *(
+        (L16 + f"{n}.jpg", "travel_scenery")
+        for n in (
+            "aitzgorri_by_Aitzol_Berasategi",
+            "life_by_Aitzol_Berasategi",
+            "picosdeeuropa_by_Aitzol_Berasategi",
+            "sunset_by_Aitzol_Berasategi",
+        )
+    ),
+    *(
+        (L16 + f"{n}.jpg", "other")
+        for n in (
+            "Bridge_by_Sander_Klootwijk",
+            "Dragonfly_by_Bolly",
+            "Picture_1A_by_freespace",
+            "Wine_by_Jakkub_Mede",
+            "analogpattern_by_Peter_Nerlich",
+            "free_by_Peter_Nerlich",
+            "greentock_by_Peter_Nerlich",
+            "seeding_by_Clements_Engelhardt",
+            "umang_by_Abhishek_Mudgal",
+        )
+    ),
+)
 # Tux Paint's photo stamps (cut-outs with alpha, GPL-2+ / public domain) put on a table top or a lawn.
 HELD_OUT_2_PETS = tuple(
     TUX + f"animals/mammals/{n}.png" for n in ("dogs/dog", "rodents/rabbit-2", "rabbit_little", "ferret")
@@ -257,7 +295,7 @@ HELD_OUT_2_FOODS = tuple(
 TUNE_REAL: tuple[tuple[str, str], ...] = (("arc:ultralytics/zidane.jpg", "social_activities"),)
 # Desktop-app screenshots from the GIMP manual: the dialogs go to tuning, the preference pages are held out.
 GIMP_SHOTS = {"tune": "dialogs", "held_out": "preferences"}
-PARTS = ("tune", "held_out", "held_out_2")
+PARTS = ("tune", "held_out", "held_out_2", "held_out_3")
 
 # Portraits for the documents, groups and close-ups: (source, face box as fractions x0, y0, x1, y1).
 TUNE_PORTRAITS = (
@@ -278,7 +316,14 @@ HELD_OUT_2_PORTRAITS = (
     (FR + "biden.jpg", (0.41, 0.1, 0.59, 0.22)),
     (FR + "obama2.jpg", (0.3, 0.18, 0.62, 0.4)),
 )
-PORTRAITS = {"tune": TUNE_PORTRAITS, "held_out": HELD_OUT_PORTRAITS, "held_out_2": HELD_OUT_2_PORTRAITS}
+# held_out_3 found no new portrait, font or surface source in time: its synthetic kinds differ from
+# held_out_2's by seed (from HELD_OUT_3_SEED) and by the cloth and cork surfaces only.
+PORTRAITS = {
+    "tune": TUNE_PORTRAITS,
+    "held_out": HELD_OUT_PORTRAITS,
+    "held_out_2": HELD_OUT_2_PORTRAITS,
+    "held_out_3": HELD_OUT_2_PORTRAITS,
+}
 FONTS = {
     "tune": ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",),
     "held_out": ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", "/usr/share/fonts/truetype/arphic/ukai.ttc"),
@@ -286,16 +331,19 @@ FONTS = {
         "/usr/share/fonts/truetype/arphic/uming.ttc",
         "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
     ),
+    "held_out_3": ("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",),
 }
 CHROMIUM_FONT = {
     "tune": "WenQuanYi Micro Hei",
     "held_out": "WenQuanYi Zen Hei",
     "held_out_2": "AR PL UMing CN",
+    "held_out_3": "Droid Sans Fallback",
 }
 SURFACES = {
     "tune": (MATE + "Wood.jpg", PLASMA.format("Grey"), "fabric", "cork"),
     "held_out": (SK + "gravel.png", SK + "grass.png", "fabric", "cork"),
     "held_out_2": ("deb:/usr/share/backgrounds/gnome/wood-l.webp", SK + "brick.png", "fabric", "cork"),
+    "held_out_3": ("fabric", "cork"),
 }
 # Document kinds and how each is captured; cycled by seed.
 CAPTURES = ("scan", "table", "steep", "flash", "fabric", "cork")
@@ -305,11 +353,13 @@ SEEDS = {
     "tune": range(0, 10),
     "held_out": range(HELD_OUT_SEED, HELD_OUT_SEED + 3),
     "held_out_2": range(HELD_OUT_2_SEED, HELD_OUT_2_SEED + 5),
+    "held_out_3": range(HELD_OUT_3_SEED, HELD_OUT_3_SEED + 3),
 }
 SCREEN_SEEDS = {
     "tune": range(0, 28),
     "held_out": range(HELD_OUT_SEED, HELD_OUT_SEED + 14),
     "held_out_2": range(HELD_OUT_2_SEED, HELD_OUT_2_SEED + 14),
+    "held_out_3": range(HELD_OUT_3_SEED, HELD_OUT_3_SEED + 7),
 }
 
 
@@ -418,6 +468,7 @@ def build_real(out: Path, src: Sources) -> list[dict]:
         ("tune", TUNE_REAL),
         ("held_out", HELD_OUT_REAL),
         ("held_out_2", HELD_OUT_2_REAL),
+        ("held_out_3", HELD_OUT_3_REAL),
     ]
     for part, entries in lists:
         for source, label in entries:
@@ -566,6 +617,20 @@ SCREEN_PHOTOS = {
             "rcc:erase/swans.webp",
         ],
     },
+    "held_out_3": {
+        "shop": [
+            L16 + "Picture_0B_by_freespace.jpg",
+            L16 + "Wine_by_Jakkub_Mede.jpg",
+            L16 + "free_by_Peter_Nerlich.jpg",
+        ],
+        "gallery": [
+            FR + "obama3.jpg",
+            L16 + "friends_by_Aitzol_Berasategi.jpg",
+            L16 + "sunset_by_Aitzol_Berasategi.jpg",
+            L16 + "picosdeeuropa_by_Aitzol_Berasategi.jpg",
+            L16 + "seeding_by_Clements_Engelhardt.jpg",
+        ],
+    },
 }
 
 
@@ -614,6 +679,41 @@ def build_cutouts(out: Path, src: Sources) -> list[dict]:
     return items
 
 
+# Pets and foods photos that get re-shared copies and cut-out compositions (build_variants), per part.
+VARIANT_SOURCES = {
+    "tune": tuple((s, label) for s, label in REAL if label in ("pets", "foods")),
+    "held_out_3": tuple((s, label) for s, label in HELD_OUT_3_REAL if label in ("pets", "foods")),
+}
+
+
+def build_variants(out: Path, src: Sources) -> list[dict]:
+    """Pets and foods as an album sees them again: re-shared through a chat app (long side 1080 or 1280 px,
+    JPEG quality 60-85, EXIF gone), and the photo's subject cut out with a soft oval edge and laid on
+    another surface, then photographed (camera EXIF). Tuning: the tuning part's own pets and foods photos
+    on its surfaces; held_out_3: its own photos on cloth and cork."""
+    items = []
+    for part, entries in VARIANT_SOURCES.items():
+        for i, (source, label) in enumerate(entries):
+            name = Path(source).stem
+            img = src.image(source)
+            for side in (1080, 1280):
+                rng = random.Random(f"reshare-{name}-{side}")
+                # To that long side: a small original is upscaled, as an app's editor exports it.
+                scale = side / max(img.size)
+                copy = img.resize((round(img.width * scale), round(img.height * scale)), Image.LANCZOS)
+                path = _folder(out, part, label) / f"reshared_{name}_{side}.jpg"
+                copy.save(path, quality=rng.randint(60, 85))
+                items.append(_item(out, path, label, "synthetic", part, f"reshare {side}/{source}"))
+            rng = random.Random(f"oval-{name}")
+            surface = _surface(src, SURFACES[part][i % len(SURFACES[part])], (1600, 1200), rng)
+            path = _folder(out, part, label) / f"oval_{name}.jpg"
+            scenes.cutouts(surface, [scenes.oval_cutout(img)], rng).save(
+                path, quality=88, exif=captures.exif()
+            )
+            items.append(_item(out, path, label, "synthetic", part, f"oval cut-out/{source}"))
+    return items
+
+
 def build_scenes(out: Path, src: Sources) -> list[dict]:
     items = []
     scenery = {
@@ -623,6 +723,11 @@ def build_scenes(out: Path, src: Sources) -> list[dict]:
             "rcc:explore_monuments/wonders/colosseum.webp",
             None,
             "rcc:explore_monuments/egypt/redPyramid.webp",
+        ],
+        "held_out_3": [
+            L16 + "aitzgorri_by_Aitzol_Berasategi.jpg",
+            None,
+            L16 + "life_by_Aitzol_Berasategi.jpg",
         ],
     }
     for part, seeds in SEEDS.items():
@@ -671,6 +776,7 @@ def build_scenes(out: Path, src: Sources) -> list[dict]:
 FIXTURES = (
     ("real/pets/chelsea.png", 480),
     ("real/pets/dog.jpg", 480),
+    ("synthetic/pets/oval_dog.jpg", 1000),  # small and off centre: the corner crops find it
     ("real/foods/coffee.png", 480),
     ("real/single_person/astronaut.png", 480),
     ("real/single_person/grace_hopper.jpg", 480),
@@ -745,6 +851,7 @@ def build(out: Path, cache: Path) -> None:
         + build_scenes(out, src)
         + build_screenshots(out, src)
         + build_cutouts(out, src)
+        + build_variants(out, src)
     )
     (out / "manifest.json").write_text(json.dumps({"items": items}, indent=1, ensure_ascii=False) + "\n")
     counts: dict[str, int] = {}

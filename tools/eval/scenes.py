@@ -198,3 +198,13 @@ def cutouts(surface: Image.Image, stamps: list[Image.Image], rng: random.Random)
         img.paste(piece, (left, top), piece)
         x += span
     return camera_finish(img, rng)
+
+
+def oval_cutout(photo: Image.Image) -> Image.Image:
+    """The middle of a photo with a soft oval edge (RGBA), as a print or a cut-out laid on a table."""
+    img = photo.convert("RGB")
+    w, h = img.size
+    mask = Image.new("L", (w, h), 0)
+    ImageDraw.Draw(mask).ellipse((w * 0.04, h * 0.04, w * 0.96, h * 0.96), fill=255)
+    img.putalpha(mask.filter(ImageFilter.GaussianBlur(max(2, w // 40))))
+    return img

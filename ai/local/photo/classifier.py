@@ -4,7 +4,8 @@ Pipeline (cheapest first):
 1. ``screenshot_rule``: pixel size, container format, EXIF and flat-UI pixel statistics; no model.
 2. One small "model image" (shorter side 224): EfficientNet-Lite0 gets its 224² centre crop and BlazeFace
    its 192² letterbox (again on a padded canvas when no face is found and nothing else is strong: a close-up
-   face filling the frame). A larger image is made only when text detection or a tiled face pass needs it:
+   face filling the frame). With no face, nothing strong and a weak pets or foods mass (≥
+   ``WEAK_SUBJECT_MIN``), four overlapping corner crops are classified too: a small or off-centre pet or dish. A larger image is made only when text detection or a tiled face pass needs it:
    2x2 tiles of the ≤ ``WORK_SIDE`` work image, 3x3 tiles of a ``TILE_SIDE`` downscale for large images.
 3. Text detection (PP-OCRv4 det, ≤480 px) only when the cheap signals or ImageNet suggest text; when too
    few lines are found on a large image, a card- or page-shaped region (``cards.py``) is rectified and read
@@ -61,6 +62,9 @@ WORK_SIDE = 480
 CLASSIFIER_SIDE = 224
 GROUP_MIN = 0.35
 WEAK_SCENERY_MIN = 0.15
+WEAK_SUBJECT_MIN = 0.1  # a pets or foods mass this high, with nothing else, gets a closer look (corner crops)
+SUBJECT_SIDE = 672
+CLOSER_MIN = 0.5  # (rain drops on a leaf reach 0.42 foods in a corner crop)
 FACE_MIN_AREA = 0.0015
 CROWD_MIN_AREA = 0.0003  # faces this small count only in numbers: three or more are a group
 CROWD_MIN = 3
@@ -355,6 +359,22 @@ def _group_masses(probs: np.ndarray) -> dict[str, float]:
     return masses
 
 
+def _closer_subject(store: ModelStore, image: Image.Image, masses: dict[str, float]) -> dict[str, float]:
+    """Pets and foods masses as the best of four overlapping corner crops (60 % of each side) see them; a
+    crop sees less context than the whole frame, so it counts only when it is sure (``CLOSER_MIN``)."""
+    view = downscale(image, SUBJECT_SIDE)
+    w, h = view.size
+    best = dict(masses)
+    for fx in (0.0, 0.4):
+        for fy in (0.0, 0.4):
+            crop = view.crop((round(fx * w), round(fy * h), round((fx + 0.6) * w), round((fy + 0.6) * h)))
+            seen = _group_masses(imagenet_probs(store, classifier_tensor(model_image(crop))))
+            for group in ("pets", "foods"):
+                if seen[group] >= CLOSER_MIN:
+                    best[group] = max(best[group], seen[group])
+    return best
+
+
 def _id_kind(cues: list[str]) -> str:
     joined = " ".join(cues)
     if "驾驶证" in joined or "DRIVING" in joined:
@@ -475,6 +495,10 @@ def classify_image(
     if not faces and strongest < GROUP_MIN:
         # A close-up face filling the frame; only a large, confident face counts from this pass.
         faces = [f for f in detect_faces_padded(store, model) if f.area >= 0.1 and f.score >= 0.75]
+    if strongest < GROUP_MIN and max(masses["pets"], masses["foods"]) >= WEAK_SUBJECT_MIN and not faces:
+        # A weak pet or food signal: the subject may be small or off centre, outside the 224² centre crop.
+        masses = _closer_subject(store, image, masses)
+        strongest = max(masses["pets"], masses["foods"], masses["travel_scenery"])
     work = None
     few_small = len(faces) <= 1 and max((f.area for f in faces), default=0.0) < SMALL_FACE
     # Scenery gets the tiled pass too (a group in front of a landmark), other strong subjects do not.

@@ -12,14 +12,16 @@ def _span(first: int, last: int) -> frozenset[int]:
 
 DOGS = _span(151, 268)
 CATS = _span(281, 285)
-# Animals people keep at home besides dogs and cats: goldfish, parrots, turtles, rabbits, hamster, guinea pig.
-SMALL_PETS = frozenset({1, 87, 88, 89, 90, 35, 36, 37, 330, 332, 333, 338})
+# Animals people keep at home besides dogs and cats: goldfish, parrots, turtles, rabbits (ImageNet's hare
+# too: a pet rabbit often scores as one), hamster, guinea pig, ferret (ImageNet's black-footed ferret).
+SMALL_PETS = frozenset({1, 87, 88, 89, 90, 35, 36, 37, 330, 331, 332, 333, 338, 359})
 PETS = DOGS | CATS | SMALL_PETS
 
-# Dishes, produce, drinks and the tableware/kitchen scenes they are photographed in.
+# Dishes, produce (also corn, outside the food span), drinks and the tableware/kitchen scenes they are
+# photographed in.
 FOOD = _span(924, 969) - {958} | frozenset(
-    {923, 809, 659, 567, 909, 544, 521, 849, 504, 441, 907, 572, 440, 762, 415, 467, 582, 532, 868, 618, 928}
-)
+    {987, 923, 809, 659, 567, 909, 544, 521, 849, 504, 441, 907, 572, 440, 762, 415, 467, 582, 532, 868, 618, 928}
+)  # fmt: skip
 # Tableware and drink containers: a photo of them alone (empty cups, glasses, plates) is not food, so they
 # count towards ``foods`` only as far as dishes, produce or drinks are seen too (classifier._group_masses).
 TABLEWARE = frozenset({968, 504, 441, 572, 907, 440, 923, 809, 659, 849, 567, 909, 544, 521, 868}) & FOOD
@@ -46,7 +48,7 @@ GROUP_ZH = {"dog": "狗", "cat": "猫", "pet": "宠物", "food": "食物", "scen
 
 ZH: dict[int, str] = {
     1: "金鱼", 35: "乌龟", 36: "乌龟", 37: "乌龟", 87: "鹦鹉", 88: "金刚鹦鹉", 89: "凤头鹦鹉", 90: "鹦鹉",
-    330: "兔子", 332: "安哥拉兔", 333: "仓鼠", 338: "豚鼠",
+    330: "兔子", 331: "兔子", 332: "安哥拉兔", 333: "仓鼠", 338: "豚鼠", 359: "雪貂", 987: "玉米",
     281: "虎斑猫", 282: "虎斑猫", 283: "波斯猫", 284: "暹罗猫", 285: "埃及猫",
     151: "吉娃娃", 207: "金毛寻回犬", 208: "拉布拉多犬", 231: "柯利牧羊犬", 235: "德国牧羊犬",
     254: "巴哥犬", 259: "博美犬", 263: "柯基犬", 258: "萨摩耶", 250: "哈士奇", 248: "爱斯基摩犬",
