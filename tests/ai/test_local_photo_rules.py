@@ -228,3 +228,21 @@ def test_it_reports_every_part_and_hides_held_out_mistakes(tmp_path: Path, monke
     assert "d.png" in shown
     assert "e.png" in shown
     assert evaluate(tmp_path, part="held_out").overall.total == 2
+
+
+def test_it_evaluates_any_held_out_part_by_name_from_the_command(tmp_path: Path, monkeypatch):
+    from django.core.management import CommandError, call_command
+
+    from ai.local.photo import evaluate as evaluation_module
+    from ai.local.photo.classifier import PhotoResult
+
+    monkeypatch.setattr(
+        evaluation_module, "_classify_file", lambda path: PhotoResult("other", 0.5, "", {"signals": []})
+    )
+    _write(tmp_path / "other" / "a.png", (1, 2, 3))
+    _write(tmp_path / "held_out_3" / "other" / "f.png", (3, 3, 3))
+    out = io.StringIO()
+    call_command("evaluate_classifier", str(tmp_path), "--part", "held_out_3", "--json", stdout=out)
+    assert list(json.loads(out.getvalue())["parts"]) == ["held_out_3"]
+    with pytest.raises(CommandError, match="not tune, held_out or held_out_<n>"):
+        call_command("evaluate_classifier", str(tmp_path), "--part", "held_out_x")

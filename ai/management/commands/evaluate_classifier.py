@@ -1,9 +1,17 @@
+import argparse
 import json
+import re
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from ai.local.photo.evaluate import evaluate, format_evaluation
+
+
+def _part(name: str) -> str:
+    if name == "tune" or re.fullmatch(r"held_out(_[0-9]+)?", name):
+        return name
+    raise argparse.ArgumentTypeError(f"{name!r} is not tune, held_out or held_out_<n>")
 
 
 class Command(BaseCommand):
@@ -16,7 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("dir_or_manifest", help="manifest.json, or a directory")
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
         parser.add_argument(
-            "--part", choices=["tune", "held_out", "held_out_2"], help="evaluate only this part"
+            "--part", type=_part, help="evaluate only this part: tune, held_out or held_out_<n>"
         )
         parser.add_argument(
             "--show-held-out-mistakes",
