@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
@@ -393,6 +399,10 @@ class DesignEstimateView(AsyncAPIView):
             "409 `design_not_ready` before the image exists, 409 `image_missing` when its file is gone."
         ),
         request=None,
+        # The path parameter as the design viewset's routes describe it (this view has no queryset to read).
+        parameters=[
+            OpenApiParameter("id", int, OpenApiParameter.PATH, description="标识此 设计方案 的 唯一整数值。")
+        ],
         responses={200: EstimateSerializer},
         examples=[OpenApiExample("Estimated", value=ESTIMATE_EXAMPLE, response_only=True)],
     )
