@@ -145,9 +145,10 @@ def validate_image(
     return validated.decode() if decode else validated
 
 
-def bounded_for_storage(image: Image.Image) -> Image.Image:
-    """The image no larger than MAX_STORED_IMAGE_SIDE (a 7000 × 7000 upload is not kept at that size)."""
-    limit = settings.MAX_STORED_IMAGE_SIDE
+def bounded_for_storage(image: Image.Image, *, max_side: int | None = None) -> Image.Image:
+    """The image no larger than ``max_side`` (default MAX_STORED_IMAGE_SIDE: a 7000 × 7000 upload is not kept
+    at that size)."""
+    limit = max_side or settings.MAX_STORED_IMAGE_SIDE
     if max(image.size) <= limit:
         return image
     copy = image.copy()

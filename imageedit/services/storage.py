@@ -9,7 +9,7 @@ from django.db import transaction
 from PIL import Image
 
 from core.private_media import EXTENSIONS, content_type_of, delete_private, read_private, save_private
-from core.uploads import ValidatedImage, jpeg_without_metadata
+from core.uploads import ValidatedImage, bounded_for_storage, jpeg_without_metadata
 
 SOURCE_FOLDER = "image-edits/sources"
 RESULT_FOLDER = "image-edits/results"
@@ -25,16 +25,6 @@ def encode(image: Image.Image, *, quality: int = JPEG_QUALITY) -> tuple[bytes, s
         return buffer.getvalue(), "image/png"
     image.convert("L" if image.mode in ("L", "1") else "RGB").save(buffer, format="JPEG", quality=quality)
     return buffer.getvalue(), "image/jpeg"
-
-
-def bounded(image: Image.Image) -> Image.Image:
-    """The image no larger than IMAGE_EDIT_MAX_SIDE, which bounds the work and the result size."""
-    limit = settings.IMAGE_EDIT_MAX_SIDE
-    if max(image.size) <= limit:
-        return image
-    copy = image.copy()
-    copy.thumbnail((limit, limit), Image.Resampling.LANCZOS)
-    return copy
 
 
 def source_data(validated: ValidatedImage) -> tuple[bytes, str]:
@@ -53,7 +43,9 @@ def source_data(validated: ValidatedImage) -> tuple[bytes, str]:
         if data is not None:
             validated.decode(max_side=1)  # the bytes are checked whole (400 if broken), at 1/8 scale
             return data, "image/jpeg"
-    return encode(bounded(validated.decode().image), quality=95)
+    # IMAGE_EDIT_MAX_SIDE bounds the edit's work and the result size.
+    image = bounded_for_storage(validated.decode().image, max_side=settings.IMAGE_EDIT_MAX_SIDE)
+    return encode(image, quality=95)
 
 
 def store_source(data: bytes, content_type: str) -> str:
