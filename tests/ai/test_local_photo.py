@@ -252,3 +252,15 @@ def test_it_looks_closer_at_a_small_off_centre_pet(monkeypatch):
     assert classify_image(image, source_format=fmt).category == "pets"
     monkeypatch.setattr(classifier, "WEAK_SUBJECT_MIN", 2.0)  # no closer look
     assert classify_image(image, source_format=fmt).category == "other"
+
+
+def test_it_finds_the_faces_of_a_photo_stored_sideways(monkeypatch):
+    # An album import without an EXIF orientation: the portrait lies on its side, the detector finds upright
+    # faces only, so a quarter turn finds her.
+    image, _fmt = load(FIXTURES / "single_person" / "grace_hopper.jpg")
+    sideways = image.convert("RGB").transpose(Image.Transpose.ROTATE_90)
+    result = classify_image(sideways)
+    assert result.category == "single_person"
+    assert result.labels["faces"]["turned"] is True
+    monkeypatch.setattr(classifier, "detect_faces_turned", lambda store, image: [])
+    assert classify_image(sideways).category != "single_person"

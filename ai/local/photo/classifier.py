@@ -49,7 +49,15 @@ from PIL import Image
 from ... import taxonomy
 from . import labels as groups
 from .cards import find_quad, rectify
-from .faces import Face, detect_faces, detect_faces_padded, detect_faces_tiled, merge, posed_row
+from .faces import (
+    Face,
+    detect_faces,
+    detect_faces_padded,
+    detect_faces_tiled,
+    detect_faces_turned,
+    merge,
+    posed_row,
+)
 from .ocr import TextBox, crop_line, detect_text, recognize
 from .runtime import ModelStore, get_store
 from .screenshot import ScreenSignals, rule_confidence, signals
@@ -492,9 +500,13 @@ def classify_image(
     faces = detect_faces(store, model)
     masses = _group_masses(probs)
     strongest = max(masses["pets"], masses["foods"], masses["travel_scenery"])
+    turned = False
     if not faces and strongest < GROUP_MIN:
         # A close-up face filling the frame; only a large, confident face counts from this pass.
         faces = [f for f in detect_faces_padded(store, model) if f.area >= 0.1 and f.score >= 0.75]
+        if not faces:
+            faces = detect_faces_turned(store, model)
+            turned = bool(faces)
     if strongest < GROUP_MIN and max(masses["pets"], masses["foods"]) >= WEAK_SUBJECT_MIN and not faces:
         # A weak pet or food signal: the subject may be small or off centre, outside the 224² centre crop.
         masses = _closer_subject(store, image, masses)
@@ -503,7 +515,7 @@ def classify_image(
     few_small = len(faces) <= 1 and max((f.area for f in faces), default=0.0) < SMALL_FACE
     # Scenery gets the tiled pass too (a group in front of a landmark), other strong subjects do not.
     scenic = masses["travel_scenery"] == strongest and strongest < 0.85
-    if few_small and (strongest < 0.6 or scenic):
+    if few_small and (strongest < 0.6 or scenic) and not turned:
         if min(image.size) >= TILE_MIN_SIDE:
             # Groups on a stage or at a festival: faces of 1-2 % of the frame width need 3x3 tiles.
             faces = merge(faces + detect_faces_tiled(store, downscale(image, TILE_SIDE), grid=3))
@@ -536,6 +548,7 @@ def classify_image(
         "groups": {k: round(v, 4) for k, v in masses.items()},
         "faces": {
             "count": len([f for f in faces if f.area >= FACE_MIN_AREA]),
+            "turned": turned,
             "boxes": [list(f.box) for f in faces],
             "scores": [round(f.score, 3) for f in faces],
             "max_area_ratio": round(max((f.area for f in faces), default=0.0), 4),
