@@ -2,9 +2,10 @@
 
 The set has two parts, fixed here by source and seed before any rule was tuned, and recorded per item in
 the manifest (``"part"``):
-- ``tune``: what the rules may be tuned on: the original real photos (REAL below), TUNE_REAL, the GIMP
-  dialog screenshots, and every synthetic kind with seeds below ``HELD_OUT_SEED``, portraits
-  from TUNE_PORTRAITS, the WenQuanYi Micro Hei font, wood/stone/fabric/cork surfaces;
+- ``tune``: what the rules may be tuned on: the original real photos (REAL below), TUNE_REAL, the ``tune``
+  rows of REAL_PHOTOS, HELD_OUT_4_REAL (since the fifth session), the GIMP dialog screenshots, and every
+  synthetic kind with seeds below ``HELD_OUT_SEED``, portraits from TUNE_PORTRAITS, the WenQuanYi Micro Hei
+  font, wood/stone/fabric/cork surfaces;
 - ``held_out``: never looked at while tuning: photos from packages the project had not used before
   (HELD_OUT_REAL: insightface, ultralytics, ukui-wallpapers, gimp-help-en, more scikit-image and opencv-doc
   files), and every synthetic kind again with seeds from ``HELD_OUT_SEED`` up, other portraits
@@ -19,9 +20,12 @@ the manifest (``"part"``):
   lomiri-wallpapers-16.04 (HELD_OUT_3_REAL), re-shared copies and cut-outs of its pets and foods photos
   (build_variants), and every synthetic kind with seeds from ``HELD_OUT_3_SEED`` (held_out_2's portraits,
   Droid Sans Fallback, cloth and cork);
-- ``held_out_4``: fixed (committed) before it was first evaluated: real photos only (HELD_OUT_4_REAL:
-  KPhotoAlbum's demo album, scribus' template photos, grad-cam's example photos), for the pets, groups and people the synthetic
-  kinds cannot stand in for.
+- ``held_out_4`` (fourth session): real photos only (HELD_OUT_4_REAL: KPhotoAlbum's demo album, scribus'
+  template photos, grad-cam's example photos), evaluated once (29/36), then moved to the tuning part in the
+  fifth session for its real groups;
+- ``held_out_5``: fixed (committed) before it was first evaluated: the ``held_out_5`` rows of REAL_PHOTOS,
+  real photos from 27 PyPI, npm and Debian packages the project had never used, split from the tuning
+  rows by whole package.
 The tuning part also gets re-shared copies and cut-outs of its own pets and foods photos (build_variants).
 ``evaluate_classifier`` reports each part separately and prints held-out mistakes only on request.
 
@@ -62,6 +66,7 @@ from pathlib import Path
 import captures
 import documents
 import rcc
+import registry
 import scenes
 import screens
 from PIL import Image
@@ -70,6 +75,14 @@ DEBS = (
     "darknet", "opencv-doc", "mate-backgrounds", "plasma-workspace-wallpapers", "ukui-wallpapers", "gimp-help-en",
     "gcompris-qt-data", "lomiri-wallpapers-20.04", "tuxpaint-stamps-default", "gnome-backgrounds",
     "lomiri-wallpapers-16.04", "kphotoalbum=5.9.1-1", "scribus-template=1.2.4.1-6",
+    # the Debian sources of REAL_PHOTOS (fifth session)
+    "cimg-doc=3.2.1+dfsg-1", "darktable=4.2.1-4", "debian-handbook=11.20220922", "digikam-data=4:7.9.0-1",
+    "fotoxx-common=20.08-2", "gnome-control-center-data=1:43.6-2~deb12u1", "gwenview=4:22.12.3-1",
+    "hugin-data=2022.0.0+dfsg-2", "inkscape=1.2.2-2+deb12u1", "kdenlive-data=22.12.3-2+deb12u2",
+    "kodi-data=2:20.1+dfsg-1", "libvips-doc=8.14.1-3+deb12u3", "luminance-hdr=2.6.1.1+dfsg-2+b2",
+    "lxqt-themes=1.2.0-1", "palapeli-data=4:22.12.3-1", "puzzle-jigsaw=1.0.2+git20201007.527c529+dfsg-4+b1",
+    "qtbase5-examples=5.15.8+dfsg-11+deb12u3", "qtdeclarative5-examples=5.15.8+dfsg-3",
+    "qtmultimedia5-examples=5.15.8-2", "scribus-data=1.5.8+dfsg-4", "tuxpaint-data=1:0.9.28-sdl2-1",
 )  # fmt: skip
 # PyPI archives read without installing: (requirement, archive member prefix, sdist rather than wheel).
 ARCHIVES = {
@@ -80,7 +93,14 @@ ARCHIVES = {
     "grad-cam": ("grad-cam==1.5.4", "grad-cam-1.5.4/examples/", True),
 }
 # GCompris (gcompris-qt-data) keeps each activity's pictures in a Qt resource bundle; "rcc:<activity>/<file>".
-GCOMPRIS_ACTIVITIES = ("details", "erase", "explore_farm_animals", "explore_monuments", "categorization")
+GCOMPRIS_ACTIVITIES = (
+    "details", "erase", "explore_farm_animals", "explore_monuments", "categorization",
+    "explore_world_animals", "explore_world_music", "clickgame",  # REAL_PHOTOS
+)  # fmt: skip
+# Real photos from PyPI, npm and Debian packages, labelled by hand (fifth session on): part, label, source
+# (``pypi:NAME==VERSION/FILE!MEMBER``, ``npm:NAME@VERSION!MEMBER``, ``deb:PATH``, ``rcc:ACTIVITY/PATH``),
+# what is in it. Sources and licences: docs/local-classifier.md.
+REAL_PHOTOS = Path(__file__).with_name("real_photos.tsv")
 CV = "deb:/usr/share/doc/opencv-doc/examples/data/"
 CVH = "deb:/usr/share/doc/opencv-doc/opencv4/html/"
 CVT = "deb:/usr/share/doc/opencv-doc/examples/text/"
@@ -342,7 +362,6 @@ HELD_OUT_2_FOODS = tuple(
 TUNE_REAL: tuple[tuple[str, str], ...] = (("arc:ultralytics/zidane.jpg", "social_activities"),)
 # Desktop-app screenshots from the GIMP manual: the dialogs go to tuning, the preference pages are held out.
 GIMP_SHOTS = {"tune": "dialogs", "held_out": "preferences"}
-PARTS = ("tune", "held_out", "held_out_2", "held_out_3", "held_out_4")
 
 # Portraits for the documents, groups and close-ups: (source, face box as fractions x0, y0, x1, y1).
 TUNE_PORTRAITS = (
@@ -468,8 +487,19 @@ def fetch_gcompris(cache: Path, deb_root: Path) -> Path:
     return root
 
 
+def real_photos() -> list[dict]:
+    """The labelled real photos of REAL_PHOTOS (fifth session on): one row per photo, tab-separated."""
+    rows = []
+    for line in REAL_PHOTOS.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            part, label, source, note = line.split("\t")
+            rows.append({"part": part, "label": label, "source": source, "note": note})
+    return rows
+
+
 class Sources:
     def __init__(self, cache: Path) -> None:
+        self.cache = cache
         self.deb_root = fetch_debs(cache)
         self.archives = fetch_archives(cache)
         self.gcompris = fetch_gcompris(cache, self.deb_root)
@@ -482,11 +512,29 @@ class Sources:
             return self.archives / rest
         if kind == "rcc":
             return self.gcompris / rest
+        if kind in ("pypi", "npm"):
+            return self.member(kind, rest)
         package, _, inner = rest.partition("/")
         spec = importlib.util.find_spec(package)
         if spec is None or not spec.submodule_search_locations:
             raise SystemExit(f"install {package} (see the usage above)")
         return Path(next(iter(spec.submodule_search_locations))) / inner
+
+    def member(self, kind: str, spec: str) -> Path:
+        """``pypi:PACKAGE==VERSION/FILENAME!MEMBER`` or ``npm:PACKAGE@VERSION!MEMBER``, extracted once."""
+        archive_spec, _, member = spec.partition("!")
+        if kind == "pypi":
+            requirement, _, filename = archive_spec.partition("/")
+            package, _, version = requirement.partition("==")
+            archive = registry.pypi_file(self.cache, package, version, filename)
+        else:
+            package, _, version = archive_spec.rpartition("@")
+            archive = registry.npm_tarball(self.cache, package, version)
+        target = self.cache / "members" / archive.name / member
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(registry.read_member(archive, member))
+        return target
 
     def image(self, source: str) -> Image.Image:
         return Image.open(self.path(source)).convert("RGB")
@@ -517,8 +565,9 @@ def build_real(out: Path, src: Sources) -> list[dict]:
         ("held_out", HELD_OUT_REAL),
         ("held_out_2", HELD_OUT_2_REAL),
         ("held_out_3", HELD_OUT_3_REAL),
-        ("held_out_4", HELD_OUT_4_REAL),
+        ("tune", HELD_OUT_4_REAL),  # evaluated once in the fourth session (29/36), then tuned on
     ]
+    taken: set[Path] = set()
     for part, entries in lists:
         for source, label in entries:
             path = src.path(source)
@@ -527,9 +576,22 @@ def build_real(out: Path, src: Sources) -> list[dict]:
             if source.startswith(SCT):  # two templates ship a moon.jpg; kphotoalbum has a sunset.jpg too
                 name = f"scribus_{parts[-2]}_{path.name}"
             dest = out / _prefix(part, "real") / label / name
+            if dest in taken:
+                raise SystemExit(f"two sources would be copied to {dest}")
+            taken.add(dest)
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, dest)
             items.append(_item(out, dest, label, "real", part, source))
+    for row in real_photos():
+        path = src.path(row["source"])
+        folder = out / _prefix(row["part"], "real") / row["label"]
+        dest = folder / f"{_slug(row['source'])}_{path.name}"
+        while dest in taken:  # two templates of a package may ship a photo under one name
+            dest = dest.with_stem(dest.stem + "_")
+        taken.add(dest)
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, dest)
+        items.append(_item(out, dest, row["label"], "real", row["part"], row["source"]))
     for part, folder in GIMP_SHOTS.items():
         shots = sorted(
             p
@@ -546,6 +608,16 @@ def build_real(out: Path, src: Sources) -> list[dict]:
                 shutil.copyfile(path, dest)
             items.append(_item(out, dest, "screenshot", "real", part, f"{GIMP}{folder}/{path.name}"))
     return items
+
+
+def _slug(source: str) -> str:
+    """The package (PyPI, npm) or folder (Debian, GCompris) a source comes from, for file names."""
+    kind, _, rest = source.partition(":")
+    if kind == "pypi":
+        return rest.partition("==")[0]
+    if kind == "npm":
+        return rest.rpartition("@")[0].lstrip("@").replace("/", "-")
+    return rest.rstrip("/").split("/")[-2]
 
 
 def _prefix(part: str, kind: str) -> str:
