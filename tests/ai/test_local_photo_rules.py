@@ -1,5 +1,6 @@
 """Offline photo engine rules on generated inputs: MRZ check digits, ID cues of every document kind,
-tableware without food, JPEG-robust UI cues, the card finder, and the evaluation's held-out part."""
+tableware without food, JPEG-robust UI cues, web pages, people without a face, the card finder, and the
+evaluation's held-out part."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from PIL import Image, ImageDraw
 
 from ai.local.photo import labels
 from ai.local.photo.cards import find_quad, rectify
-from ai.local.photo.classifier import _decide, _group_masses
+from ai.local.photo.classifier import TextFindings, _decide, _group_masses
 from ai.local.photo.evaluate import evaluate, format_evaluation
 from ai.local.photo.faces import Face, posed_row
 from ai.local.photo.screenshot import ScreenSignals, signals
@@ -101,6 +102,8 @@ def test_it_counts_tableware_as_food_only_with_food_in_sight():
     assert espresso not in labels.TABLEWARE
     empty = _group_masses(_probs({cup: 0.7, mug: 0.1}))
     assert empty["foods"] < 0.05  # empty cups are not food
+    dining_room = _group_masses(_probs({532: 0.8}))  # ImageNet's dining table, no dish on it
+    assert dining_room["foods"] < 0.05
     coffee = _group_masses(_probs({espresso: 0.9, cup: 0.05}))
     assert coffee["foods"] > 0.9
     dinner = _group_masses(_probs({pizza: 0.25, plate: 0.5, 0: 0.25}))
@@ -130,6 +133,11 @@ def _jpeg(img: Image.Image, scale: float, quality: int) -> Image.Image:
     return Image.open(io.BytesIO(out.getvalue()))
 
 
+def _masses(**given: float) -> dict[str, float]:
+    """Every group mass _decide reads, zero unless given."""
+    return {**dict.fromkeys(_group_masses(_probs({})), 0.0), **given}
+
+
 def _face(x: float, y: float, side: float) -> Face:
     return Face((x, y, x + side * 0.75, y + side), 0.8)
 
@@ -140,10 +148,10 @@ def test_it_takes_faces_side_by_side_for_a_group_even_before_a_landmark_or_besid
     scattered = [_face(0.1, 0.1, 0.05), _face(0.5, 0.6, 0.05), _face(0.8, 0.3, 0.012)]
     assert posed_row(scattered) == 1
     plain = ScreenSignals(False, False, True, False, 0.0, 0.0)  # a camera photo
-    landmark = {"pets": 0.01, "foods": 0.01, "travel_scenery": 0.8}
+    landmark = _masses(pets=0.01, foods=0.01, travel_scenery=0.8)
     assert _decide(landmark, row, None, plain)[0] == "social_activities"
     assert _decide(landmark, scattered, None, plain)[0] == "travel_scenery"  # bystanders
-    dog = {"pets": 0.4, "foods": 0.01, "travel_scenery": 0.03}
+    dog = _masses(pets=0.4, foods=0.01, travel_scenery=0.03)
     assert _decide(dog, row[:3], None, plain)[0] == "social_activities"
     assert _decide(dog, scattered, None, plain)[0] == "pets"
 
@@ -151,10 +159,30 @@ def test_it_takes_faces_side_by_side_for_a_group_even_before_a_landmark_or_besid
 def test_it_counts_two_small_faces_as_people_only_with_imagenet_people_cues():
     plain = ScreenSignals(False, False, True, False, 0.0, 0.0)
     two = [_face(0.2, 0.3, 0.03), _face(0.7, 0.6, 0.03)]  # apart, each below FACE_MIN_AREA
-    stage = {"pets": 0.01, "foods": 0.01, "travel_scenery": 0.02, "people": 0.45}
+    stage = _masses(pets=0.01, foods=0.01, travel_scenery=0.02, people=0.45)
     assert _decide(stage, two, None, plain)[:3:2] == ("social_activities", ["small_faces+people"])
     assert _decide({**stage, "people": 0.1}, two, None, plain)[0] == "other"
     assert labels.PEOPLE.isdisjoint(labels.PETS | labels.FOOD | labels.SCENERY)
+
+
+def test_it_takes_people_cues_without_any_face_for_one_person_turned_away():
+    plain = ScreenSignals(False, False, True, False, 0.0, 0.0)
+    on_stage = _masses(people=0.3, travel_scenery=0.05)
+    assert _decide(on_stage, [], None, plain)[:3:2] == ("single_person", ["imagenet_people_no_face"])
+    assert _decide({**on_stage, "people": 0.1}, [], None, plain)[0] == "other"
+    assert _decide({**on_stage, "travel_scenery": 0.6}, [], None, plain)[0] == "travel_scenery"
+
+
+def test_it_takes_an_imagenet_web_page_without_camera_exif_for_a_screenshot():
+    saved = ScreenSignals(False, False, False, False, 0.3, 0.0)  # a JPEG no camera took
+    camera = ScreenSignals(False, False, True, False, 0.3, 0.0)
+    faces = [_face(0.2, 0.3, 0.1), _face(0.6, 0.3, 0.1)]  # a face-detection demo page shows people
+    page = _masses(web_page=0.4)
+    assert _decide(page, faces, None, saved)[:3:2] == ("screenshot", ["imagenet_web_page"])
+    assert _decide(page, faces, None, camera)[0] == "social_activities"  # a photo of a screen
+    assert _decide({**page, "web_page": 0.1}, faces, None, saved)[0] == "social_activities"
+    typed = TextFindings(detected_lines=12, long_line_share=0.9)
+    assert _decide(page, [], typed, saved)[0] == "other"  # a page of paper, not a screen
 
 
 def test_it_sees_a_ui_layout_after_jpeg_resharing():

@@ -4,7 +4,8 @@ Pipeline (cheapest first):
 1. ``screenshot_rule``: pixel size, container format, EXIF and flat-UI pixel statistics; no model.
 2. One small "model image" (shorter side 224): EfficientNet-Lite0 gets its 224² centre crop and BlazeFace
    its 192² letterbox (again on a padded canvas when no face is found and nothing else is strong: a close-up
-   face filling the frame). With no face, nothing strong and a weak pets or foods mass (≥
+   face filling the frame, then turned by a quarter or half: a photo stored sideways without an EXIF
+   orientation). With no face, nothing strong and a weak pets or foods mass (≥
    ``WEAK_SUBJECT_MIN``), four overlapping corner crops are classified too: a small or off-centre pet or dish. A larger image is made only when text detection or a tiled face pass needs it:
    2x2 tiles of the ≤ ``WORK_SIDE`` work image, 3x3 tiles of a ``TILE_SIDE`` downscale for large images.
 3. Text detection (PP-OCRv4 det, ≤480 px) only when the cheap signals or ImageNet suggest text; when too
@@ -19,13 +20,15 @@ Categories and the rule that picks each (first match wins):
   count less; see ``text_rules.py``), score ≥ ``ID_MIN_SCORE``, or one less beside a portrait face or a
   card-shaped text block (aspect 1.3–1.9): the portrait may well be the largest face in the photo.
 - ``screenshot``: the cheap rule, a status-bar clock on a tall image, dense UI text on flat UI pixels, or
-  UI layout bands (robust to JPEG re-sharing) with text; never for running text of a paper page.
+  UI layout bands (robust to JPEG re-sharing) with text, or ImageNet's "web site" ≥ ``WEB_PAGE_MIN`` on an
+  image without camera EXIF (pages with photos in them); never for running text of a paper page.
 - ``pets``: ImageNet mass on dogs, cats and small pets ≥ ``GROUP_MIN`` (a large human face overrides).
 - ``social_activities``: ≥ ``POSED_ROW`` faces side by side (a group posing, also before a landmark or beside
   a pet), ≥ ``CROWD_MIN`` small faces (a crowd; ≥ ``CROWD_OVER_SCENE`` even in front of a landmark), two
   small faces beside ImageNet's people cues (clothes, uniforms, a stage: ``labels.PEOPLE`` ≥
   ``PEOPLE_MIN``), or ≥ 2 significant faces; ``single_person``: 1 significant face (area ≥
-  ``FACE_MIN_AREA``).
+  ``FACE_MIN_AREA``), or no face at all and the people cues ≥ ``PEOPLE_ALONE_MIN`` with no other subject
+  (someone turned away).
 - ``foods`` / ``travel_scenery``: ImageNet mass on dishes/produce/drinks (tableware counts only as much as
   dishes do) or landscapes/landmarks.
 - ``other``: nothing above fired (typed pages, empty cups, abstract images…).
@@ -78,7 +81,9 @@ CROWD_MIN_AREA = 0.0003  # faces this small count only in numbers: three or more
 CROWD_MIN = 3
 CROWD_OVER_SCENE = 5  # this many small faces are the subject even in front of a landmark
 POSED_ROW = 3  # this many faces side by side are a group photo, also before a landmark or beside a pet
-PEOPLE_MIN = 0.3  # ImageNet mass on clothes/uniforms/stage that confirms two small faces as people
+WEB_PAGE_MIN = 0.2  # no camera photo of the tuning part reaches 0.2, ID scans do (the ID rule comes first)
+PEOPLE_MIN = 0.3
+PEOPLE_ALONE_MIN = 0.2  # the same cues with no face and no other subject: one person, turned away  # ImageNet mass on clothes/uniforms/stage that confirms two small faces as people
 TEXTY_MIN = 0.08
 DOCUMENT_MIN = 0.15
 FINE_SIDE = 640
@@ -356,6 +361,7 @@ _GROUP_INDEX = {
         ("travel_scenery", groups.SCENERY),
         ("texty", groups.TEXTY),
         ("people", groups.PEOPLE),
+        ("web_page", groups.WEB_PAGE),
     )
 }
 
@@ -392,6 +398,24 @@ def _id_kind(cues: list[str]) -> str:
     return "身份证" if ("居民身份证" in joined or "公民身份号码" in joined) else "证件"
 
 
+def _screen_cue(
+    masses: dict[str, float], text: TextFindings | None, sig: ScreenSignals
+) -> tuple[str, float, list[str]] | None:
+    """A screenshot the cheap rule missed (re-shared as JPEG, photos in it); never a page of paper."""
+    if sig.camera_exif or (text is not None and text.document_page):
+        return None
+    if text is not None:
+        if sig.ui_pixels and text.detected_lines >= 8 and text.area_ratio >= 0.06:
+            return "screenshot", 0.75, ["dense_ui_text"]
+        if sig.ui_layout and (text.detected_lines >= 3 or (sig.ui_pixels and sig.band_ratio >= 0.4)):
+            return "screenshot", 0.7, ["ui_layout_text"]
+    if masses["web_page"] >= WEB_PAGE_MIN:
+        # ImageNet's "web site" on an image no camera took: an app or web page saved as JPEG, often with
+        # photos in it (a landing page, a gallery, a face-detection demo), which the pixel rules miss.
+        return "screenshot", min(0.9, 0.5 + masses["web_page"] / 2), ["imagenet_web_page"]
+    return None
+
+
 def _decide(
     masses: dict[str, float], faces: list[Face], text: TextFindings | None, sig: ScreenSignals
 ) -> tuple[str, float, list[str]]:
@@ -406,11 +430,9 @@ def _decide(
     ):
         conf = 0.6 + 0.05 * text.id_score + (0.05 if big else 0.0) + (0.05 if card_block else 0.0)
         return "idcard", min(0.99, conf), ["id_text_cues"]
-    if text is not None and not sig.camera_exif and not text.document_page:
-        if sig.ui_pixels and text.detected_lines >= 8 and text.area_ratio >= 0.06:
-            return "screenshot", 0.75, ["dense_ui_text"]
-        if sig.ui_layout and (text.detected_lines >= 3 or (sig.ui_pixels and sig.band_ratio >= 0.4)):
-            return "screenshot", 0.7, ["ui_layout_text"]
+    screen = _screen_cue(masses, text, sig)
+    if screen is not None:
+        return screen
     best_group = max(("pets", "foods", "travel_scenery"), key=lambda g: masses[g])
     best_mass = masses[best_group]
     crowd = [f for f in faces if f.area >= CROWD_MIN_AREA]
@@ -438,6 +460,10 @@ def _decide(
         return "single_person", score * size_factor, ["one_face"]
     if best_mass >= GROUP_MIN:
         return best_group, best_mass, ["imagenet_" + best_group]
+    if not crowd and masses["people"] >= PEOPLE_ALONE_MIN:
+        # Nobody faces the camera (turned away, from above, a face hidden behind a camera), yet ImageNet sees
+        # clothes, a costume or a stage, and nothing else: someone is the subject.
+        return "single_person", masses["people"], ["imagenet_people_no_face"]
     # Landscapes have no ImageNet class of their own: predictions spread over lakeshore/valley/bench/tent…
     others = max(masses[g] for g in ("pets", "foods"))
     if masses["travel_scenery"] >= WEAK_SCENERY_MIN and masses["travel_scenery"] >= 1.5 * others:

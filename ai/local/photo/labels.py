@@ -24,7 +24,8 @@ FOOD = _span(924, 969) - {958} | frozenset(
 )  # fmt: skip
 # Tableware and drink containers: a photo of them alone (empty cups, glasses, plates) is not food, so they
 # count towards ``foods`` only as far as dishes, produce or drinks are seen too (classifier._group_masses).
-TABLEWARE = frozenset({968, 504, 441, 572, 907, 440, 923, 809, 659, 849, 567, 909, 544, 521, 868}) & FOOD
+# A dining table is a room's furniture as often as a meal's setting (tuning part: three rooms, no dish).
+TABLEWARE = frozenset({968, 504, 441, 572, 907, 440, 923, 809, 659, 849, 567, 909, 544, 521, 868, 532}) & FOOD
 # Natural scenery and landmarks / townscapes typical of travel photos.
 SCENERY = _span(970, 980) - {971} | frozenset(
     {
@@ -39,6 +40,8 @@ PEOPLE = frozenset(
     {399, 400, 411, 439, 445, 452, 457, 459, 474, 501, 515, 568, 578, 601, 608, 610, 614, 617, 638, 639, 652, 655,
      689, 697, 735, 775, 808, 834, 841, 869, 906, 981, 982, 983, 819}
 )  # fmt: skip
+# ImageNet's "web site": a screen capture of a page or an app (classifier._decide, without camera EXIF).
+WEB_PAGE = frozenset({916})
 # Screens and paper: classes that suggest text is worth looking for.
 TEXTY = frozenset(
     {916, 917, 918, 921, 922, 549, 446, 664, 782, 620, 681, 605, 487, 590, 851, 893, 692, 709, 453}
