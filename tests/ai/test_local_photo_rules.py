@@ -274,3 +274,18 @@ def test_it_evaluates_any_held_out_part_by_name_from_the_command(tmp_path: Path,
     assert list(json.loads(out.getvalue())["parts"]) == ["held_out_3"]
     with pytest.raises(CommandError, match="not tune, held_out or held_out_<n>"):
         call_command("evaluate_classifier", str(tmp_path), "--part", "held_out_x")
+
+
+def test_it_does_not_take_one_small_barely_detected_face_for_a_portrait():
+    plain = ScreenSignals(False, False, True, False, 0.0, 0.0)
+    nothing = _masses()
+    weak = Face((0.4, 0.4, 0.48, 0.5), 0.62)  # 0.8 % of the frame, scored just above the detector's floor
+    assert _decide(nothing, [weak], None, plain)[0] == "other"
+    sure = Face(weak.box, 0.8)
+    assert _decide(nothing, [sure], None, plain)[0] == "single_person"
+    close_up = Face((0.2, 0.1, 0.8, 0.8), 0.62)  # a weak score on a large face is still a face
+    assert _decide(nothing, [close_up], None, plain)[0] == "single_person"
+
+
+def test_it_takes_a_dingo_for_a_dog():
+    assert _group_masses(_probs({273: 0.9}))["pets"] > 0.85  # ImageNet's dingo: a yellow house dog

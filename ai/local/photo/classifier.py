@@ -82,6 +82,7 @@ CROWD_MIN = 3
 CROWD_OVER_SCENE = 5  # this many small faces are the subject even in front of a landmark
 POSED_ROW = 3  # this many faces side by side are a group photo, also before a landmark or beside a pet
 WEB_PAGE_MIN = 0.2  # no camera photo of the tuning part reaches 0.2, ID scans do (the ID rule comes first)
+LONE_FACE_MIN = 0.66  # a single small face scored below this is not taken for a person
 PEOPLE_MIN = 0.3
 PEOPLE_ALONE_MIN = 0.2  # the same cues with no face and no other subject: one person, turned away  # ImageNet mass on clothes/uniforms/stage that confirms two small faces as people
 TEXTY_MIN = 0.08
@@ -420,6 +421,10 @@ def _decide(
     masses: dict[str, float], faces: list[Face], text: TextFindings | None, sig: ScreenSignals
 ) -> tuple[str, float, list[str]]:
     reasons: list[str] = []
+    if len(faces) == 1 and faces[0].score < LONE_FACE_MIN and faces[0].area < 0.03:
+        # One small, barely detected face and nobody else: on real photos as often a bee, a packet or a
+        # plate as a person (tuning part: 6 of 7), so it does not make the photo a portrait.
+        faces = []
     big = [f for f in faces if f.area >= FACE_MIN_AREA]
     largest = max((f.area for f in big), default=0.0)
     card_block = text is not None and 1.3 <= text.block_aspect <= 1.9
