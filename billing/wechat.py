@@ -58,7 +58,7 @@ class TimeoutSession(requests.Session):
         super().__init__()
         self.default_timeout = timeout
 
-    def request(self, method, url, **kwargs):
+    def request(self, method, url, **kwargs):  # type: ignore[override]  # forwards requests' own arguments
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.default_timeout
         return super().request(method, url, **kwargs)

@@ -105,16 +105,16 @@ def api_exception_handler(exc, context):
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
 
-    response = exception_handler(exc, context)
-    if response is None:
+    handled = exception_handler(exc, context)
+    if handled is None:
         logger.exception("Unhandled error in %s", context.get("view").__class__.__name__)
         return Response(
             error_body("server_error", "服务器内部错误 (internal server error)"),
             status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
     code, message, details = _describe(exc)
-    response.data = error_body(code, message, details)
-    return response
+    handled.data = error_body(code, message, details)
+    return handled
 
 
 def handler400(request, exception=None):

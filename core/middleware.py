@@ -1,6 +1,7 @@
 import logging
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from whitenoise.middleware import WhiteNoiseMiddleware as _WhiteNoise
@@ -21,6 +22,8 @@ class HybridMiddleware:
     subclass answers in ``_call`` and ``_acall`` (the coroutine, under ASGI)."""
 
     sync_capable = async_capable = True
+    _call: Callable
+    _acall: Callable[..., Awaitable]
 
     def __init__(self, get_response):
         self.get_response = get_response

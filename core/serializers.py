@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rest_framework import serializers
 from rest_framework.utils import html
@@ -61,7 +61,14 @@ def _json_type_error(field, value) -> str | None:
     return None if ok else f"类型错误 (wrong JSON type: {type(value).__name__})"
 
 
-class StrictFieldsMixin:
+if TYPE_CHECKING:  # what the mixins are mixed into, so that mypy checks their bodies against it
+    _SerializerBase = serializers.Serializer
+    _FieldBase = serializers.Field
+else:
+    _SerializerBase = _FieldBase = object
+
+
+class StrictFieldsMixin(_SerializerBase):
     def to_internal_value(self, data):
         if type(data) is dict:  # a JSON object (a multipart body is a QueryDict of strings)
             errors = {
@@ -118,7 +125,7 @@ class ImageUploadField(serializers.FileField):
         super().fail(key, **kwargs)
 
 
-class FilledMixin:
+class FilledMixin(_FieldBase):
     """An optional field that, when sent, must not be empty: DRF reads an empty form part or query value of an
     optional field as "not sent", which would let ``image_hash=""`` or ``?date=`` skip its check."""
 

@@ -96,10 +96,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _set_autocommit(self, autocommit):
         # Starting (or ending) autocommit is the first thing a transaction sends; nothing is lost yet.
         try:
-            return super()._set_autocommit(autocommit)
+            return super()._set_autocommit(autocommit)  # type: ignore[misc]  # private, not in django-stubs
         except utils.OperationalError as exc:  # wrap_database_errors re-raised the driver's error as Django's
             if not (_lost(exc) and not self.in_atomic_block):
                 raise
             logger.warning("database connection lost (%s); reconnected to start a transaction", exc.args[0])
             self.reconnect()
-            return super()._set_autocommit(autocommit)
+            return super()._set_autocommit(autocommit)  # type: ignore[misc]
