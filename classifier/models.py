@@ -208,3 +208,18 @@ class CorrectionReview(models.Model):
 
 
 from . import stats_models  # noqa: E402, F401  (the rollup models live there; Django finds them through here)
+
+
+class StaleCopy(models.Model):
+    """A Redis copy that should have been dropped while Redis was down (its entry deleted or replaced):
+    beat drops it once Redis answers again (``copies.forget_stale``), instead of it being served until it
+    expires."""
+
+    image_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "待清除的 Redis 副本"
+
+    def __str__(self) -> str:
+        return self.image_hash

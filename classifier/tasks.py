@@ -36,6 +36,12 @@ def flush_cache_hits() -> int:
 
 
 @shared_task
+def forget_stale_copies() -> int:
+    """Every minute: the Redis copies that could not be dropped while Redis was down."""
+    return services.forget_stale_copies()
+
+
+@shared_task
 def purge_request_logs() -> int:
     """Daily: old request logs and AI calls, in short chunks (the stats keep them in rollups)."""
     from ai import rollups as ai_rollups

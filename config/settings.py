@@ -439,6 +439,11 @@ CELERY_BEAT_SCHEDULE["classifier-flush-cache-hits"] = {
     "task": "classifier.tasks.flush_cache_hits",
     "schedule": env.int("CLASSIFIER_HIT_FLUSH_SECONDS", default=10),
 }
+# Copies whose entry was deleted or replaced while Redis was down are dropped by beat once it answers again.
+CELERY_BEAT_SCHEDULE["classifier-forget-stale-copies"] = {
+    "task": "classifier.tasks.forget_stale_copies",
+    "schedule": 60,
+}
 # An async batch job with no progress for this long (its worker died, its message was lost) is failed by beat.
 CLASSIFY_JOB_STALL_SECONDS = env.int("CLASSIFY_JOB_STALL_SECONDS", default=900)
 CELERY_BEAT_SCHEDULE["classifier-fail-stalled-jobs"] = {

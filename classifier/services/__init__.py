@@ -1,6 +1,7 @@
 """The album classifier's business logic: the hash-keyed global cache, the classification pipeline, jobs."""
 
 from .checkcache.check import check_cache
+from .checkcache.copies import forget_stale as forget_stale_copies
 from .checkcache.hits import flush as flush_cache_hits
 from .jobs import fail_stalled_jobs, job_create, job_fail, job_run
 from .maintenance import purge_request_logs
@@ -23,6 +24,7 @@ __all__ = [
     "classify_upload",
     "fail_stalled_jobs",
     "flush_cache_hits",
+    "forget_stale_copies",
     "job_create",
     "job_fail",
     "job_run",

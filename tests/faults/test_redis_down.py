@@ -124,3 +124,32 @@ def test_a_submit_succeeds_with_the_broker_down_and_the_job_waits_queued(
         )
     assert response.status_code == 202
     assert owner_client.get(f"/api/v1/image-edits/{response.json()['id']}").json()["status"] == "queued"
+
+
+def test_a_copy_that_cannot_be_dropped_while_redis_is_down_is_dropped_once_it_is_back(settings, monkeypatch):
+    from classifier.models import StaleCopy
+    from classifier.services.checkcache import copies
+
+    settings.CLASSIFIER_REDIS = True
+    redis = {"answers": False, "known_down": False, "tries": 0}
+    dropped: list[str] = []
+
+    def drop(hashes):
+        redis["tries"] += 1
+        if not redis["answers"]:
+            raise ConnectionError("Redis is down")
+        dropped.extend(hashes)
+
+    monkeypatch.setattr(fastpath, "drop", drop)
+    monkeypatch.setattr(core_redis, "available", lambda: not redis["known_down"])
+    copies.forget([H1])  # an entry deleted as Redis goes down: tried, failed, noted
+    redis["known_down"] = True
+    copies.forget([H1, "b" * 64])  # Redis known down: not tried, noted (once per hash)
+    assert redis["tries"] == 1
+    assert sorted(StaleCopy.objects.values_list("image_hash", flat=True)) == [H1, "b" * 64]
+    assert copies.forget_stale() == 0  # beat while it is down: nothing tried, nothing lost
+    assert StaleCopy.objects.count() == 2
+    redis["answers"], redis["known_down"] = True, False
+    assert copies.forget_stale() == 2
+    assert sorted(dropped) == [H1, "b" * 64]
+    assert not StaleCopy.objects.exists()

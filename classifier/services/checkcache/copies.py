@@ -7,13 +7,13 @@ import datetime as dt
 import logging
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 
 from ai import services as ai
 from core import redis as core_redis
 
-from ...models import ImageClassification, InferenceMethod
+from ...models import ImageClassification, InferenceMethod, StaleCopy
 from .. import cache  # the module, not its names: cache.store calls stored() while cache is being imported
 from . import fastpath
 
@@ -62,14 +62,35 @@ def copy(hashes: list[str]) -> None:
 
 
 def forget(hashes: list[str]) -> None:
-    """Drop the Redis copies of deleted or replaced entries (they also expire on their own)."""
-    if not fastpath.usable():
+    """Drop the Redis copies of deleted or replaced entries; with Redis down, note them for forget_stale."""
+    if not fastpath.enabled():
         return
+    if fastpath.usable():
+        try:
+            fastpath.drop(hashes)
+            return
+        except core_redis.ERRORS as exc:
+            core_redis.mark_down(exc)
+    logger.warning("could not drop the Redis copies of %s; beat drops them later", hashes)
     try:
-        fastpath.drop(hashes)
-    except core_redis.ERRORS as exc:
+        StaleCopy.objects.bulk_create([StaleCopy(image_hash=h) for h in hashes], ignore_conflicts=True)
+    except DatabaseError:  # both down: the copies expire after CLASSIFIER_COPY_SECONDS
+        logger.exception("could not note the Redis copies of %s either", hashes)
+
+
+def forget_stale(batch: int = 500) -> int:
+    """Beat: drop the copies noted while Redis was down, once it answers again. Returns how many."""
+    if not fastpath.usable():
+        return 0
+    done = 0
+    try:
+        while hashes := list(StaleCopy.objects.order_by("id").values_list("image_hash", flat=True)[:batch]):
+            fastpath.drop(hashes)
+            StaleCopy.objects.filter(image_hash__in=hashes).delete()
+            done += len(hashes)
+    except core_redis.ERRORS as exc:  # down again: the rest wait for the next run
         core_redis.mark_down(exc)
-        logger.warning("could not drop the Redis copies of %s", hashes)
+    return done
 
 
 def result_payload(entry: CachedEntry) -> dict:
