@@ -37,6 +37,8 @@ Sources, all from package registries, so the set is reproducible:
   insightface 0.7.3 (sdist, MIT) and ultralytics 8.3.0 (wheel, AGPL-3.0), read from the archive, never
   installed) and by Debian packages (DEBS, fetched with ``apt-get download`` and unpacked with ``dpkg -x``),
   each labelled by hand below; none is committed (licences vary: they stay in the cache);
+- real photos of 190 more PyPI, npm and Debian packages, the rows of REAL_PHOTOS, fetched by
+  tools/eval/registry.py (PyPI files through its JSON API, checked against their sha256; npm with ``npm pack``);
 - screenshots rendered by headless Debian ``chromium`` (tools/eval/screens.py), PNG and re-shared JPEG;
 - ID documents of every common kind (tools/eval/documents.py; fake data, valid MRZ check digits) and their
   captures (tools/eval/captures.py: scan, A4 photocopy of both sides, phone photo at an angle or steep
