@@ -6,8 +6,8 @@ from django.core.cache import cache
 from ai import breaker
 from ai.prompts import PROMPT_VERSION
 from billing.services import balance, grant_credits
-from classifier.models import ImageClassification, RequestLog
-from classifier.services.checkcache import fastpath, hits
+from classifier.models import ImageClassification, RequestLog, StaleCopy
+from classifier.services.checkcache import copies, fastpath, hits
 from core import redis as core_redis
 from core.throttling import FixedWindowUserThrottle
 from tests.imageedit.conftest import photo
@@ -127,9 +127,6 @@ def test_a_submit_succeeds_with_the_broker_down_and_the_job_waits_queued(
 
 
 def test_a_copy_that_cannot_be_dropped_while_redis_is_down_is_dropped_once_it_is_back(settings, monkeypatch):
-    from classifier.models import StaleCopy
-    from classifier.services.checkcache import copies
-
     settings.CLASSIFIER_REDIS = True
     redis = {"answers": False, "known_down": False, "tries": 0}
     dropped: list[str] = []

@@ -44,7 +44,7 @@ def npm_tarball(cache: Path, package: str, version: str) -> Path:
 
 
 def read_member(archive: Path, member: str) -> bytes:
-    if archive.suffix == ".whl" or archive.suffix == ".zip":
+    if archive.suffix in (".whl", ".zip"):
         with zipfile.ZipFile(archive) as zf:
             return zf.read(member)
     with tarfile.open(archive) as tf:
