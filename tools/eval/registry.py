@@ -11,6 +11,7 @@ import hashlib
 import json
 import subprocess
 import tarfile
+import urllib.parse
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -23,9 +24,11 @@ def pypi_file(cache: Path, package: str, version: str, filename: str) -> Path:
     if target.exists():
         return target
     with urllib.request.urlopen(PYPI.format(package), timeout=60) as resp:
+        base = resp.geturl()
         release = json.load(resp)["releases"][version]
     entry = next(f for f in release if f["filename"] == filename)
-    with urllib.request.urlopen(entry["url"], timeout=600) as resp:
+    # A mirror of the JSON API may give file URLs relative to itself.
+    with urllib.request.urlopen(urllib.parse.urljoin(base, entry["url"]), timeout=600) as resp:
         data = resp.read()
     if hashlib.sha256(data).hexdigest() != entry["digests"]["sha256"]:
         raise SystemExit(f"{filename}: sha256 differs from PyPI's")
