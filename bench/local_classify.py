@@ -5,6 +5,8 @@ budget is missed. Inputs are made from the committed fixtures (tests/fixtures/ph
 - 12 MP camera JPEG without text (a real dog photo upscaled to 4000x3000, camera EXIF): the no-text path;
 - 12 MP camera JPEG of a group with small faces (the generated group fixture upscaled): the 3x3 tiled face
   pass, measured separately, without a budget of its own;
+- 12 MP camera JPEG that ImageNet and the faces leave undecided (the motorcycle fixture): the COCO object
+  detector pass, measured separately, without a budget of its own;
 - 12 MP camera JPEG with text (the passport-on-a-table fixture upscaled to 4000x3000): the OCR path;
 - phone screenshots: native PNG (cheap rule) and a re-shared JPEG at a non-native size (status-bar OCR).
 The image is decoded once outside the timing, as the upload path does.
@@ -110,6 +112,7 @@ def main() -> int:
     inputs = {
         "photo 12MP, no text": camera_jpeg(FIXTURES / "pets" / "dog.jpg"),
         "photo 12MP, group (tiled faces)": camera_jpeg(FIXTURES / "social_activities" / "group_1.jpg"),
+        "photo 12MP, undecided (objects)": camera_jpeg(FIXTURES / "other" / "motorcycle_left.jpg"),
         "photo 12MP, with text (OCR)": camera_jpeg(FIXTURES / "idcard" / "passport_2.jpg"),
         "screenshot PNG 1080x2400": (FIXTURES / "screenshot" / "chat_1.png").read_bytes(),
         "screenshot JPEG re-shared": (FIXTURES / "screenshot" / "news_0_shared.jpg").read_bytes(),

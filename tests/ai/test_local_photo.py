@@ -23,6 +23,7 @@ from ai.local.photo import (
     screenshot_rule,
 )
 from ai.local.photo.faces import ANCHORS, SIZE, decode
+from ai.local.photo.objects import detect_objects
 from ai.local.photo.runtime import DEFAULT_MODEL_DIR, get_store
 from ai.local.photo.text_rules import has_clock, id_evidence
 
@@ -264,3 +265,16 @@ def test_it_finds_the_faces_of_a_photo_stored_sideways(monkeypatch):
     assert result.labels["faces"]["turned"] is True
     monkeypatch.setattr(classifier, "detect_faces_turned", lambda store, image: [])
     assert classify_image(sideways).category != "single_person"
+
+
+def test_it_detects_coco_objects_with_the_packaged_model():
+    store = get_store()
+    group, _ = load(FIXTURES / "social_activities" / "group_8.jpg")
+    people = [
+        t for t in detect_objects(store, group.convert("RGB")) if t.label == "person" and t.score >= 0.4
+    ]
+    assert len(people) >= 5
+    coffee, _ = load(FIXTURES / "foods" / "coffee.jpg")
+    assert "cup" in {t.label for t in detect_objects(store, coffee.convert("RGB")) if t.score >= 0.3}
+    blank = detect_objects(store, Image.new("RGB", (640, 480), (128, 128, 128)))
+    assert all(t.score < 0.3 for t in blank)

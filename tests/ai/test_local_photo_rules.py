@@ -1,6 +1,6 @@
 """Offline photo engine rules on generated inputs: MRZ check digits, ID cues of every document kind,
-tableware without food, JPEG-robust UI cues, web pages, people without a face, the card finder, and the
-evaluation's held-out part."""
+tableware without food, JPEG-robust UI cues, web pages, people without a face, what COCO objects decide,
+the card finder, and the evaluation's held-out part."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from PIL import Image, ImageDraw
 
 from ai.local.photo import labels
 from ai.local.photo.cards import find_quad, rectify
-from ai.local.photo.classifier import TextFindings, _decide, _group_masses
+from ai.local.photo.classifier import TextFindings, _decide, _decide_by_objects, _group_masses
 from ai.local.photo.evaluate import evaluate, format_evaluation
 from ai.local.photo.faces import Face, posed_row
+from ai.local.photo.objects import Thing
 from ai.local.photo.screenshot import ScreenSignals, signals
 from ai.local.photo.text_rules import check_digit, id_evidence, mrz_checked
 
@@ -289,3 +290,34 @@ def test_it_does_not_take_one_small_barely_detected_face_for_a_portrait():
 
 def test_it_takes_a_dingo_for_a_dog():
     assert _group_masses(_probs({273: 0.9}))["pets"] > 0.85  # ImageNet's dingo: a yellow house dog
+
+
+def _thing(label: str, score: float, x: float, y: float, side: float) -> Thing:
+    return Thing(label, (x, y, x + side, y + side), score)
+
+
+def test_it_takes_a_coco_person_without_a_face_for_one_person_and_two_for_a_group():
+    from_behind = _thing("person", 0.6, 0.3, 0.2, 0.5)
+    assert _decide_by_objects([from_behind])[:3:2] == ("single_person", ["coco_person"])
+    pair = [from_behind, _thing("person", 0.45, 0.0, 0.1, 0.3)]
+    assert _decide_by_objects(pair)[:3:2] == ("social_activities", ["coco_people"])
+    # A weak "person" filling the frame is a feather or a shoe as often as a person; small sure ones count.
+    assert _decide_by_objects([_thing("person", 0.42, 0.0, 0.0, 0.95)]) is None
+    assert _decide_by_objects([_thing("person", 0.42, 0.3, 0.3, 0.4)])[0] == "single_person"
+    assert _decide_by_objects([_thing("person", 0.62, 0.0, 0.0, 0.98)])[0] == "single_person"
+    assert _decide_by_objects([_thing("person", 0.9, 0.5, 0.5, 0.05)]) is None  # 0.25 % of the frame
+
+
+def test_it_takes_many_small_vehicles_and_passers_by_for_a_street_and_a_turned_pet_for_a_pet():
+    street = [
+        _thing(k, 0.4, 0.1 * i, 0.5, 0.1) for i, k in enumerate(("car", "bus", "person", "traffic_light"))
+    ]
+    assert _decide_by_objects(street)[:3:2] == ("travel_scenery", ["coco_street"])
+    assert _decide_by_objects(street[:3])[0] == "single_person"  # too few for a street: the passer-by
+    crowd = [_thing("person", 0.35, 0.1 * i, 0.5, 0.1) for i in range(4)]
+    assert _decide_by_objects(crowd)[0] != "travel_scenery"  # people alone are no street
+    parked = [*street[:3], _thing("truck", 0.5, 0.0, 0.0, 0.6)]
+    assert _decide_by_objects(parked)[0] != "travel_scenery"  # one large vehicle is the subject
+    assert _decide_by_objects([_thing("cat", 0.45, 0.2, 0.2, 0.4)])[0] == "pets"
+    assert _decide_by_objects([_thing("cat", 0.3, 0.2, 0.2, 0.4)]) is None
+    assert _decide_by_objects([_thing("cup", 0.7, 0.2, 0.2, 0.4)]) is None

