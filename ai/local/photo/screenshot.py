@@ -22,10 +22,9 @@ SCREEN_SIZES = frozenset(
         (1488, 2266), (2048, 2732), (1600, 2560), (1200, 1920), (1800, 2880),
     }
 )  # fmt: skip
-# EXIF tags that only a camera writes (Make, Model, exposure, aperture, ISO, capture time, focal length).
-CAMERA_TAGS = frozenset(
-    {"Make", "Model", "ExposureTime", "FNumber", "ISOSpeedRatings", "DateTimeOriginal", "FocalLength"}
-)
+# EXIF tags that only a camera writes (Make, Model, exposure, aperture, ISO, focal length); not the capture
+# time, which phones also write into screenshots and editors into exported images.
+CAMERA_TAGS = frozenset({"Make", "Model", "ExposureTime", "FNumber", "ISOSpeedRatings", "FocalLength"})
 LOSSLESS = frozenset({"PNG", "WEBP_LOSSLESS", "BMP", "GIF"})
 
 
