@@ -184,6 +184,19 @@ def test_it_takes_an_imagenet_web_page_without_camera_exif_for_a_screenshot():
     assert _decide({**page, "web_page": 0.1}, faces, None, saved)[0] == "social_activities"
     typed = TextFindings(detected_lines=12, long_line_share=0.9)
     assert _decide(page, [], typed, saved)[0] == "other"  # a page of paper, not a screen
+    article = TextFindings(detected_lines=7, long_line_share=0.6)  # paragraphs beside headings and menus
+    assert _decide(page, [], article, saved)[0] == "screenshot"
+
+
+def test_it_takes_a_trace_of_web_site_beside_text_lines_for_a_landing_page():
+    saved = ScreenSignals(False, False, False, False, 0.3, 0.0)
+    camera = ScreenSignals(False, False, True, False, 0.3, 0.0)
+    hero = _masses(web_page=0.06, travel_scenery=0.2)  # a city photo under a heading and a menu bar
+    headings = TextFindings(detected_lines=3)
+    assert _decide(hero, [], headings, saved)[:3:2] == ("screenshot", ["imagenet_web_page+text"])
+    assert _decide(hero, [], headings, camera)[0] == "travel_scenery"
+    assert _decide(hero, [], TextFindings(detected_lines=2), saved)[0] == "travel_scenery"
+    assert _decide({**hero, "web_page": 0.03}, [], headings, saved)[0] == "travel_scenery"
 
 
 def test_it_sees_a_ui_layout_after_jpeg_resharing():

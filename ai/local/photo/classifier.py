@@ -23,7 +23,9 @@ Categories and the rule that picks each (first match wins):
   card-shaped text block (aspect 1.3–1.9): the portrait may well be the largest face in the photo.
 - ``screenshot``: the cheap rule, a status-bar clock on a tall image, dense UI text on flat UI pixels, or
   UI layout bands (robust to JPEG re-sharing) with text, or ImageNet's "web site" ≥ ``WEB_PAGE_MIN`` on an
-  image without camera EXIF (pages with photos in them); never for running text of a paper page.
+  image without camera EXIF (pages with photos in them), or a trace of it (≥ ``WEB_PAGE_WEAK_MIN``) beside
+  three text lines (a landing page: a photo under headings and a menu); never for running text of a paper
+  page.
 - ``pets``: ImageNet mass on dogs, cats and small pets ≥ ``GROUP_MIN`` (a large human face overrides).
 - ``social_activities``: ≥ ``POSED_ROW`` faces side by side (a group posing, also before a landmark or beside
   a pet), ≥ ``CROWD_MIN`` small faces (a crowd; ≥ ``CROWD_OVER_SCENE`` even in front of a landmark), two
@@ -88,6 +90,8 @@ CROWD_MIN = 3
 CROWD_OVER_SCENE = 5  # this many small faces are the subject even in front of a landmark
 POSED_ROW = 3  # this many faces side by side are a group photo, also before a landmark or beside a pet
 WEB_PAGE_MIN = 0.2  # no camera photo of the tuning part reaches 0.2, ID scans do (the ID rule comes first)
+WEB_PAGE_WEAK_MIN = 0.05  # with ≥ 3 text lines and no camera EXIF
+PAPER_LINE_SHARE = 0.8
 LONE_FACE_MIN = 0.66  # a single small face scored below this is not taken for a person
 PEOPLE_MIN = 0.3  # ImageNet mass on clothes/uniforms/stage that confirms two small faces as people
 PEOPLE_ALONE_MIN = 0.2  # the same cues with no face and no other subject: one person, turned away
@@ -255,8 +259,10 @@ class TextFindings:
 
     @property
     def document_page(self) -> bool:
-        """Running text: many lines, most of them spanning the page (typed or printed paper)."""
-        return self.detected_lines >= 6 and self.long_line_share >= 0.5
+        """Running text: many lines, nearly all of them spanning the page (typed or printed paper). A web
+        page's paragraphs share it with headings, buttons and menus (tuning part: typed pages 0.94–0.96 of
+        their lines long, web pages 0.57–0.67)."""
+        return self.detected_lines >= 6 and self.long_line_share >= PAPER_LINE_SHARE
 
     def as_dict(self) -> dict:
         return {
@@ -429,6 +435,9 @@ def _screen_cue(
             return "screenshot", 0.75, ["dense_ui_text"]
         if sig.ui_layout and (text.detected_lines >= 3 or (sig.ui_pixels and sig.band_ratio >= 0.4)):
             return "screenshot", 0.7, ["ui_layout_text"]
+    if text is not None and text.detected_lines >= 3 and masses["web_page"] >= WEB_PAGE_WEAK_MIN:
+        # A landing page or gallery: a photo under headings and menus, ImageNet's "web site" only a trace.
+        return "screenshot", 0.6, ["imagenet_web_page+text"]
     if masses["web_page"] >= WEB_PAGE_MIN:
         # ImageNet's "web site" on an image no camera took: an app or web page saved as JPEG, often with
         # photos in it (a landing page, a gallery, a face-detection demo), which the pixel rules miss.
