@@ -334,3 +334,13 @@ def test_it_takes_many_small_vehicles_and_passers_by_for_a_street_and_a_turned_p
     assert _decide_by_objects([_thing("cat", 0.45, 0.2, 0.2, 0.4)])[0] == "pets"
     assert _decide_by_objects([_thing("cat", 0.3, 0.2, 0.2, 0.4)]) is None
     assert _decide_by_objects([_thing("cup", 0.7, 0.2, 0.2, 0.4)]) is None
+
+
+def test_it_takes_three_sure_small_people_for_an_audience_and_no_fox_for_a_dog():
+    audience = [_thing("person", 0.5, 0.1 + 0.2 * i, 0.6, 0.08) for i in range(3)]  # 0.6 % of the frame each
+    assert _decide_by_objects(audience)[:3:2] == ("social_activities", ["coco_crowd"])
+    assert _decide_by_objects(audience[:2]) is None  # two that small are nobody in particular
+    fox = [_thing("dog", 0.55, 0.1, 0.1, 0.7)]
+    assert _decide_by_objects(fox)[0] == "pets"
+    assert _decide_by_objects(fox, wild_animal=True) is None  # ImageNet is sure of a red fox
+    assert labels.WILD_ANIMALS.isdisjoint(labels.PETS) and 277 in labels.WILD_ANIMALS  # the red fox

@@ -130,7 +130,7 @@ GCOMPRIS_ACTIVITIES = (
 REAL_PHOTOS = Path(__file__).with_name("real_photos.tsv")
 # Held-out parts of REAL_PHOTOS that were evaluated once and then moved to the tuning part (their rows
 # keep the part they were evaluated as).
-SPENT = {"held_out_5", "held_out_6"}
+SPENT = {"held_out_5", "held_out_6", "held_out_7"}
 CV = "deb:/usr/share/doc/opencv-doc/examples/data/"
 CVH = "deb:/usr/share/doc/opencv-doc/opencv4/html/"
 CVT = "deb:/usr/share/doc/opencv-doc/examples/text/"

@@ -14,7 +14,8 @@ Pipeline (cheapest first):
    closer, then the central part. Recognition (line crops from the full-resolution image) only when
    detection finds at least ``MIN_LINES_FOR_REC`` lines. A status-bar clock is read from the top strip
    alone for tall images without camera EXIF whose pixels or top strip look like UI.
-4. The COCO object detector (``objects.py``, 512², ~50 ms) only when no rule below fired (``other``).
+4. The COCO object detector (``objects.py``, 512², ~50 ms) only when no rule below fired (``other``) or
+   ImageNet's people cues alone made it one person (how many people there are).
 
 Categories and the rule that picks each (first match wins):
 - ``idcard``: ID-document cues in the text (titles of every common document in simplified and traditional
@@ -36,8 +37,10 @@ Categories and the rule that picks each (first match wins):
 - ``foods`` / ``travel_scenery``: ImageNet mass on dishes/produce/drinks (tableware counts only as much as
   dishes do) or landscapes/landmarks.
 - what COCO objects say when nothing above fired (``_decide_by_objects``): ≥ ``STREET_MIN`` small vehicles,
-  traffic lights and passers-by are a street (``travel_scenery``); a person seen from behind or too small
-  for a face is ``single_person`` (two sure ones ``social_activities``); a cat or dog turned away ``pets``.
+  traffic lights and passers-by are a street (``travel_scenery``); three sure people of any size (an
+  audience) or two sure ones are ``social_activities`` (also overriding the people cues' one person); a
+  person seen from behind or too small for a face is ``single_person``; a cat or dog turned away ``pets``
+  unless ImageNet is sure of a wild animal.
 - ``other``: nothing above fired (typed pages, empty cups, abstract images…).
 
 Confidence (0–1) is the strength of the signal that decided, so thresholds on it are meaningful:
@@ -101,6 +104,8 @@ PERSON_WEAK_MAX_AREA = 0.75
 PERSON_MIN_AREA = 0.01
 PEOPLE_GROUP_MIN = 0.4  # two people this sure (and ≥ 2 % of the frame each) are a group
 PET_OBJECT_MIN = 0.4
+WILD_ANIMAL_MIN = 0.5  # ImageNet this sure of a wild animal vetoes a COCO dog or cat
+CROWD_PERSON_AREA = 0.003  # three sure people this small each are a crowd (an audience, visitors)
 STREET = frozenset(
     {"car", "bus", "truck", "train", "motorcycle", "bicycle", "traffic_light", "stop_sign", "person"}
 )
@@ -505,9 +510,10 @@ def _decide(
     return "other", 1.0 - best_mass, reasons
 
 
-def _decide_by_objects(things: list[Thing]) -> tuple[str, float, list[str]] | None:
+def _decide_by_objects(things: list[Thing], wild_animal: bool = False) -> tuple[str, float, list[str]] | None:
     """What COCO objects say of a photo the other signals left as ``other``: a street (city scenery), a
-    person seen from behind or too small for a face, a pet turned away."""
+    group or a person seen from behind or too small for faces, a pet turned away (not when ImageNet is
+    sure of a wild animal: COCO has no fox or cheetah, and calls them dogs and cats)."""
     street = [t for t in things if t.label in STREET and t.score >= STREET_MIN_SCORE]
     if (
         len(street) >= STREET_MIN
@@ -515,6 +521,13 @@ def _decide_by_objects(things: list[Thing]) -> tuple[str, float, list[str]] | No
         and max(t.area for t in street) < STREET_MAX_AREA
     ):
         return "travel_scenery", float(np.mean([t.score for t in street])), ["coco_street"]
+    crowd = [
+        t
+        for t in things
+        if t.label == "person" and t.score >= PEOPLE_GROUP_MIN and t.area >= CROWD_PERSON_AREA
+    ]
+    if len(crowd) >= CROWD_MIN:
+        return "social_activities", float(np.mean([t.score for t in crowd])), ["coco_crowd"]
     people = [
         t
         for t in things
@@ -528,7 +541,7 @@ def _decide_by_objects(things: list[Thing]) -> tuple[str, float, list[str]] | No
             return "social_activities", float(np.mean([t.score for t in sure])), ["coco_people"]
         return "single_person", people[0].score, ["coco_person"]
     pets = [t for t in things if t.label in ("cat", "dog") and t.score >= PET_OBJECT_MIN and t.area >= 0.02]
-    if pets:
+    if pets and not wild_animal:
         return "pets", pets[0].score, ["coco_pet"]
     return None
 
@@ -630,11 +643,13 @@ def classify_image(
     timings["total"] = time.perf_counter() - started
     category, confidence, reasons = _decide(masses, faces, text, sig)
     things: list[Thing] | None = None
-    if reasons == ["no_rule_fired"]:
-        # Nothing ImageNet or the faces say decides: look for the objects themselves (~50 ms).
+    if reasons in (["no_rule_fired"], ["imagenet_people_no_face"]):
+        # Nothing ImageNet or the faces say decides, or only that someone is there: look for the objects
+        # themselves (~50 ms); for the latter only how many people there are can change the answer.
         things = detect_objects(store, downscale(image, OBJECTS_SIDE))
-        by_objects = _decide_by_objects(things)
-        if by_objects is not None:
+        wild = top[0][0] in groups.WILD_ANIMALS and top[0][1] >= WILD_ANIMAL_MIN
+        by_objects = _decide_by_objects(things, wild_animal=wild)
+        if by_objects is not None and (reasons == ["no_rule_fired"] or by_objects[0] == "social_activities"):
             category, confidence, reasons = by_objects
         timings["objects"] = time.perf_counter() - started
     names = imagenet_labels(store)

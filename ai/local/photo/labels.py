@@ -17,6 +17,8 @@ CATS = _span(281, 285)
 SMALL_PETS = frozenset({1, 87, 88, 89, 90, 35, 36, 37, 330, 331, 332, 333, 338, 359})
 # ImageNet's dingo: a yellow, short-haired house dog scores as one (0.98 on a pet photo of the tuning part).
 PETS = DOGS | CATS | SMALL_PETS | {273}
+# ImageNet's animals (0–397) that nobody keeps at home: foxes, big cats, birds, insects, sea life…
+WILD_ANIMALS = _span(0, 397) - PETS
 
 # Dishes, produce (also corn, outside the food span), drinks and the tableware/kitchen scenes they are
 # photographed in.
