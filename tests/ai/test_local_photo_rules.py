@@ -344,3 +344,15 @@ def test_it_takes_three_sure_small_people_for_an_audience_and_no_fox_for_a_dog()
     assert _decide_by_objects(fox)[0] == "pets"
     assert _decide_by_objects(fox, wild_animal=True) is None  # ImageNet is sure of a red fox
     assert labels.WILD_ANIMALS.isdisjoint(labels.PETS) and 277 in labels.WILD_ANIMALS  # the red fox
+
+
+def test_it_takes_a_face_a_quarter_the_size_of_the_subjects_for_a_bystander():
+    plain = ScreenSignals(False, False, True, False, 0.0, 0.0)
+    subject, bystander = _face(0.3, 0.2, 0.25), _face(0.8, 0.1, 0.1)  # 16 % of the subject's area
+    assert _decide(_masses(), [subject, bystander], None, plain)[:3:2] == (
+        "single_person",
+        ["one_face+small_face"],
+    )
+    partner = _face(0.6, 0.25, 0.18)  # about half the subject's area: a couple
+    assert _decide(_masses(), [subject, partner], None, plain)[0] == "social_activities"
+    assert _decide(_masses(), [subject, bystander, partner], None, plain)[0] == "social_activities"

@@ -31,8 +31,8 @@ Categories and the rule that picks each (first match wins):
 - ``social_activities``: ≥ ``POSED_ROW`` faces side by side (a group posing, also before a landmark or beside
   a pet), ≥ ``CROWD_MIN`` small faces (a crowd; ≥ ``CROWD_OVER_SCENE`` even in front of a landmark), two
   small faces beside ImageNet's people cues (clothes, uniforms, a stage: ``labels.PEOPLE`` ≥
-  ``PEOPLE_MIN``), or ≥ 2 significant faces; ``single_person``: 1 significant face (area ≥
-  ``FACE_MIN_AREA``), or no face at all and the people cues ≥ ``PEOPLE_ALONE_MIN`` with no other subject
+  ``PEOPLE_MIN``), or ≥ 2 significant faces (of two, the smaller at least ``SECOND_FACE_MIN_RATIO`` of the
+  larger); ``single_person``: 1 significant face (area ≥ ``FACE_MIN_AREA``), or no face at all and the people cues ≥ ``PEOPLE_ALONE_MIN`` with no other subject
   (someone turned away).
 - ``foods`` / ``travel_scenery``: ImageNet mass on dishes/produce/drinks (tableware counts only as much as
   dishes do) or landscapes/landmarks.
@@ -96,6 +96,7 @@ WEB_PAGE_MIN = 0.2  # no camera photo of the tuning part reaches 0.2, ID scans d
 WEB_PAGE_WEAK_MIN = 0.05  # with ≥ 3 text lines and no camera EXIF
 PAPER_LINE_SHARE = 0.8
 LONE_FACE_MIN = 0.66  # a single small face scored below this is not taken for a person
+SECOND_FACE_MIN_RATIO = 0.3  # of two faces, the smaller must be this share of the larger's area to be a pair
 PEOPLE_MIN = 0.3  # ImageNet mass on clothes/uniforms/stage that confirms two small faces as people
 PEOPLE_ALONE_MIN = 0.2  # the same cues with no face and no other subject: one person, turned away
 PERSON_MIN = 0.5  # a COCO person this sure counts at any size; a weaker one only if not filling the frame
@@ -493,6 +494,10 @@ def _decide(
             return best_group, best_mass, ["imagenet_" + best_group, "small_faces_ignored"]
         score = float(np.mean([f.score for f in big[:3]]))
         size_factor = min(1.0, 0.7 + largest / 0.02 * 0.3)
+        areas = sorted((f.area for f in big), reverse=True)
+        if len(big) == 2 and areas[1] < SECOND_FACE_MIN_RATIO * areas[0]:
+            # A face a quarter the size of the subject's: a bystander, a reflection, a portrait on the wall.
+            return "single_person", score * size_factor, ["one_face+small_face"]
         if len(big) >= 2:
             return "social_activities", score * size_factor, ["faces>=2"]
         return "single_person", score * size_factor, ["one_face"]
