@@ -32,8 +32,8 @@ Categories and the rule that picks each (first match wins):
   a pet), ≥ ``CROWD_MIN`` small faces (a crowd; ≥ ``CROWD_OVER_SCENE`` even in front of a landmark), two
   small faces beside ImageNet's people cues (clothes, uniforms, a stage: ``labels.PEOPLE`` ≥
   ``PEOPLE_MIN``), or ≥ 2 significant faces (of two, the smaller at least ``SECOND_FACE_MIN_RATIO`` of the
-  larger); ``single_person``: 1 significant face (area ≥ ``FACE_MIN_AREA``), or no face at all and the people cues ≥ ``PEOPLE_ALONE_MIN`` with no other subject
-  (someone turned away).
+  larger); ``single_person``: 1 significant face (area ≥ ``FACE_MIN_AREA``), or no face at all and the
+  people cues ≥ ``PEOPLE_ALONE_MIN`` with no other subject (someone turned away).
 - ``foods`` / ``travel_scenery``: ImageNet mass on dishes/produce/drinks (tableware counts only as much as
   dishes do) or landscapes/landmarks.
 - what COCO objects say when nothing above fired (``_decide_by_objects``): ≥ ``STREET_MIN`` small vehicles,
@@ -94,7 +94,7 @@ CROWD_OVER_SCENE = 5  # this many small faces are the subject even in front of a
 POSED_ROW = 3  # this many faces side by side are a group photo, also before a landmark or beside a pet
 WEB_PAGE_MIN = 0.2  # no camera photo of the tuning part reaches 0.2, ID scans do (the ID rule comes first)
 WEB_PAGE_WEAK_MIN = 0.05  # with ≥ 3 text lines and no camera EXIF
-PAPER_LINE_SHARE = 0.8
+PAPER_LINE_SHARE = 0.8  # a document page's lines nearly all span it (TextFindings.document_page)
 LONE_FACE_MIN = 0.66  # a single small face scored below this is not taken for a person
 SECOND_FACE_MIN_RATIO = 0.3  # of two faces, the smaller must be this share of the larger's area to be a pair
 PEOPLE_MIN = 0.3  # ImageNet mass on clothes/uniforms/stage that confirms two small faces as people
