@@ -103,7 +103,8 @@ PERSON_MIN = 0.5  # a COCO person this sure counts at any size; a weaker one onl
 PERSON_WEAK_MIN = 0.33  # (feathers, shoes and masks filling the frame reach 0.38-0.47 as "person")
 PERSON_WEAK_MAX_AREA = 0.75
 PERSON_MIN_AREA = 0.01
-PEOPLE_GROUP_MIN = 0.4  # two people this sure (and ≥ 2 % of the frame each) are a group
+PEOPLE_GROUP_MIN = 0.4  # two people this sure (and ≥ PEOPLE_GROUP_MIN_AREA each) are a group
+PEOPLE_GROUP_MIN_AREA = 0.02
 PET_OBJECT_MIN = 0.4
 WILD_ANIMAL_MIN = 0.5  # ImageNet this sure of a wild animal vetoes a COCO dog or cat
 CROWD_PERSON_AREA = 0.003  # three sure people this small each are a crowd (an audience, visitors)
@@ -541,7 +542,7 @@ def _decide_by_objects(things: list[Thing], wild_animal: bool = False) -> tuple[
         and (t.score >= PERSON_MIN or (t.score >= PERSON_WEAK_MIN and t.area <= PERSON_WEAK_MAX_AREA))
     ]
     if people:
-        sure = [t for t in people if t.score >= PEOPLE_GROUP_MIN and t.area >= 0.02]
+        sure = [t for t in people if t.score >= PEOPLE_GROUP_MIN and t.area >= PEOPLE_GROUP_MIN_AREA]
         if len(sure) >= 2:
             return "social_activities", float(np.mean([t.score for t in sure])), ["coco_people"]
         return "single_person", people[0].score, ["coco_person"]

@@ -28,6 +28,11 @@ def _rounded(box: Box) -> Box:
     return x0, y0, x1, y1
 
 
+def box_area(box: Box) -> float:
+    """Share of the image a relative box covers."""
+    return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])
+
+
 @dataclass(frozen=True)
 class Face:
     box: Box
@@ -35,7 +40,7 @@ class Face:
 
     @property
     def area(self) -> float:
-        return max(0.0, self.box[2] - self.box[0]) * max(0.0, self.box[3] - self.box[1])
+        return box_area(self.box)
 
 
 def letterbox(image: Image.Image) -> tuple[np.ndarray, float, float, float]:

@@ -1,8 +1,8 @@
 """COCO object detection: CenterNet with a MobileNetV3 backbone (TF.js model converted to ONNX).
 
 Run only where ImageNet's whole-frame labels and the face detector leave a photo undecided: a person seen
-from behind or too small for a face, a pet turned away, a dish ImageNet has no class for. The graph ends in
-its own top-100 peak selection; near-duplicate peaks of one object are merged here by per-class NMS.
+from behind or too small for a face, an audience, a street, a pet turned away. The graph ends in its own
+top-100 peak selection; near-duplicate peaks of one object are merged here by per-class NMS.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from .faces import Box, box_iou
+from .faces import Box, box_area, box_iou
 from .runtime import ModelStore
 
 MODEL = "centernet_mbv3.onnx"
@@ -42,7 +42,7 @@ class Thing:
 
     @property
     def area(self) -> float:
-        return max(0.0, self.box[2] - self.box[0]) * max(0.0, self.box[3] - self.box[1])
+        return box_area(self.box)
 
 
 def detect_objects(store: ModelStore, image: Image.Image, min_score: float = MIN_SCORE) -> list[Thing]:
